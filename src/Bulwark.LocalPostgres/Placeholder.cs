@@ -1,0 +1,1 @@
+namespace Bulwark.LocalPostgres; public static class Placeholder {}
