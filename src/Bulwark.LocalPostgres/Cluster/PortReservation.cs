@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bulwark.LocalPostgres.Cluster;
+
+/// <summary>
+/// Keeps a stopped server's port from being handed to someone else, so it can start again on the
+/// same port. The socket is bound but never listens: nobody else can bind the port (a parallel
+/// test's <see cref="FreeLoopbackPort"/> included), yet clients still get "connection refused",
+/// exactly as with a stopped server.
+/// </summary>
+internal sealed class PortReservation : IDisposable
+{
+    private readonly Socket socket;
+
+    private PortReservation(Socket socket) => this.socket = socket;
+
+    /// <summary>Null when the port is already bound elsewhere; starting will then report it taken.</summary>
+    public static PortReservation? TryReserve(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return new PortReservation(socket);
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
+    }
+
+    public void Dispose() => socket.Dispose();
+}

@@ -1,1 +1,0 @@
-namespace Bulwark.LocalPostgres; public static class Placeholder {}
