@@ -1,6 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using Bulwark.Shop.Hosting;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+await using var app = await ShopApplication.BuildAsync(args);
+await app.RunAsync();

@@ -1,0 +1,11 @@
+namespace Bulwark.Shop.Accounts;
+
+public sealed record Credentials(string Email, string Password);
+
+public sealed record AccountCreated(long Id, string Email);
+
+/// <summary>A stored account, as sign-in needs it.</summary>
+public sealed record Account(long Id, string Email, string PasswordHash, string[] Roles);
+
+/// <summary>Marker type for <see cref="Microsoft.AspNetCore.Identity.PasswordHasher{TUser}"/>, which hashes independently of the user.</summary>
+public sealed class ShopUser;

@@ -1,0 +1,51 @@
+using Bulwark.Shop.Hosting;
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.Accounts;
+using Bulwark.Shop.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
+using System.Security.Claims;
+
+namespace Bulwark.Shop.Cart;
+
+public static class CartApi
+{
+    public const int MaxQuantity = 99;
+
+    public static void AddCart(this WebApplicationBuilder builder) => builder.Services.AddSingleton<CartStore>();
+
+    public static void MapCartApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/cart").WithTags("Cart").RequireAuthorization().WithPriority(Priority.Normal);
+        api.MapGet("", GetCart);
+        api.MapPut("/items/{productId:long}", PutItem);
+        api.MapDelete("/items/{productId:long}", DeleteItem);
+    }
+
+    private static async Task<Ok<CartView>> GetCart(ClaimsPrincipal user, CartStore carts, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await carts.GetAsync(user.UserId(), cancellationToken));
+
+    private static async Task<Results<Ok<CartView>, ValidationProblem, ProblemHttpResult>> PutItem(
+        long productId, CartItemRequest body, ClaimsPrincipal user, CartStore carts, CancellationToken cancellationToken)
+    {
+        if (body.Quantity is < 0 or > MaxQuantity)
+        {
+            return Problems.Invalid("quantity", $"quantity must be between 1 and {MaxQuantity} (0 removes the line).");
+        }
+
+        if (body.Quantity == 0)
+        {
+            return TypedResults.Ok(await carts.RemoveAsync(user.UserId(), productId, cancellationToken));
+        }
+
+        var (change, cart) = await carts.SetAsync(user.UserId(), productId, body.Quantity, cancellationToken);
+        return change switch
+        {
+            CartChange.Saved => TypedResults.Ok(cart!),
+            CartChange.UnknownProduct => Problems.NotFound($"There is no product with id {productId}."),
+            _ => Problems.Conflict("Cart full", $"A cart holds at most {CartStore.MaxLines} different products."),
+        };
+    }
+
+    private static async Task<Ok<CartView>> DeleteItem(long productId, ClaimsPrincipal user, CartStore carts, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await carts.RemoveAsync(user.UserId(), productId, cancellationToken));
+}

@@ -1,0 +1,68 @@
+using Bulwark.Shop.Hosting;
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Bulwark.Shop.Catalog;
+
+public static class CatalogApi
+{
+    public const int MaxPageSize = 100;
+    public const int MaxSearchLength = 100;
+    private const int MaxPage = 100_000;
+
+    public static void AddCatalog(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddSingleton<CatalogStore>();
+    }
+
+    public static void MapCatalogApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api").WithTags("Catalog");
+        api.MapGet("/products", ListProducts).WithPriority(Priority.Sheddable);
+        api.MapGet("/products/{id:long}", GetProduct).WithPriority(Priority.Sheddable);
+        api.MapGet("/categories", ListCategories).WithPriority(Priority.Sheddable);
+    }
+
+    private static async Task<Results<Ok<Page<Product>>, ValidationProblem>> ListProducts(
+        CatalogStore store, CancellationToken cancellationToken,
+        string? q = null, int? category = null, int page = 1, int pageSize = 20)
+    {
+        if (page is < 1 or > MaxPage)
+        {
+            return Problems.Invalid("page", $"page must be between 1 and {MaxPage}.");
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            return Problems.Invalid("pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+        }
+
+        var search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
+        if (search is { Length: > MaxSearchLength })
+        {
+            return Problems.Invalid("q", $"q must be at most {MaxSearchLength} characters.");
+        }
+
+        if (category is { } categoryId)
+        {
+            var categories = await store.CategoriesAsync(cancellationToken);
+            if (!categories.Any(c => c.Id == categoryId))
+            {
+                return Problems.Invalid("category", $"There is no category with id {categoryId}; GET /api/categories lists them.");
+            }
+        }
+
+        return TypedResults.Ok(await store.ProductsAsync(new ProductQuery(search, category, page, pageSize), cancellationToken));
+    }
+
+    private static async Task<Results<Ok<Product>, ProblemHttpResult>> GetProduct(long id, CatalogStore store, CancellationToken cancellationToken) =>
+        await store.ProductAsync(id, cancellationToken) is { } product
+            ? TypedResults.Ok(product)
+            : Problems.NotFound($"There is no product with id {id}.");
+
+    private static async Task<Ok<IReadOnlyList<Category>>> ListCategories(CatalogStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await store.CategoriesAsync(cancellationToken));
+}

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Bulwark.Shop.Catalog;
+
+/// <summary>Settings of the catalog (section <c>Catalog</c>).</summary>
+public sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
+
+    /// <summary>
+    /// How long a catalog read is served from memory. Short, because stock changes; long enough that a
+    /// browse surge is answered from memory instead of from PostgreSQL (incident 2). Zero disables caching.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Upper bound on cached entries, so arbitrary search strings cannot fill the memory.</summary>
+    [Range(100, 1_000_000)]
+    public int CacheEntries { get; set; } = 20_000;
+}

@@ -1,0 +1,62 @@
+using Bulwark.Guard.Gate;
+using Dapper;
+
+namespace Bulwark.Shop.Catalog;
+
+/// <summary>Catalog reads. Browsing is the first thing to give way under load, so it asks the gate as sheddable.</summary>
+public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
+{
+    private const string ProductColumns = """
+        p.id, p.sku, p.name, p.description, p.category_id AS CategoryId, c.name AS category,
+        p.price_cents AS PriceCents, p.stock
+        """;
+
+    public Task<IReadOnlyList<Category>> CategoriesAsync(CancellationToken cancellationToken) =>
+        cache.GetOrLoadAsync<IReadOnlyList<Category>>("categories", ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
+            (IReadOnlyList<Category>)(await connection.QueryAsync<Category>(new CommandDefinition("""
+                SELECT c.id, c.name, count(p.id)::int AS ProductCount
+                FROM categories c LEFT JOIN products p ON p.category_id = c.id
+                GROUP BY c.id, c.name ORDER BY c.id
+                """, cancellationToken: token))).AsList()), cancellationToken);
+
+    public Task<Page<Product>> ProductsAsync(ProductQuery query, CancellationToken cancellationToken) =>
+        cache.GetOrLoadAsync(query.CacheKey, ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
+        {
+            var parameters = new
+            {
+                category = query.CategoryId,
+                pattern = query.Search is null ? null : "%" + EscapeLike(query.Search.ToLowerInvariant()) + "%",
+                limit = query.PageSize,
+                offset = (query.Page - 1) * query.PageSize,
+            };
+            const string filter = """
+                WHERE (@category::int IS NULL OR p.category_id = @category)
+                  AND (@pattern::text IS NULL OR lower(p.name) LIKE @pattern)
+                """;
+            using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+                SELECT {ProductColumns} FROM products p JOIN categories c ON c.id = p.category_id
+                {filter} ORDER BY p.id LIMIT @limit OFFSET @offset;
+                SELECT count(*) FROM products p {filter};
+                """, parameters, cancellationToken: token));
+            var items = (await results.ReadAsync<Product>()).AsList();
+            var total = await results.ReadSingleAsync<long>();
+            return new Page<Product>(items, query.Page, query.PageSize, total);
+        }), cancellationToken);
+
+    public async Task<Product?> ProductAsync(long id, CancellationToken cancellationToken)
+    {
+        // Cached as a lookup so that "no such product" is cached too: probing ids must not reach PostgreSQL.
+        var lookup = await cache.GetOrLoadAsync($"product|{id}", ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
+            new ProductLookup(await connection.QuerySingleOrDefaultAsync<Product>(new CommandDefinition($"""
+                SELECT {ProductColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = @id
+                """, new { id }, cancellationToken: token)))), cancellationToken);
+        return lookup.Product;
+    }
+
+    private sealed record ProductLookup(Product? Product);
+
+    private static string EscapeLike(string value) =>
+        value.Replace(@"\", @"\\", StringComparison.Ordinal)
+            .Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal);
+}

@@ -1,0 +1,67 @@
+using Bulwark.Shop.Hosting;
+using System.Security.Claims;
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.Accounts;
+using Bulwark.Shop.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Bulwark.Shop.Checkout;
+
+public static class CheckoutApi
+{
+    public const int MaxIdempotencyKeyLength = 200;
+    public const int MaxPaymentTokenLength = 200;
+
+    public static void AddCheckout(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<StockReservation>();
+        builder.Services.AddScoped<CheckoutService>();
+        builder.Services.AddSingleton<PaymentReconciler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PaymentReconciler>());
+    }
+
+    public static void MapCheckoutApi(this WebApplication app) =>
+        app.MapPost("/api/checkout", Checkout).WithTags("Checkout").RequireAuthorization().WithPriority(Priority.Critical);
+
+    private static async Task<Results<Created<OrderReceipt>, Ok<OrderReceipt>, Accepted<OrderReceipt>, ValidationProblem, ProblemHttpResult>> Checkout(
+        CheckoutRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user, CheckoutService checkout, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(idempotencyKey))
+        {
+            return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header is required: a unique value per purchase, reused when retrying it.");
+        }
+
+        if (idempotencyKey.Length > MaxIdempotencyKeyLength)
+        {
+            return Problems.Invalid("Idempotency-Key", $"The Idempotency-Key header must be at most {MaxIdempotencyKeyLength} characters.");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.PaymentToken) || body.PaymentToken.Length > MaxPaymentTokenLength)
+        {
+            return Problems.Invalid("paymentToken", $"paymentToken is required (at most {MaxPaymentTokenLength} characters).");
+        }
+
+        var result = await checkout.CheckoutAsync(user.UserId(), idempotencyKey, body.PaymentToken, cancellationToken);
+        return result switch
+        {
+            CheckoutResult.Paid paid => TypedResults.Created($"/api/orders/{paid.Order.OrderId}", paid.Order),
+            CheckoutResult.Repeated repeated => TypedResults.Ok(repeated.Order),
+            CheckoutResult.OutcomeUnknown pending => TypedResults.Accepted($"/api/orders/{pending.Order.OrderId}", pending.Order),
+            CheckoutResult.Declined declined => TypedResults.Problem(title: "Payment declined", detail: declined.Detail,
+                statusCode: StatusCodes.Status402PaymentRequired, extensions: OrderExtensions(declined.Order)),
+            CheckoutResult.GatewayFailed failed => TypedResults.Problem(title: "Payment gateway error",
+                detail: $"{failed.Detail} You were not charged and the items are back in stock; retry with a new Idempotency-Key.",
+                statusCode: StatusCodes.Status502BadGateway, extensions: OrderExtensions(failed.Order)),
+            CheckoutResult.Rejected { Reason: Reservation.EmptyCart } => Problems.Invalid("cart", "The cart is empty."),
+            CheckoutResult.Rejected { Reason: Reservation.OutOfStock short } => Problems.Conflict("Out of stock",
+                $"Product {short.ProductId} ({short.Sku}): {short.Requested} requested, {short.Available} available.",
+                new Dictionary<string, object?> { ["productId"] = short.ProductId, ["sku"] = short.Sku, ["available"] = short.Available }),
+            _ => throw new InvalidOperationException($"Unhandled checkout result {result}."),
+        };
+    }
+
+    private static Dictionary<string, object?> OrderExtensions(OrderReceipt order) =>
+        new() { ["orderId"] = order.OrderId, ["status"] = order.Status };
+}

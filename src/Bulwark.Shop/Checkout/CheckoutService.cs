@@ -1,0 +1,75 @@
+using Bulwark.Guard.Deadlines;
+using Bulwark.Shop.Payments;
+using Microsoft.Extensions.Options;
+
+namespace Bulwark.Shop.Checkout;
+
+/// <summary>What one checkout request came to.</summary>
+public abstract record CheckoutResult
+{
+    public sealed record Paid(OrderReceipt Order) : CheckoutResult;
+    public sealed record Repeated(OrderReceipt Order) : CheckoutResult;
+    public sealed record Declined(OrderReceipt Order, string Detail) : CheckoutResult;
+    public sealed record GatewayFailed(OrderReceipt Order, string Detail) : CheckoutResult;
+    public sealed record OutcomeUnknown(OrderReceipt Order) : CheckoutResult;
+    public sealed record Rejected(Reservation Reason) : CheckoutResult;
+}
+
+/// <summary>
+/// The hot path of DESIGN.md: reserve (short transaction) → charge (no connection held) → settle (short
+/// transaction). Whatever happens between, the order ends paid, or failed with its stock back, or stays
+/// pending for the reconciler; it is never lost and the stock is never counted twice.
+/// </summary>
+public sealed class CheckoutService(StockReservation reservations, PaymentGatewayClient gateway, IOptions<PaymentsOptions> options,
+    TimeProvider clock, ILogger<CheckoutService> logger)
+{
+    public async Task<CheckoutResult> CheckoutAsync(long userId, string idempotencyKey, string paymentToken, CancellationToken cancellationToken)
+    {
+        var currency = options.Value.Currency;
+        var reservation = await reservations.ReserveAsync(userId, idempotencyKey, currency, cancellationToken);
+        if (reservation is Reservation.Existing existing)
+        {
+            return new CheckoutResult.Repeated(existing.Order);
+        }
+
+        if (reservation is not Reservation.Reserved (var orderId, var total))
+        {
+            return new CheckoutResult.Rejected(reservation);
+        }
+
+        var payment = await gateway.ChargeAsync(
+            new ChargeRequest(total, currency, paymentToken, PaymentGatewayClient.KeyFor(orderId)), cancellationToken);
+        return await SettleAsync(orderId, total, payment);
+    }
+
+    private async Task<CheckoutResult> SettleAsync(long orderId, long total, PaymentOutcome payment)
+    {
+        if (payment.Result is PaymentResult.Unknown or PaymentResult.NotFound)
+        {
+            return new CheckoutResult.OutcomeUnknown(new OrderReceipt(orderId, OrderStatus.PendingPayment, total));
+        }
+
+        // The money has moved (or definitely not): record it even if the client has gone or the request's
+        // deadline is spent, under a fresh short budget. Should this fail too, the reconciler settles the order.
+        using var settleDeadline = RequestDeadline.Set(clock.GetUtcNow() + options.Value.CallTimeout);
+        try
+        {
+            if (payment.Result == PaymentResult.Succeeded)
+            {
+                await reservations.MarkPaidAsync(orderId, payment.ChargeId!, CancellationToken.None);
+                return new CheckoutResult.Paid(new OrderReceipt(orderId, OrderStatus.Paid, total));
+            }
+
+            await reservations.MarkFailedAsync(orderId, payment.Detail, CancellationToken.None);
+            var failed = new OrderReceipt(orderId, OrderStatus.PaymentFailed, total);
+            return payment.Result == PaymentResult.Declined
+                ? new CheckoutResult.Declined(failed, payment.Detail)
+                : new CheckoutResult.GatewayFailed(failed, payment.Detail);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            logger.LogWarning(exception, "Could not record the payment outcome of order {OrderId}; the reconciler will settle it", orderId);
+            return new CheckoutResult.OutcomeUnknown(new OrderReceipt(orderId, OrderStatus.PendingPayment, total));
+        }
+    }
+}

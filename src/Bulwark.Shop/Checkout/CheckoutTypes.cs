@@ -1,0 +1,27 @@
+namespace Bulwark.Shop.Checkout;
+
+public sealed record CheckoutRequest(string PaymentToken);
+
+/// <summary>What the client gets back for a checkout, new or repeated.</summary>
+public sealed record OrderReceipt(long OrderId, string Status, long TotalCents);
+
+public static class OrderStatus
+{
+    public const string PendingPayment = "pending_payment";
+    public const string Paid = "paid";
+    public const string PaymentFailed = "payment_failed";
+}
+
+/// <summary>The outcome of the first checkout transaction.</summary>
+public abstract record Reservation
+{
+    /// <summary>Stock taken and the order recorded as pending payment.</summary>
+    public sealed record Reserved(long OrderId, long TotalCents) : Reservation;
+
+    /// <summary>This Idempotency-Key already made an order: answer that one, charge nothing.</summary>
+    public sealed record Existing(OrderReceipt Order) : Reservation;
+
+    public sealed record EmptyCart : Reservation;
+
+    public sealed record OutOfStock(long ProductId, string Sku, int Requested, int Available) : Reservation;
+}

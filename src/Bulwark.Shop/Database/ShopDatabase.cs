@@ -1,0 +1,46 @@
+using Bulwark.Guard.Gate;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Bulwark.Shop.Database;
+
+public static class ShopDatabase
+{
+    public static void AddShopDatabase(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Shop")
+            ?? throw new InvalidOperationException("ConnectionStrings:Shop is not set and no embedded database was started.");
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "shop" }.Build());
+        builder.Services.AddSingleton<IDatabaseGate, PassThroughGate>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MigrationRunner>();
+        builder.Services.AddSingleton<DatabaseReadiness>();
+        builder.Services.AddHostedService<DatabaseStartup>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+    }
+
+    /// <summary>Until the schema is in place the API answers 503 with Retry-After rather than fail on missing tables.</summary>
+    public static void UseDatabaseReadiness(this WebApplication app) =>
+        app.Use(async (context, next) =>
+        {
+            var readiness = context.RequestServices.GetRequiredService<DatabaseReadiness>();
+            if (readiness.Migrated || !context.Request.Path.StartsWithSegments("/api"))
+            {
+                await next(context);
+                return;
+            }
+
+            context.Response.Headers.RetryAfter = "1";
+            await TypedResults.Problem(title: "Starting up", detail: "The shop is preparing its database; retry shortly.",
+                statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+        });
+
+    public static void MapHealthApi(this WebApplication app)
+    {
+        // Live: the process answers. Ready: migrations done and the database answers right now.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+    }
+}

@@ -1,0 +1,54 @@
+using Bulwark.Shop.Accounts;
+using Bulwark.Shop.Cart;
+using Bulwark.Shop.Catalog;
+using Bulwark.Shop.Checkout;
+using Bulwark.Shop.Database;
+using Bulwark.Shop.Errors;
+using Bulwark.Shop.Orders;
+using Bulwark.Shop.Payments;
+
+namespace Bulwark.Shop.Hosting;
+
+/// <summary>
+/// Builds the shop as a <see cref="WebApplication"/>: the entry point runs it, tests host the very same
+/// application on a real Kestrel socket with their own settings.
+/// </summary>
+public static class ShopApplication
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var embedded = await EmbeddedDefaults.StartAsync(builder.Configuration, cancellationToken);
+        builder.Services.AddSingleton(embedded);
+
+        builder.AddShopErrors();
+        builder.AddShopDatabase();
+        builder.AddCatalog();
+        builder.AddAccounts();
+        builder.AddCart();
+        builder.AddPayments();
+        builder.AddCheckout();
+        builder.AddOrders();
+
+        var app = builder.Build();
+        app.UseShopErrors();
+        app.UseDatabaseReadiness();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapCatalogApi();
+        app.MapAccountsApi();
+        app.MapCartApi();
+        app.MapCheckoutApi();
+        app.MapOrdersApi();
+        app.MapHealthApi();
+        return app;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using Bulwark.Guard.Deadlines;
+using Microsoft.Extensions.Options;
+
+namespace Bulwark.Shop.Payments;
+
+/// <summary>
+/// The typed client of the payment gateway. It never runs while a database connection is held, and each
+/// attempt gets only the time the request's deadline leaves, so a slow gateway costs one request its
+/// deadline instead of costing the shop its connection pool (incident 5).
+/// </summary>
+public sealed class PaymentGatewayClient(HttpClient http, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<PaymentGatewayClient> logger)
+{
+    /// <summary>The key under which the gateway knows an order's charge.</summary>
+    public static string KeyFor(long orderId) => $"order-{orderId}";
+
+    public async Task<PaymentOutcome> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken)
+    {
+        using var timeout = AttemptTimeout(cancellationToken);
+        try
+        {
+            using var response = await http.PostAsJsonAsync("v1/charges", new
+            {
+                amountCents = request.AmountCents,
+                currency = request.Currency,
+                token = request.Token,
+                idempotencyKey = request.IdempotencyKey,
+            }, timeout.Token);
+            return await ReadAsync(response, timeout.Token);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // The request may have reached the gateway: whether money moved is unknown until the reconciler asks.
+            logger.LogWarning("Payment {Key} outcome unknown: {Message}", request.IdempotencyKey, exception.Message);
+            return new PaymentOutcome(PaymentResult.Unknown, null, "The payment gateway did not answer in time.");
+        }
+    }
+
+    public async Task<PaymentOutcome> LookupAsync(string idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var timeout = AttemptTimeout(cancellationToken);
+        try
+        {
+            using var response = await http.GetAsync($"v1/charges/by-key/{Uri.EscapeDataString(idempotencyKey)}", timeout.Token);
+            return response.StatusCode == HttpStatusCode.NotFound
+                ? new PaymentOutcome(PaymentResult.NotFound, null, "The gateway has no charge under this key.")
+                : await ReadAsync(response, timeout.Token);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            return new PaymentOutcome(PaymentResult.Unknown, null, $"The payment gateway could not be asked: {exception.Message}");
+        }
+    }
+
+    private CancellationTokenSource AttemptTimeout(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var budget = RequestDeadline.Current is null
+            ? settings.CallTimeout
+            : RequestDeadline.Remaining(clock, settings.CallTimeout) - settings.SettleReserve;
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(budget > TimeSpan.Zero ? budget : TimeSpan.Zero);
+        return source;
+    }
+
+    private static async Task<PaymentOutcome> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if ((int)response.StatusCode >= 500)
+        {
+            return new PaymentOutcome(PaymentResult.Failed, null, $"The payment gateway failed ({(int)response.StatusCode}).");
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            // The gateway rejected the request itself (e.g. an unknown token): the customer's payment, not the shop, is at fault.
+            return new PaymentOutcome(PaymentResult.Declined, null, "The payment gateway rejected the payment details.");
+        }
+
+        var charge = await response.Content.ReadFromJsonAsync<GatewayCharge>(cancellationToken)
+            ?? throw new HttpRequestException("The payment gateway sent an empty charge.");
+        return charge.Status switch
+        {
+            "succeeded" => new PaymentOutcome(PaymentResult.Succeeded, charge.Id, "Paid."),
+            "declined" => new PaymentOutcome(PaymentResult.Declined, charge.Id, "The card was declined."),
+            _ => new PaymentOutcome(PaymentResult.Unknown, charge.Id, $"The gateway reported status '{charge.Status}'."),
+        };
+    }
+
+    private sealed record GatewayCharge(string Id, string Status);
+}

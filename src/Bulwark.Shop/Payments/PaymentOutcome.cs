@@ -1,0 +1,23 @@
+namespace Bulwark.Shop.Payments;
+
+public enum PaymentResult
+{
+    /// <summary>The gateway charged the customer.</summary>
+    Succeeded,
+
+    /// <summary>The gateway refused the charge (card declined, token rejected); nothing was charged.</summary>
+    Declined,
+
+    /// <summary>The gateway answered with an error; nothing was charged.</summary>
+    Failed,
+
+    /// <summary>No answer in time: the charge may or may not exist. Only the reconciler may decide.</summary>
+    Unknown,
+
+    /// <summary>Looked up by key: the gateway has no charge under it.</summary>
+    NotFound,
+}
+
+public sealed record PaymentOutcome(PaymentResult Result, string? ChargeId, string Detail);
+
+public sealed record ChargeRequest(long AmountCents, string Currency, string Token, string IdempotencyKey);

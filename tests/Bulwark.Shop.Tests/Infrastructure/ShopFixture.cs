@@ -1,0 +1,169 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Bulwark.LocalPostgres;
+using Bulwark.Shop.Catalog;
+using Bulwark.Shop.Hosting;
+using Bulwark.Shop.Payments;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Bulwark.Shop.Tests.Infrastructure;
+
+/// <summary>
+/// One throwaway PostgreSQL cluster and one shop on a real Kestrel socket for the whole test run; the
+/// cluster is removed at the end. Tests isolate themselves by using their own users and products.
+/// </summary>
+public sealed class ShopFixture : IAsyncLifetime
+{
+    private LocalPostgresCluster? _cluster;
+    private WebApplication? _app;
+    private int _nextUser;
+    private int _nextProduct = 5000;
+
+    public string ConnectionString => _cluster!.ConnectionString;
+
+    public WebApplication App => _app!;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public Uri GatewayAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await LocalPostgresCluster.StartEphemeralAsync();
+        _app = await ShopApplication.BuildAsync(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--ConnectionStrings:Shop", _cluster.ConnectionString,
+            // The reconciler is driven by the tests themselves (ReconcileOnceAsync), not by its timer.
+            "--Payments:ReconcileInterval", "01:00:00",
+            "--Payments:ReconcileAfter", "00:00:00",
+            "--Payments:AbandonAfter", "00:00:00",
+            // Shorter than the sandbox's tok_slow delay (3 s), so a slow payment times out in the tests.
+            "--Payments:CallTimeout", "00:00:02",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Urls.First());
+        GatewayAddress = new Uri(_app.Services.GetRequiredService<IOptions<PaymentsOptions>>().Value.BaseUrl);
+        await WaitUntilReadyAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    public HttpClient Client(string? accessToken = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return client;
+    }
+
+    /// <summary>A product id no other test uses, so tests can change its stock freely.</summary>
+    public long ReserveProduct() => Interlocked.Increment(ref _nextProduct);
+
+    public HttpClient Gateway() => new() { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Registers a fresh user and answers a client signed in as that user.</summary>
+    public async Task<HttpClient> SignedInClientAsync(string? email = null)
+    {
+        email ??= $"buyer{Interlocked.Increment(ref _nextUser)}-{Guid.NewGuid():N}@example.com";
+        const string password = "correct horse battery staple";
+        using var anonymous = Client();
+        (await anonymous.PostAsJsonAsync("/api/accounts", new { email, password })).EnsureSuccessStatusCode();
+        var session = await (await anonymous.PostAsJsonAsync("/api/sessions", new { email, password }))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<SessionToken>();
+        return Client(session!.AccessToken);
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync();
+        App.Services.GetRequiredService<CatalogCache>().Clear();
+    }
+
+    /// <summary>Sets a product's stock by hand and forgets cached reads of it.</summary>
+    public Task SetStockAsync(long productId, int stock) =>
+        ExecuteAsync("UPDATE products SET stock = $1 WHERE id = $2", stock, productId);
+
+    public Task<int> StockAsync(long productId) => ScalarAsync<int>("SELECT stock FROM products WHERE id = $1", productId);
+
+    /// <summary>Units of a product held by orders that still hold stock (paid or awaiting their payment outcome).</summary>
+    public async Task<long> UnitsInLiveOrdersAsync(long productId) =>
+        await ScalarAsync<long>("""
+            SELECT coalesce(sum(ol.quantity), 0)::bigint FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+            WHERE ol.product_id = $1 AND o.status IN ('paid', 'pending_payment')
+            """, productId);
+
+    /// <summary>A fingerprint of every table a client can change; equal before and after means nothing changed.</summary>
+    public Task<string> DatabaseFingerprintAsync() => ScalarAsync<string>("""
+        SELECT md5(concat_ws('|',
+            (SELECT coalesce(string_agg(id || ':' || stock, ',' ORDER BY id), '') FROM products),
+            (SELECT count(*) FROM users),
+            (SELECT coalesce(string_agg(user_id || ':' || product_id || ':' || quantity, ',' ORDER BY user_id, product_id), '') FROM cart_items),
+            (SELECT coalesce(string_agg(id || ':' || status, ',' ORDER BY id), '') FROM orders),
+            (SELECT count(*) FROM order_lines)))
+        """);
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var client = Client();
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            using var response = await client.GetAsync("/health/ready");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("The shop did not become ready within 30 s.");
+    }
+
+    public sealed record SessionToken(string AccessToken, int ExpiresIn);
+}
+
+[CollectionDefinition(Name)]
+public sealed class ShopCollection : ICollectionFixture<ShopFixture>
+{
+    public const string Name = "shop";
+}

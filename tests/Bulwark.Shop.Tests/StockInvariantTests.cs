@@ -1,0 +1,75 @@
+using System.Net;
+using Bulwark.Shop.Tests.Infrastructure;
+
+namespace Bulwark.Shop.Tests;
+
+[Collection(ShopCollection.Name)]
+public sealed class StockInvariantTests(ShopFixture shop)
+{
+    [Fact]
+    public async Task Checkout_never_oversells_under_200_concurrent_buyers()
+    {
+        var hot = shop.ReserveProduct();
+        const int initialStock = 50;
+        await shop.SetStockAsync(hot, initialStock);
+        var buyers = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
+        {
+            var client = await shop.SignedInClientAsync();
+            await client.AddToCartAsync(hot, 1);
+            return client;
+        }));
+
+        using var start = new SemaphoreSlim(0);
+        var checkouts = buyers.Select(async (client, i) =>
+        {
+            await start.WaitAsync();
+            return (await client.CheckoutAsync($"buyer-{i}")).StatusCode;
+        }).ToList();
+        start.Release(buyers.Length);
+        var statuses = await Task.WhenAll(checkouts);
+
+        Assert.Equal(initialStock, statuses.Count(status => status == HttpStatusCode.Created));
+        Assert.Equal(buyers.Length - initialStock, statuses.Count(status => status == HttpStatusCode.Conflict));
+        Assert.Equal(0, await shop.StockAsync(hot));
+        Assert.Equal(initialStock, await shop.ScalarAsync<long>(
+            "SELECT count(*) FROM orders o JOIN order_lines ol ON ol.order_id = o.id WHERE ol.product_id = $1 AND o.status = 'paid'", hot));
+        Assert.Equal(initialStock, await shop.StockAsync(hot) + await shop.UnitsInLiveOrdersAsync(hot));
+        foreach (var client in buyers)
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Stock_invariant_holds_for_every_product_under_mixed_payment_outcomes()
+    {
+        var products = Enumerable.Range(0, 3).Select(_ => shop.ReserveProduct()).ToArray();
+        foreach (var product in products)
+        {
+            await shop.SetStockAsync(product, 20);
+        }
+
+        string[] tokens = ["tok_visa", "tok_declined", "tok_error"];
+        var buyers = await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
+        {
+            var client = await shop.SignedInClientAsync();
+            // Overlapping carts in different insertion orders: checkout must lock rows in id order to avoid deadlocks.
+            await client.AddToCartAsync(products[(i + 2) % 3], 1 + i % 3);
+            await client.AddToCartAsync(products[i % 3], 1);
+            return client;
+        }));
+        var statuses = await Task.WhenAll(buyers.Select(async (client, i) =>
+            (await client.CheckoutAsync($"mixed-{i}", tokens[i % tokens.Length])).StatusCode));
+
+        Assert.DoesNotContain(statuses, status => (int)status >= 500 && status != HttpStatusCode.BadGateway);
+        foreach (var product in products)
+        {
+            Assert.Equal(20, await shop.StockAsync(product) + await shop.UnitsInLiveOrdersAsync(product));
+        }
+
+        foreach (var client in buyers)
+        {
+            client.Dispose();
+        }
+    }
+}
