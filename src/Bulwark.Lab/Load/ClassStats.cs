@@ -1,0 +1,35 @@
+using Bulwark.Lab.Measurement;
+
+namespace Bulwark.Lab.Load;
+
+/// <summary>Counters and latency histograms of one request class during one run; safe to record from many threads.</summary>
+public sealed class ClassStats
+{
+    readonly long[] _outcomes = new long[Enum.GetValues<Outcome>().Length];
+    long _offered;
+    long _good;
+    long _slowerThanDeadline;
+
+    /// <summary>Every answered request plus every timeout (at the timeout), from the intended send time.</summary>
+    public LatencyHistogram All { get; } = new();
+
+    /// <summary>2xx answers only.</summary>
+    public LatencyHistogram Successful { get; } = new();
+
+    public long Offered => Volatile.Read(ref _offered);
+    public long Good => Volatile.Read(ref _good);
+    public long SlowerThanDeadline => Volatile.Read(ref _slowerThanDeadline);
+    public long Count(Outcome outcome) => Volatile.Read(ref _outcomes[(int)outcome]);
+
+    internal void RecordOffered() => Interlocked.Increment(ref _offered);
+
+    internal void Record(Outcome outcome, TimeSpan latency, bool good, bool slowerThanDeadline)
+    {
+        Interlocked.Increment(ref _outcomes[(int)outcome]);
+        if (outcome == Outcome.Dropped) return;
+        All.Record(latency);
+        if (outcome == Outcome.Success) Successful.Record(latency);
+        if (good) Interlocked.Increment(ref _good);
+        if (slowerThanDeadline) Interlocked.Increment(ref _slowerThanDeadline);
+    }
+}

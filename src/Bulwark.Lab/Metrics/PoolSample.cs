@@ -1,0 +1,43 @@
+namespace Bulwark.Lab.Metrics;
+
+/// <summary>
+/// What the shop's /metrics said about its database pool at one instant of a run. A null field
+/// means the shop did not export that series (the naive shop has no adaptive limit, for instance).
+/// Counters are cumulative as scraped; reports turn them into per-second rates.
+/// </summary>
+public sealed record PoolSample(
+    TimeSpan At,
+    double? Used,
+    double? Idle,
+    double? Max,
+    double? Pending,
+    double? Limit,
+    double? RejectedTotal,
+    double? TimeoutsTotal)
+{
+    /// <summary>Share of the pool in use, 0..1, when both numbers are known.</summary>
+    public double? Utilization => Used is { } used && Max is > 0 and { } max ? used / max : null;
+
+    public static PoolSample From(TimeSpan at, IReadOnlyList<PrometheusSample> samples)
+    {
+        // Npgsql and the OpenTelemetry exporter have spelled these names two ways across versions;
+        // take whichever the shop exports rather than reporting a missing series.
+        var countName = samples.FirstPresent("db_client_connection_count", "db_client_connections_usage");
+        double? Count(string state) => countName is null
+            ? null
+            : samples.Sum(countName, ("db_client_connection_state", state)) ?? samples.Sum(countName, ("state", state));
+
+        return new PoolSample(
+            at,
+            Used: Count("used"),
+            Idle: Count("idle"),
+            Max: SumFirst(samples, "db_client_connection_max", "db_client_connections_max"),
+            Pending: SumFirst(samples, "db_client_connection_pending_requests", "db_client_connections_pending_requests"),
+            Limit: SumFirst(samples, "bulwark_db_limit"),
+            RejectedTotal: SumFirst(samples, "bulwark_admission_rejected_total", "bulwark_admission_rejected"),
+            TimeoutsTotal: SumFirst(samples, "db_client_connection_timeouts_total", "db_client_connections_timeouts_total"));
+    }
+
+    static double? SumFirst(IReadOnlyList<PrometheusSample> samples, params string[] names) =>
+        samples.FirstPresent(names) is { } name ? samples.Sum(name) : null;
+}

@@ -1,0 +1,36 @@
+using System.Net;
+using System.Text.Json;
+using Bulwark.Lab.Load;
+
+namespace Bulwark.Lab.Shop;
+
+/// <summary>What one HTTP call to the shop came back with: a status and body, or why there was none.</summary>
+public sealed record ApiAnswer(HttpStatusCode? Status, string Body, bool TimedOut, string? TransportError)
+{
+    public bool IsSuccess => Status is { } s && (int)s is >= 200 and < 300;
+
+    public Outcome Outcome => this switch
+    {
+        { TimedOut: true } => Outcome.Timeout,
+        { Status: null } => Outcome.Error,
+        { IsSuccess: true } => Outcome.Success,
+        { Status: HttpStatusCode.ServiceUnavailable } => Outcome.Shed,
+        { Status: HttpStatusCode.TooManyRequests } => Outcome.Limited,
+        { Status: HttpStatusCode.Conflict } => Outcome.SoldOut,
+        { Status: HttpStatusCode.PaymentRequired } => Outcome.Declined,
+        _ => Outcome.Error,
+    };
+
+    public JsonElement Json()
+    {
+        using var document = JsonDocument.Parse(Body);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A one-line description for logs and errors.</summary>
+    public string Describe() => Status is { } s
+        ? $"{(int)s} {s}{(Body.Length > 0 ? ": " + Truncate(Body, 300) : "")}"
+        : TimedOut ? "timed out" : $"no answer: {TransportError}";
+
+    static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
+}

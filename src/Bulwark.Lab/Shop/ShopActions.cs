@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Bulwark.Lab.Load;
+
+namespace Bulwark.Lab.Shop;
+
+/// <summary>
+/// Carries out one planned action against the shop as a user would. The answer that decides the
+/// action's outcome is reported through <c>answered</c> the moment it arrives, so clean-up calls a
+/// user would make afterwards (reloading an uncertain cart, dropping a sold-out item) never count
+/// in the latency.
+/// </summary>
+public sealed class ShopActions(ShopApi api, ShopFixture fixture, PurchaseLedger ledger, TimeProvider time, string paymentToken = "tok_visa")
+{
+    /// <summary>A buyer keeps at most this many lines: failed purchases leave items behind, and carts must not grow without end.</summary>
+    const int MaxBuyerCartLines = 3;
+
+    /// <summary>Shoppers fill carts they never buy; a few lines each keeps the cart rows realistic.</summary>
+    const int MaxShopperCartLines = 5;
+
+    public ShopFixture Fixture => fixture;
+
+    public async Task RunAsync(PlannedAction action, VirtualUser? user, Action<ApiAnswer> answered, CancellationToken ct)
+    {
+        switch (action.Class)
+        {
+            case RequestClass.Browse:
+                answered(await api.ListProductsAsync(action.CategoryId!, action.Page, PlannedAction.BrowsePageSize, ct));
+                return;
+            case RequestClass.Product:
+                answered(await api.GetProductAsync(action.ProductId!, ct));
+                return;
+            case RequestClass.SignIn:
+                // Anyone may sign in while another action uses the same account: the shop issues a second token.
+                var who = fixture.Users.All[action.Who % fixture.Users.All.Count];
+                answered(await api.SignInAsync(who.Email, who.Password, ct));
+                return;
+            case RequestClass.Cart:
+                await FillCartAsync(action, user ?? throw new ArgumentNullException(nameof(user)), answered, ct);
+                return;
+            case RequestClass.Checkout:
+                await PurchaseAsync(action, user ?? throw new ArgumentNullException(nameof(user)), answered, ct);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(action), action.Class, null);
+        }
+    }
+
+    async Task FillCartAsync(PlannedAction action, VirtualUser user, Action<ApiAnswer> answered, CancellationToken ct)
+    {
+        if (await EnsureSignedInAsync(user, ct) is { } failedSignIn)
+        {
+            answered(failedSignIn);
+            return;
+        }
+        var productId = action.ProductId!;
+        if (user.Cart.Count >= MaxShopperCartLines && !user.Cart.ContainsKey(productId))
+            productId = user.Cart.Keys.First();   // change a quantity instead of adding a line
+
+        var put = await api.PutCartItemAsync(user.Token!, productId, action.Quantity, ct);
+        answered(put);
+        Remember(user, put, productId, action.Quantity);
+    }
+
+    async Task PurchaseAsync(PlannedAction action, VirtualUser user, Action<ApiAnswer> answered, CancellationToken ct)
+    {
+        if (await EnsureSignedInAsync(user, ct) is { } failedSignIn)
+        {
+            answered(failedSignIn);
+            return;
+        }
+        if (user.CartUncertain && await ReloadCartAsync(user, ct) is { } failedReload)
+        {
+            answered(failedReload);
+            return;
+        }
+
+        var productId = action.ProductId!;
+        if (user.Cart.Count < MaxBuyerCartLines && !user.Cart.ContainsKey(productId))
+        {
+            var put = await api.PutCartItemAsync(user.Token!, productId, 1, ct);
+            Remember(user, put, productId, 1);
+            if (!put.IsSuccess)
+            {
+                answered(put);
+                if (put.Outcome == Outcome.SoldOut) await DropAsync(user, productId, ct);
+                return;
+            }
+        }
+
+        var checkout = await api.CheckoutAsync(user.Token!, Guid.NewGuid().ToString("N"), paymentToken, ct);
+        answered(checkout);
+
+        switch (checkout.Outcome)
+        {
+            case Outcome.Success:
+                var order = checkout.Json();
+                var orderId = order.Property("orderId", "id").IdText() ?? $"unnamed-{Guid.NewGuid():N}";
+                ledger.Confirm(new ConfirmedOrder(orderId, order.Property("status").Text() ?? "unknown", new Dictionary<string, int>(user.Cart)));
+                user.Cart.Clear();
+                break;
+            case Outcome.SoldOut:
+                // The buyer takes the sold-out item out and tries again another time, as a person would.
+                await DropAsync(user, productId, ct);
+                break;
+            case Outcome.Timeout:
+            case Outcome.Error when checkout.Status is null:
+                // No answer: the order may or may not exist, so the cart may or may not be empty.
+                user.CartUncertain = true;
+                break;
+        }
+    }
+
+    async Task<ApiAnswer?> EnsureSignedInAsync(VirtualUser user, CancellationToken ct)
+    {
+        if (user.Token is not null && time.GetUtcNow() < user.TokenRefreshAt) return null;
+        var answer = await ShopFixture.SignInAsync(api, user, time, ct);
+        return answer.IsSuccess ? null : answer;
+    }
+
+    async Task<ApiAnswer?> ReloadCartAsync(VirtualUser user, CancellationToken ct)
+    {
+        var answer = await api.GetCartAsync(user.Token!, ct);
+        if (!answer.IsSuccess) return answer;
+        user.Cart.Clear();
+        foreach (var line in ReadLines(answer.Json())) user.Cart[line.Key] = line.Value;
+        user.CartUncertain = false;
+        return null;
+    }
+
+    async Task DropAsync(VirtualUser user, string productId, CancellationToken ct)
+    {
+        var removed = await api.RemoveCartItemAsync(user.Token!, productId, ct);
+        if (removed.IsSuccess || removed.Status == System.Net.HttpStatusCode.NotFound) user.Cart.Remove(productId);
+        else user.CartUncertain = true;
+    }
+
+    static void Remember(VirtualUser user, ApiAnswer put, string productId, int quantity)
+    {
+        if (put.IsSuccess) user.Cart[productId] = quantity;
+        else if (put.Status is null) user.CartUncertain = true;
+    }
+
+    /// <summary>Cart or order lines: <c>{productId, quantity}</c> objects under <c>items</c> or <c>lines</c>.</summary>
+    internal static IEnumerable<KeyValuePair<string, int>> ReadLines(JsonElement container)
+    {
+        var lines = container.Property("lines", "items");
+        if (lines is not { ValueKind: JsonValueKind.Array } array) yield break;
+        foreach (var line in array.EnumerateArray())
+        {
+            var productId = line.Property("productId", "product_id").IdText()
+                ?? line.Property("product").GetValueOrDefault().Property("id").IdText();
+            var quantity = line.Property("quantity").Number();
+            if (productId is not null && quantity is > 0) yield return new(productId, (int)quantity.Value);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+
+namespace Bulwark.Lab.Shop;
+
+/// <summary>
+/// The shop's HTTP API as DESIGN.md fixes it, one method per route the lab drives. Every call has
+/// its own timeout; a timeout or a transport failure is an answer, never an exception, because a
+/// load run must account for it rather than stop.
+/// </summary>
+public sealed class ShopApi(HttpClient http, TimeSpan timeout)
+{
+    public HttpClient Http => http;
+
+    public Task<ApiAnswer> ListProductsAsync(string categoryId, int page, int pageSize, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/products?category={Uri.EscapeDataString(categoryId)}&page={page}&pageSize={pageSize}", null, null, null, ct);
+
+    public Task<ApiAnswer> GetProductAsync(string productId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/products/{Uri.EscapeDataString(productId)}", null, null, null, ct);
+
+    public Task<ApiAnswer> ListCategoriesAsync(CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "/api/categories", null, null, null, ct);
+
+    public Task<ApiAnswer> RegisterAsync(string email, string password, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/api/accounts", JsonContent.Create(new { email, password }), null, null, ct);
+
+    public Task<ApiAnswer> SignInAsync(string email, string password, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/api/sessions", JsonContent.Create(new { email, password }), null, null, ct);
+
+    public Task<ApiAnswer> GetCartAsync(string token, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "/api/cart", null, token, null, ct);
+
+    public Task<ApiAnswer> PutCartItemAsync(string token, string productId, int quantity, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, $"/api/cart/items/{Uri.EscapeDataString(productId)}", JsonContent.Create(new { quantity }), token, null, ct);
+
+    public Task<ApiAnswer> RemoveCartItemAsync(string token, string productId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, $"/api/cart/items/{Uri.EscapeDataString(productId)}", null, token, null, ct);
+
+    public Task<ApiAnswer> CheckoutAsync(string token, string idempotencyKey, string paymentToken, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/api/checkout", JsonContent.Create(new { paymentToken }), token, idempotencyKey, ct);
+
+    public Task<ApiAnswer> ListOrdersAsync(string token, int page, int pageSize, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/orders?page={page}&pageSize={pageSize}", null, token, null, ct);
+
+    public Task<ApiAnswer> GetOrderAsync(string token, string orderId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/orders/{Uri.EscapeDataString(orderId)}", null, token, null, ct);
+
+    public Task<ApiAnswer> GetAdminConfigAsync(string token, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "/api/admin/config", null, token, null, ct);
+
+    public Task<ApiAnswer> PutAdminConfigAsync(string token, object body, CancellationToken ct) =>
+        SendAsync(HttpMethod.Put, "/api/admin/config", JsonContent.Create(body), token, null, ct);
+
+    public Task<ApiAnswer> ReadyAsync(CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "/health/ready", null, null, null, ct);
+
+    async Task<ApiAnswer> SendAsync(HttpMethod method, string path, HttpContent? content, string? bearer, string? idempotencyKey, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            // The default completion option buffers the body: the latency we record includes reading it.
+            using var response = await http.SendAsync(request, deadline.Token);
+            var body = await response.Content.ReadAsStringAsync(deadline.Token);
+            return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new ApiAnswer(null, "", TimedOut: true, TransportError: null);
+        }
+        catch (HttpRequestException e)
+        {
+            return new ApiAnswer(null, "", TimedOut: false, TransportError: e.HttpRequestError + ": " + e.Message);
+        }
+    }
+}

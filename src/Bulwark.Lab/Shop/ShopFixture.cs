@@ -1,0 +1,110 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace Bulwark.Lab.Shop;
+
+public sealed record FixtureOptions
+{
+    public int Buyers { get; init; } = 300;
+    public int Shoppers { get; init; } = 100;
+    public int HotProducts { get; init; } = 5;
+
+    /// <summary>Hot products are the scarcest products with at least this many units, so a flash sale can sell out.</summary>
+    public long MinHotStock { get; init; } = 20;
+
+    public int SamplePageSize { get; init; } = 100;
+    public int SetupConcurrency { get; init; } = 8;
+}
+
+/// <summary>
+/// Everything a run needs from the shop before the clock starts: the catalog sample, the hot
+/// products, and signed-in users. Built through the public API only, like a real client.
+/// </summary>
+public sealed class ShopFixture(Catalog catalog, UserPool users)
+{
+    public Catalog Catalog { get; } = catalog;
+    public UserPool Users { get; } = users;
+
+    public static async Task<ShopFixture> PrepareAsync(ShopApi api, FixtureOptions options, TimeProvider time, ILogger logger, CancellationToken ct)
+    {
+        var catalog = await SampleCatalogAsync(api, options, ct);
+        logger.LogInformation("Catalog: {Categories} categories, {Products} products sampled, hot products {Hot}",
+            catalog.Categories.Count, catalog.Products.Count, string.Join(", ", catalog.Hot.Select(h => $"{h.Id} (stock {h.Stock})")));
+
+        // A fresh prefix per fixture: re-running against the same shop never collides with old accounts.
+        var prefix = $"lab-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var buyers = Enumerable.Range(0, options.Buyers).Select(i => NewUser($"{prefix}-buyer-{i}", isBuyer: true)).ToList();
+        var shoppers = Enumerable.Range(0, options.Shoppers).Select(i => NewUser($"{prefix}-shopper-{i}", isBuyer: false)).ToList();
+        var users = new UserPool(buyers, shoppers);
+
+        await Parallel.ForEachAsync(users.All, new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency, CancellationToken = ct },
+            async (user, token) =>
+            {
+                var registered = await api.RegisterAsync(user.Email, user.Password, token);
+                if (!registered.IsSuccess && registered.Status != HttpStatusCode.Conflict)
+                    throw new LabSetupException($"Registering {user.Email} failed: {registered.Describe()}");
+                await SignInAsync(api, user, time, token);
+            });
+        logger.LogInformation("Registered and signed in {Buyers} buyers and {Shoppers} shoppers", buyers.Count, shoppers.Count);
+
+        return new ShopFixture(catalog, users);
+    }
+
+    /// <summary>Signs the user in and remembers when to do it again (half way through the token's life).</summary>
+    public static async Task<ApiAnswer> SignInAsync(ShopApi api, VirtualUser user, TimeProvider time, CancellationToken ct)
+    {
+        var answer = await api.SignInAsync(user.Email, user.Password, ct);
+        if (!answer.IsSuccess) return answer;
+        var json = answer.Json();
+        user.Token = json.Property("accessToken", "access_token").Text()
+            ?? throw new LabSetupException($"POST /api/sessions answered without accessToken: {answer.Describe()}");
+        var lifetime = TimeSpan.FromSeconds(json.Property("expiresIn", "expires_in").Number() ?? 900);
+        user.TokenRefreshAt = time.GetUtcNow() + lifetime / 2;
+        return answer;
+    }
+
+    static VirtualUser NewUser(string name, bool isBuyer) =>
+        // 20 random characters: well over the shop's 12-character minimum, never a dictionary word.
+        new($"{name}@bulwark.test", "Lab!" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), isBuyer);
+
+    static async Task<Catalog> SampleCatalogAsync(ShopApi api, FixtureOptions options, CancellationToken ct)
+    {
+        var categoriesAnswer = await api.ListCategoriesAsync(ct);
+        if (!categoriesAnswer.IsSuccess) throw new LabSetupException($"GET /api/categories failed: {categoriesAnswer.Describe()}");
+        var categories = categoriesAnswer.Json().Items()
+            .Select(c => new CatalogCategory(
+                c.Property("id").IdText() ?? throw new LabSetupException("A category has no id."),
+                c.Property("name").Text() ?? "",
+                c.Property("productCount").Number() ?? options.SamplePageSize))
+            .ToList();
+        if (categories.Count == 0) throw new LabSetupException("The shop has no categories: was the catalog seeded?");
+
+        var products = new List<CatalogProduct>();
+        foreach (var category in categories)
+        {
+            var page = await api.ListProductsAsync(category.Id, 1, options.SamplePageSize, ct);
+            if (!page.IsSuccess) throw new LabSetupException($"Listing category {category.Id} failed: {page.Describe()}");
+            products.AddRange(page.Json().Items().Select(p => new CatalogProduct(
+                p.Property("id").IdText() ?? throw new LabSetupException("A product has no id."),
+                p.Property("category", "categoryId").IdText() ?? category.Id,
+                p.Property("stock").Number() ?? 0)));
+        }
+
+        var inStock = products.Where(p => p.Stock > 0).DistinctBy(p => p.Id).ToList();
+        if (inStock.Count == 0) throw new LabSetupException("No product in stock among those sampled.");
+
+        // Deterministic order (by id) so a seed picks the same "popular" products every run.
+        inStock.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        var hot = inStock.Where(p => p.Stock >= options.MinHotStock)
+            .OrderBy(p => p.Stock).ThenBy(p => p.Id, StringComparer.Ordinal)
+            .Take(options.HotProducts)
+            .ToList();
+        // Hot products are kept out of everyday traffic so a flash sale's sell-out is the sale's alone.
+        var hotIds = hot.Select(h => h.Id).ToHashSet();
+        return new Catalog(categories, [.. inStock.Where(p => !hotIds.Contains(p.Id))], hot);
+    }
+}
+
+/// <summary>The shop could not be prepared for a run; the message says which call and what it answered.</summary>
+public sealed class LabSetupException(string message) : Exception(message);
