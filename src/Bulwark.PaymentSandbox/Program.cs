@@ -1,6 +1,5 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using Bulwark.PaymentSandbox;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+// Standalone: http://127.0.0.1:5090 unless --urls says otherwise.
+var app = PaymentSandboxApp.Create("http://127.0.0.1:5090", args: args);
+await app.RunAsync();
