@@ -87,7 +87,7 @@ public sealed class ShopFixture(Catalog catalog, UserPool users)
             if (!page.IsSuccess) throw new LabSetupException($"Listing category {category.Id} failed: {page.Describe()}");
             products.AddRange(page.Json().Items().Select(p => new CatalogProduct(
                 p.Property("id").IdText() ?? throw new LabSetupException("A product has no id."),
-                p.Property("category", "categoryId").IdText() ?? category.Id,
+                p.Property("categoryId").IdText() ?? category.Id,
                 p.Property("stock").Number() ?? 0)));
         }
 

@@ -1,0 +1,117 @@
+namespace Bulwark.Lab.Reports;
+
+/// <summary>
+/// What <c>summary.json</c> holds: <c>{"scenario": {...}, "modes": {"naive": {...}, "guarded": {...}}}</c>.
+/// Modes are keyed by name so a run against an existing shop (<c>--target</c>) can report one mode.
+/// </summary>
+public sealed record ScenarioReport(ScenarioInfo Scenario, IReadOnlyDictionary<string, ModeReport> Modes);
+
+public sealed record ScenarioInfo(
+    string Name,
+    string Title,
+    string Trigger,
+    string Description,
+    double DurationSeconds,
+    int Seed,
+    double SloMs,
+    double DeadlineMs,
+    DateTimeOffset StartedAt,
+    MachineInfo Machine,
+    IReadOnlyList<PhaseInfo> Phases);
+
+public sealed record PhaseInfo(string Stream, string Name, double StartSeconds, double DurationSeconds, double StartRps, double EndRps);
+
+public sealed record MachineInfo(string Os, int Cores, string Runtime, string LabVersion)
+{
+    public static MachineInfo Current() => new(
+        System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        Environment.ProcessorCount,
+        System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        typeof(MachineInfo).Assembly.GetName().Version?.ToString() ?? "unknown");
+}
+
+/// <summary>One configuration's run of a scenario. The first fields are the ones every report compares.</summary>
+public sealed record ModeReport
+{
+    public required string Mode { get; init; }
+    public required double GoodputRps { get; init; }
+    public required double CheckoutGoodputRps { get; init; }
+
+    /// <summary>p99 of successful (2xx) answers, all classes, from the intended send time.</summary>
+    public required double P99Ms { get; init; }
+
+    /// <summary>p99 of every answer including errors, 503s and timeouts (at the timeout).</summary>
+    public required double P99AllMs { get; init; }
+
+    public required long Errors { get; init; }
+    public required long Shed { get; init; }
+    public required long Limited { get; init; }
+    public required long Timeouts { get; init; }
+    public required long SlowerThanDeadline { get; init; }
+    public required long DroppedByGenerator { get; init; }
+    public required long Offered { get; init; }
+    public required long Completed { get; init; }
+
+    /// <summary>Orders in status <c>paid</c> by the shop's own order lists (or, if those were unreadable, as confirmed at checkout).</summary>
+    public required long OrdersPaid { get; init; }
+
+    /// <summary>Units sold beyond the stock a product had before the run, summed over products. Must be 0.</summary>
+    public required long Oversold { get; init; }
+
+    public required IReadOnlyDictionary<string, long> OrdersByStatus { get; init; }
+    public required IReadOnlyDictionary<string, ClassReport> Classes { get; init; }
+    public required TimeSeries Series { get; init; }
+    public required IReadOnlyList<AlertFiring> Alerts { get; init; }
+    public required IReadOnlyList<EventRecord> Events { get; init; }
+    public required GeneratorReport Generator { get; init; }
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Set when the mode could not run to the end (the shop never became ready, crashed…): the numbers cover what ran.</summary>
+    public string? Failure { get; init; }
+}
+
+public sealed record ClassReport(
+    long Offered,
+    long Completed,
+    long Goodput,
+    double GoodputRps,
+    long Shed,
+    long Limited,
+    long SoldOut,
+    long Declined,
+    long Errors,
+    long Timeouts,
+    long Dropped,
+    long SlowerThanDeadline,
+    LatencyReport Latency,
+    LatencyReport SuccessLatency);
+
+public sealed record LatencyReport(long Count, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs, double MeanMs);
+
+/// <summary>Per-second series for the charts; pool fields are null where the shop did not export the series or a scrape failed.</summary>
+public sealed record TimeSeries(
+    IReadOnlyList<int> Second,
+    IReadOnlyList<double> OfferedRps,
+    IReadOnlyList<double> ThroughputRps,
+    IReadOnlyList<double> GoodputRps,
+    IReadOnlyList<double> CheckoutGoodputRps,
+    IReadOnlyList<double> P99Ms,
+    IReadOnlyList<double> ShedRps,
+    IReadOnlyList<double> LimitedRps,
+    IReadOnlyList<double> ErrorRps,
+    IReadOnlyList<double> TimeoutRps,
+    IReadOnlyList<double> DroppedRps,
+    IReadOnlyList<double?> PoolUsed,
+    IReadOnlyList<double?> PoolMax,
+    IReadOnlyList<double?> PoolPending,
+    IReadOnlyList<double?> DbLimit,
+    IReadOnlyList<double?> AdmissionRejectedRps,
+    IReadOnlyList<double?> AcquireTimeoutRps);
+
+/// <summary>An alert rule replayed on the run's per-second samples; <see cref="FiredAtSeconds"/> is null if it never fired.</summary>
+public sealed record AlertFiring(string Name, string Condition, double? FiredAtSeconds, double SecondsFiring);
+
+/// <summary>Something the scenario did during the run (deploy a config, slow the gateway) and what came of it.</summary>
+public sealed record EventRecord(double AtSeconds, string Description, string Outcome);
+
+public sealed record GeneratorReport(long Sent, int PeakInFlight, double WorstDispatchLagMs, int UnansweredAtEnd, string End, int ScrapeFailures);
