@@ -175,6 +175,10 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             ThrowIfStopped();
             await StopCoreAsync("fast", cancellationToken).ConfigureAwait(false);
             portReservation ??= PortReservation.TryReserve(Port);
+            if (portReservation is null)
+            {
+                logger.PortNotReserved(Port);
+            }
         }
         finally
         {
@@ -635,19 +639,26 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
-    private string BuildConnectionString(int port, string database, bool pooling) =>
-        new NpgsqlConnectionStringBuilder
+    private string BuildConnectionString(int port, string database, bool pooling)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1",
             Port = port,
             Username = SuperUser,
             Password = password,
             Database = database,
+        };
+        if (!pooling)
+        {
             // The library's own short-lived connections must not sit idle in a pool, holding
             // server slots that tests of connection limits would count.
-            Pooling = pooling,
-            Timeout = pooling ? 15 : 3,
-        }.ConnectionString;
+            builder.Pooling = false;
+            builder.Timeout = 3;
+        }
+
+        return builder.ConnectionString;
+    }
 
     private void RotateLogIfLarge()
     {

@@ -51,4 +51,7 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Information, "The reused server runs with max_connections = {Actual} (options ask for {Requested}); restart the cluster to apply the options")]
     public static partial void ReusedSettingsDiffer(this ILogger logger, int actual, int requested);
+
+    [LoggerMessage(17, LogLevel.Warning, "Could not hold port {Port} while the server is stopped: another process may take it before the server starts again")]
+    public static partial void PortNotReserved(this ILogger logger, int port);
 }

@@ -5,9 +5,9 @@ namespace Bulwark.LocalPostgres.Cluster;
 
 /// <summary>
 /// Keeps a stopped server's port from being handed to someone else, so it can start again on the
-/// same port. The socket is bound but never listens: nobody else can bind the port (a parallel
-/// test's <see cref="FreeLoopbackPort"/> included), yet clients still get "connection refused",
-/// exactly as with a stopped server.
+/// same port. The socket is bound but never listens: a parallel test's <see cref="FreeLoopbackPort"/>
+/// cannot be given the port, yet clients still get "connection refused", exactly as with a stopped
+/// server.
 /// </summary>
 internal sealed class PortReservation : IDisposable
 {
@@ -21,6 +21,10 @@ internal sealed class PortReservation : IDisposable
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            // The stopped server's closed connections linger in TIME_WAIT on this port, so binding
+            // needs SO_REUSEADDR. The kernel still never hands a port bound this way to a bind to
+            // port 0, which is how every other cluster picks its port.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
             return new PortReservation(socket);
         }
