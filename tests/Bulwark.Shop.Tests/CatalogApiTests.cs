@@ -17,7 +17,7 @@ public sealed class CatalogApiTests(ShopFixture shop)
         Assert.All(categories, category => Assert.Equal(200, category.ProductCount));
         Assert.Equal("Audio", categories[0].Name);
 
-        var page = await client.GetFromJsonAsync<Page<Product>>("/api/products");
+        var page = await client.GetFromJsonAsync<Paged<Product>>("/api/products");
         Assert.Equal(10_000, page!.Total);
         Assert.Equal(20, page.Items.Count);
         Assert.Equal(1, page.Page);
@@ -31,7 +31,7 @@ public sealed class CatalogApiTests(ShopFixture shop)
     public async Task Products_filter_by_category_and_page()
     {
         using var client = shop.Client();
-        var page = await client.GetFromJsonAsync<Page<Product>>("/api/products?category=7&page=2&pageSize=50");
+        var page = await client.GetFromJsonAsync<Paged<Product>>("/api/products?category=7&page=2&pageSize=50");
         Assert.Equal(200, page!.Total);
         Assert.Equal(50, page.Items.Count);
         Assert.All(page.Items, product => Assert.Equal(7, product.CategoryId));
@@ -43,11 +43,11 @@ public sealed class CatalogApiTests(ShopFixture shop)
     public async Task Products_search_by_name_case_insensitively()
     {
         using var client = shop.Client();
-        var page = await client.GetFromJsonAsync<Page<Product>>("/api/products?q=ITEM%201234");
+        var page = await client.GetFromJsonAsync<Paged<Product>>("/api/products?q=ITEM%201234");
         Assert.Contains(page!.Items, product => product.Id == 1234);
         Assert.All(page.Items, product => Assert.Contains("item 1234", product.Name, StringComparison.OrdinalIgnoreCase));
 
-        var none = await client.GetFromJsonAsync<Page<Product>>("/api/products?q=%25_%5C");
+        var none = await client.GetFromJsonAsync<Paged<Product>>("/api/products?q=%25_%5C");
         Assert.Equal(0, none!.Total);
     }
 

@@ -34,13 +34,13 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
     {
         var port = FreePort();
         var first = await ShopProcess.StartAsync(_workDirectory, port);
-        Assert.Equal(10_000, (await first.Client.GetFromJsonAsync<Page<Product>>("/api/products?pageSize=1"))!.Total);
+        Assert.Equal(10_000, (await first.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         Assert.True(Directory.Exists(Path.Combine(_workDirectory, ".bulwark", "postgres")));
 
         first.Kill();
 
         var second = await ShopProcess.StartAsync(_workDirectory, port);
-        Assert.Equal(10_000, (await second.Client.GetFromJsonAsync<Page<Product>>("/api/products?pageSize=1"))!.Total);
+        Assert.Equal(10_000, (await second.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         var postgresPort = await second.PostgresPortAsync();
         await second.StopAsync();
 

@@ -20,7 +20,7 @@ public sealed class AccountStore(IDatabaseGate gate)
     public Task<Account?> FindAsync(string email, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) =>
             connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition("""
-                SELECT id, email, password_hash AS PasswordHash, roles FROM users WHERE normalized_email = @normalized
+                SELECT id, email, password_hash AS PasswordHash, array_to_string(roles, ' ') AS RoleList FROM users WHERE normalized_email = @normalized
                 """, new { normalized = EmailAddress.Normalize(email) }, cancellationToken: token)));
 
     /// <summary>Adds roles to an existing account (used to promote the configured first admin).</summary>

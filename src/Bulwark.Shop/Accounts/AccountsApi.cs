@@ -1,6 +1,7 @@
 using Bulwark.Shop.Hosting;
 using System.Security.Claims;
 using Bulwark.Guard.Gate;
+using Bulwark.Shop.Database;
 using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,6 +20,9 @@ public static class AccountsApi
         builder.Services.AddSingleton<IPasswordHasher<ShopUser>, PasswordHasher<ShopUser>>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PasswordVerifier>();
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
+        builder.Services.AddSingleton<IStartupTask, AdminBootstrap>();
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme).AddBearerToken();
         builder.Services.AddOptions<BearerTokenOptions>(BearerTokenDefaults.AuthenticationScheme)
             .Configure<IOptions<SessionOptions>>((bearer, sessions) => bearer.BearerTokenExpiration = sessions.Value.Lifetime);

@@ -26,7 +26,7 @@ public static class CatalogApi
         api.MapGet("/categories", ListCategories).WithPriority(Priority.Sheddable);
     }
 
-    private static async Task<Results<Ok<Page<Product>>, ValidationProblem>> ListProducts(
+    private static async Task<Results<Ok<Paged<Product>>, ValidationProblem>> ListProducts(
         CatalogStore store, CancellationToken cancellationToken,
         string? q = null, int? category = null, int page = 1, int pageSize = 20)
     {

@@ -19,7 +19,7 @@ public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
                 GROUP BY c.id, c.name ORDER BY c.id
                 """, cancellationToken: token))).AsList()), cancellationToken);
 
-    public Task<Page<Product>> ProductsAsync(ProductQuery query, CancellationToken cancellationToken) =>
+    public Task<Paged<Product>> ProductsAsync(ProductQuery query, CancellationToken cancellationToken) =>
         cache.GetOrLoadAsync(query.CacheKey, ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
         {
             var parameters = new
@@ -40,7 +40,7 @@ public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
                 """, parameters, cancellationToken: token));
             var items = (await results.ReadAsync<Product>()).AsList();
             var total = await results.ReadSingleAsync<long>();
-            return new Page<Product>(items, query.Page, query.PageSize, total);
+            return new Paged<Product>(items, query.Page, query.PageSize, total);
         }), cancellationToken);
 
     public async Task<Product?> ProductAsync(long id, CancellationToken cancellationToken)

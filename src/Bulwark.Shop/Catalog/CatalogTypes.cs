@@ -5,7 +5,7 @@ public sealed record Product(long Id, string Sku, string Name, string Descriptio
 
 public sealed record Category(int Id, string Name, int ProductCount);
 
-public sealed record Page<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
 /// <summary>A validated catalog query; also the cache key, so equal queries share one database read.</summary>
 public sealed record ProductQuery(string? Search, int? CategoryId, int Page, int PageSize)

@@ -55,9 +55,9 @@ public static class CheckoutApi
                 detail: $"{failed.Detail} You were not charged and the items are back in stock; retry with a new Idempotency-Key.",
                 statusCode: StatusCodes.Status502BadGateway, extensions: OrderExtensions(failed.Order)),
             CheckoutResult.Rejected { Reason: Reservation.EmptyCart } => Problems.Invalid("cart", "The cart is empty."),
-            CheckoutResult.Rejected { Reason: Reservation.OutOfStock short } => Problems.Conflict("Out of stock",
-                $"Product {short.ProductId} ({short.Sku}): {short.Requested} requested, {short.Available} available.",
-                new Dictionary<string, object?> { ["productId"] = short.ProductId, ["sku"] = short.Sku, ["available"] = short.Available }),
+            CheckoutResult.Rejected { Reason: Reservation.OutOfStock scarce } => Problems.Conflict("Out of stock",
+                $"Product {scarce.ProductId} ({scarce.Sku}): {scarce.Requested} requested, {scarce.Available} available.",
+                new Dictionary<string, object?> { ["productId"] = scarce.ProductId, ["sku"] = scarce.Sku, ["available"] = scarce.Available }),
             _ => throw new InvalidOperationException($"Unhandled checkout result {result}."),
         };
     }

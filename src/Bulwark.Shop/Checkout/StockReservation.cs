@@ -13,7 +13,7 @@ namespace Bulwark.Shop.Checkout;
 public sealed class StockReservation(IDatabaseGate gate)
 {
     public Task<Reservation> ReserveAsync(long userId, string idempotencyKey, string currency, CancellationToken cancellationToken) =>
-        gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
+        gate.RunAsync<Reservation>(Priority.Critical, cancellationToken, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
 

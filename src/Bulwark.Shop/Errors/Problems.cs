@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace Bulwark.Shop.Errors;
 
 /// <summary>Problem answers the endpoints share, so the same fault reads the same everywhere.</summary>

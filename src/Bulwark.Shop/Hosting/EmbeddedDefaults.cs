@@ -54,6 +54,7 @@ public sealed class EmbeddedDefaults : IAsyncDisposable
     {
         if (_sandbox is not null)
         {
+            await _sandbox.StopAsync();
             await _sandbox.DisposeAsync();
             _sandbox = null;
         }

@@ -27,6 +27,8 @@ public static class ShopApplication
 
         var embedded = await EmbeddedDefaults.StartAsync(builder.Configuration, cancellationToken);
         builder.Services.AddSingleton(embedded);
+        // Registered before every other hosted service, so it stops last: the database outlives its users.
+        builder.Services.AddHostedService<EmbeddedDefaultsLifetime>();
 
         builder.AddShopErrors();
         builder.AddShopDatabase();

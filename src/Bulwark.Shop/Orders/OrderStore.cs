@@ -19,14 +19,15 @@ public sealed class OrderStore(IDatabaseGate gate)
             var orders = (await connection.QueryAsync<Order>(new CommandDefinition(
                 $"SELECT {OrderColumns} FROM orders o WHERE o.user_id = @userId ORDER BY o.id DESC LIMIT @limit",
                 new { userId, limit = ListLimit }, cancellationToken: token))).AsList();
-            var lines = (await connection.QueryAsync<(long OrderId, OrderLine Line)>(new CommandDefinition("""
+            var lines = (await connection.QueryAsync<OrderLineRow>(new CommandDefinition("""
                 SELECT ol.order_id AS OrderId, ol.product_id AS ProductId, p.sku, p.name, ol.quantity, ol.unit_price_cents AS UnitPriceCents
                 FROM order_lines ol JOIN products p ON p.id = ol.product_id
                 WHERE ol.order_id = ANY (@ids) ORDER BY ol.order_id, ol.product_id
                 """, new { ids = orders.Select(o => o.OrderId).ToArray() }, cancellationToken: token))).AsList();
             return (IReadOnlyList<Order>)orders.ConvertAll(order => order with
             {
-                Lines = lines.Where(line => line.OrderId == order.OrderId).Select(line => line.Line).ToList(),
+                Lines = lines.Where(line => line.OrderId == order.OrderId)
+                    .Select(line => new OrderLine(line.ProductId, line.Sku, line.Name, line.Quantity, line.UnitPriceCents)).ToList(),
             });
         });
 
@@ -48,4 +49,6 @@ public sealed class OrderStore(IDatabaseGate gate)
                 """, new { orderId }, cancellationToken: token));
             return order with { Lines = lines.AsList() };
         });
+
+    private sealed record OrderLineRow(long OrderId, long ProductId, string Sku, string Name, int Quantity, long UnitPriceCents);
 }

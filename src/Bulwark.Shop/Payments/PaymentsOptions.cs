@@ -28,7 +28,7 @@ public sealed class PaymentsOptions
     public TimeSpan SettleReserve { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How often the reconciler looks for orders whose payment outcome is unknown.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
