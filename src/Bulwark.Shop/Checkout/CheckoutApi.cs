@@ -63,5 +63,5 @@ public static class CheckoutApi
     }
 
     private static Dictionary<string, object?> OrderExtensions(OrderReceipt order) =>
-        new() { ["orderId"] = order.OrderId, ["status"] = order.Status };
+        new() { ["orderId"] = order.OrderId, ["orderStatus"] = order.Status };
 }
