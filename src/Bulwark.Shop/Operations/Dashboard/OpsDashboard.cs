@@ -1,0 +1,116 @@
+using System.Security.Claims;
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.Accounts;
+using Bulwark.Shop.Errors;
+using Bulwark.Shop.Hosting;
+using Bulwark.Shop.Operations.Alerts;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Bulwark.Shop.Operations.Dashboard;
+
+/// <summary>
+/// <c>GET /ops</c>: the live dashboard for admins (a sign-in page for anyone else), fed by
+/// <c>GET /ops/api/snapshot</c>, which the page polls every second.
+/// </summary>
+public static class OpsDashboard
+{
+    // The pages load nothing from elsewhere and run no inline script.
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
+
+    public static void AddOpsDashboard(this WebApplicationBuilder builder)
+    {
+        builder.AddOpsAuthentication();
+        builder.Services.AddSingleton<RoutePriorities>();
+        builder.Services.AddSingleton<OpsSampleReader>();
+        builder.Services.AddSingleton(new SampleHistory(OpsSampler.Interval));
+        builder.Services.AddSingleton<OpsSampler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OpsSampler>());
+    }
+
+    public static void MapOpsDashboard(this WebApplication app)
+    {
+        // The dashboard's own polling is not shop traffic: it stays out of the request metrics it draws.
+        var ops = app.MapGroup("/ops").WithTags("Operations").DisableHttpMetrics();
+        // Cast: a handler taking only HttpContext would otherwise bind as a RequestDelegate and drop its result.
+        ops.MapGet("", (Delegate)Page);
+        ops.MapPost("/session", SignIn).WithPriority(Priority.Normal).WithLoginThrottle();
+        ops.MapDelete("/session", (Delegate)SignOut);
+        ops.MapGet("/assets/{name}", Asset);
+        ops.MapGet("/api/snapshot", Snapshot).RequireAuthorization(AccountsApi.AdminRole);
+    }
+
+    private static async Task<ContentHttpResult> Page(HttpContext context)
+    {
+        var session = await context.AuthenticateAsync(OpsAuthentication.Scheme);
+        var admin = session.Succeeded && session.Principal.IsInRole(AccountsApi.AdminRole);
+        context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.Content(admin ? OpsAssets.DashboardPage : OpsAssets.SignInPage, "text/html; charset=utf-8");
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SignIn(
+        Credentials body, PasswordVerifier verifier, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(body.Email) || body.Email.Length > EmailAddress.MaxLength)
+        {
+            return Problems.Invalid("email", "email is required.");
+        }
+
+        if (string.IsNullOrEmpty(body.Password) || body.Password.Length > PasswordPolicy.MaxLength)
+        {
+            return Problems.Invalid("password", "password is required.");
+        }
+
+        var account = await verifier.VerifyAsync(body.Email, body.Password, cancellationToken);
+        if (account is null)
+        {
+            return TypedResults.Problem(title: "Wrong credentials", detail: "The email or password is not correct.",
+                statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (!account.Roles.Contains(AccountsApi.AdminRole, StringComparer.Ordinal))
+        {
+            return TypedResults.Problem(title: "Admins only", detail: "The operations dashboard is for accounts with the admin role.",
+                statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+             new Claim(ClaimTypes.Name, account.Email),
+             .. account.Roles.Select(role => new Claim(ClaimTypes.Role, role))],
+            OpsAuthentication.Scheme);
+        await context.SignInAsync(OpsAuthentication.Scheme, new ClaimsPrincipal(identity));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> SignOut(HttpContext context)
+    {
+        await context.SignOutAsync(OpsAuthentication.Scheme);
+        return TypedResults.NoContent();
+    }
+
+    private static Results<FileContentHttpResult, NotFound> Asset(string name, HttpContext context)
+    {
+        if (OpsAssets.Find(name) is not var (content, contentType))
+        {
+            return TypedResults.NotFound();
+        }
+
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.File(content, contentType);
+    }
+
+    /// <summary>The samples after <paramref name="since"/> (Unix milliseconds; all ten minutes when absent) and the alerts now.</summary>
+    private static Ok<OpsSnapshot> Snapshot(long? since, SampleHistory history, OpsSampler sampler, TimeProvider clock)
+    {
+        var after = since is { } milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : (DateTimeOffset?)null;
+        return TypedResults.Ok(new OpsSnapshot(clock.GetUtcNow(), (int)OpsSampler.Interval.TotalMilliseconds, history.Since(after), sampler.Alerts));
+    }
+}
+
+/// <summary>What the dashboard polls: new samples (oldest first) and every alert's state.</summary>
+public sealed record OpsSnapshot(DateTimeOffset Now, int IntervalMs, IReadOnlyList<OpsSample> Samples, IReadOnlyList<AlertStatus> Alerts);

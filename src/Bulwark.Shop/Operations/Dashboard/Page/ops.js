@@ -1,0 +1,173 @@
+// The operations dashboard: polls /ops/api/snapshot every second and draws the last ten minutes with uPlot.
+// The same file drives the sign-in page, which has a form instead of charts.
+"use strict";
+
+(function () {
+  const windowSeconds = 600;
+  const pollMs = 1000;
+
+  const signIn = document.getElementById("signin");
+  if (signIn) {
+    signIn.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const error = document.getElementById("signin-error");
+      error.textContent = "";
+      const response = await fetch("/ops/session", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          email: document.getElementById("email").value,
+          password: document.getElementById("password").value,
+        }),
+      });
+      if (response.ok) {
+        window.location.reload();
+        return;
+      }
+      const problem = await response.json().catch(() => ({}));
+      error.textContent = problem.detail || problem.title || `Sign-in failed (${response.status}).`;
+    });
+    return;
+  }
+
+  const priorities = ["critical", "normal", "sheddable"];
+  const colors = { critical: "#dc2626", normal: "#2563eb", sheddable: "#16a34a" };
+
+  // Column store: times (seconds) and one array per drawn series, oldest first.
+  const data = { t: [] };
+  const charts = [];
+
+  function column(name) {
+    if (!data[name]) data[name] = [];
+    return data[name];
+  }
+
+  function chart(elementId, title, unit, series) {
+    const element = document.getElementById(elementId);
+    const plot = new uPlot({
+      title,
+      width: Math.max(element.clientWidth - 8, 300),
+      height: 220,
+      scales: { x: { time: true } },
+      axes: [{}, { size: 60, values: (u, ticks) => ticks.map((v) => v == null ? "" : `${+v.toFixed(2)}${unit}`) }],
+      series: [{}].concat(series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false, dash: s.dash }))),
+    }, [[]].concat(series.map(() => [])), element);
+    charts.push({ plot, element, keys: series.map((s) => s.key) });
+  }
+
+  function perPriority(prefix) {
+    return priorities.map((p) => ({ key: `${prefix}.${p}`, label: p, color: colors[p] }));
+  }
+
+  chart("chart-pool", "Connections", "", [
+    { key: "pool.used", label: "used", color: "#2563eb" },
+    { key: "pool.idle", label: "idle", color: "#94a3b8" },
+    { key: "pool.limit", label: "limit (adaptive)", color: "#f59e0b" },
+    { key: "pool.ceiling", label: "ceiling", color: "#0f172a", dash: [6, 4] },
+  ]);
+  chart("chart-waiters", "Waiting for a connection, by priority", "", perPriority("waiters"));
+  chart("chart-wait", "Connection wait p99", " ms", [{ key: "waitP99Ms", label: "p99", color: "#7c3aed" }]);
+  chart("chart-requests", "Requests per second, by priority", "/s", perPriority("requests"));
+  chart("chart-shed", "Shed (refused) per second, by priority", "/s", perPriority("shed"));
+  chart("chart-errors", "Server errors per second, by priority", "/s", perPriority("errors"));
+  chart("chart-latency", "Request latency", " ms", [
+    { key: "latencyP50Ms", label: "p50", color: "#0ea5e9" },
+    { key: "latencyP99Ms", label: "p99", color: "#be123c" },
+  ]);
+
+  function append(sample) {
+    data.t.push(Date.parse(sample.at) / 1000);
+    column("pool.used").push(sample.pool.used);
+    column("pool.idle").push(sample.pool.idle);
+    column("pool.limit").push(sample.pool.limit);
+    column("pool.ceiling").push(sample.pool.ceiling);
+    column("waitP99Ms").push(sample.waitP99Ms);
+    column("latencyP50Ms").push(sample.latencyP50Ms);
+    column("latencyP99Ms").push(sample.latencyP99Ms);
+    for (const p of priorities) {
+      column(`waiters.${p}`).push(sample.waiters[p]);
+      column(`requests.${p}`).push(sample.requests[p]);
+      column(`shed.${p}`).push(sample.shed[p]);
+      column(`errors.${p}`).push(sample.errors[p]);
+    }
+  }
+
+  function trim() {
+    const oldest = data.t.length ? data.t[data.t.length - 1] - windowSeconds : 0;
+    let drop = 0;
+    while (drop < data.t.length && data.t[drop] < oldest) drop++;
+    if (drop > 0) for (const key of Object.keys(data)) data[key].splice(0, drop);
+  }
+
+  function redraw() {
+    for (const c of charts) c.plot.setData([data.t].concat(c.keys.map((k) => column(k))));
+  }
+
+  const number = (v, digits = 0) => (v == null ? "–" : (+v).toFixed(digits));
+
+  function showNow(sample) {
+    document.getElementById("updated").textContent = `updated ${new Date(sample.at).toLocaleTimeString()}`;
+    document.getElementById("tile-ready").textContent = sample.ready ? "yes" : "NO";
+    document.getElementById("tile-pool").textContent =
+      `${number(sample.pool.used)} / ${number(sample.pool.limit)}` + (sample.pool.ceiling == null ? "" : ` (max ${number(sample.pool.ceiling)})`);
+    document.getElementById("tile-waiters").textContent = number(sample.waiters.total);
+    document.getElementById("tile-requests").textContent = number(sample.requests.total, 1);
+    document.getElementById("tile-shed").textContent = number(sample.shed.total, 1);
+    document.getElementById("tile-p99").textContent = sample.latencyP99Ms == null ? "–" : `${number(sample.latencyP99Ms, 1)} ms`;
+  }
+
+  function showAlerts(alerts) {
+    const body = document.querySelector("#alerts tbody");
+    body.replaceChildren(...alerts.map((alert) => {
+      const row = document.createElement("tr");
+      row.dataset.alert = alert.name;
+      const cells = [alert.name, alert.severity, alert.state.toLowerCase(), number(alert.value, 3),
+        `${alert.comparison} ${alert.threshold}` + (alert.for === "00:00:00" ? "" : ` for ${alert.for}`), alert.runbookUrl];
+      cells.forEach((text, i) => {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        if (i === 2) cell.className = `state-${text}`;
+        row.appendChild(cell);
+      });
+      return row;
+    }));
+  }
+
+  let lastAt = null;
+
+  async function poll() {
+    try {
+      const url = lastAt == null ? "/ops/api/snapshot" : `/ops/api/snapshot?since=${lastAt}`;
+      const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+      if (response.status === 401 || response.status === 403) {
+        window.location.reload(); // the session ended: the page turns back into the sign-in form
+        return;
+      }
+      if (response.ok) {
+        const snapshot = await response.json();
+        for (const sample of snapshot.samples) append(sample);
+        if (snapshot.samples.length) {
+          const latest = snapshot.samples[snapshot.samples.length - 1];
+          lastAt = Date.parse(latest.at);
+          showNow(latest);
+        }
+        trim();
+        redraw();
+        showAlerts(snapshot.alerts);
+      }
+    } finally {
+      setTimeout(poll, pollMs);
+    }
+  }
+
+  window.addEventListener("resize", () => {
+    for (const c of charts) c.plot.setSize({ width: Math.max(c.element.clientWidth - 8, 300), height: 220 });
+  });
+
+  document.getElementById("sign-out").addEventListener("click", async () => {
+    await fetch("/ops/session", { method: "DELETE" });
+    window.location.reload();
+  });
+
+  poll();
+})();
