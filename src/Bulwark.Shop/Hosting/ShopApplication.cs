@@ -4,6 +4,7 @@ using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Database;
 using Bulwark.Shop.Errors;
+using Bulwark.Shop.Operations;
 using Bulwark.Shop.Orders;
 using Bulwark.Shop.Payments;
 
@@ -38,6 +39,7 @@ public static class ShopApplication
         builder.AddPayments();
         builder.AddCheckout();
         builder.AddOrders();
+        builder.AddOperations();
 
         var app = builder.Build();
         app.UseShopErrors();
@@ -51,6 +53,7 @@ public static class ShopApplication
         app.MapCheckoutApi();
         app.MapOrdersApi();
         app.MapHealthApi();
+        app.MapOperations();
         return app;
     }
 }
