@@ -78,7 +78,7 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
         {
             _process = process;
             _workDirectory = workDirectory;
-            Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+            Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         }
 
         public HttpClient Client { get; }

@@ -23,6 +23,9 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public string ConnectionString => _cluster!.ConnectionString;
 
+    /// <summary>The tests' own few connections, kept apart from the shop's pool so they never crowd it.</summary>
+    private string TestConnectionString => ConnectionString + ";Maximum Pool Size=4;Application Name=bulwark-tests";
+
     public WebApplication App => _app!;
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -94,7 +97,7 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(TestConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)
@@ -107,7 +110,7 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public async Task ExecuteAsync(string sql, params object[] parameters)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(TestConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)
