@@ -16,6 +16,9 @@ public sealed class ClassStats
     /// <summary>2xx answers only.</summary>
     public LatencyHistogram Successful { get; } = new();
 
+    /// <summary>503 answers only: shedding is only useful if it is fast.</summary>
+    public LatencyHistogram Shed { get; } = new();
+
     public long Offered => Volatile.Read(ref _offered);
     public long Good => Volatile.Read(ref _good);
     public long SlowerThanDeadline => Volatile.Read(ref _slowerThanDeadline);
@@ -29,6 +32,7 @@ public sealed class ClassStats
         if (outcome == Outcome.Dropped) return;
         All.Record(latency);
         if (outcome == Outcome.Success) Successful.Record(latency);
+        if (outcome == Outcome.Shed) Shed.Record(latency);
         if (good) Interlocked.Increment(ref _good);
         if (slowerThanDeadline) Interlocked.Increment(ref _slowerThanDeadline);
     }

@@ -67,11 +67,26 @@ public static class ModeReportBuilder
         };
     }
 
+    /// <summary>The report of a mode that could not run: zeros, and the reason, so the scenario's other mode still gets reported.</summary>
+    public static ModeReport Failed(string mode, TimeSpan scheduleDuration, ServiceLevel serviceLevel, string reason) => Build(new ModeRun(
+        mode,
+        new RunRecorder(serviceLevel, scheduleDuration),
+        new LoadRunSummary(0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, 0, RunEnd.Cancelled),
+        scheduleDuration,
+        [],
+        0,
+        null,
+        new PurchaseLedger(),
+        new Dictionary<string, long>(),
+        [],
+        [],
+        reason));
+
     static (long Paid, IReadOnlyDictionary<string, long> ByStatus) CountOrders(ModeRun run, List<string> notes)
     {
         if (run.Audit is { Complete: true } audit) return (audit.Count("paid"), audit.OrdersByStatus);
 
-        notes.Add("Orders counted from checkout answers only (the shop's order lists could not be read back): orders whose answer was lost are missing.");
+        if (run.Failure is null) notes.Add("Orders counted from checkout answers only (the shop's order lists could not be read back): orders whose answer was lost are missing.");
         var byStatus = run.Ledger.Orders.GroupBy(o => o.Status).ToDictionary(g => g.Key, g => (long)g.Count());
         return (byStatus.GetValueOrDefault("paid"), byStatus);
     }
@@ -82,7 +97,7 @@ public static class ModeReportBuilder
         if (run.Audit is { Complete: true, LiveUnitsByProduct: { } live }) units = live;
         else
         {
-            notes.Add("Oversell checked against confirmed checkouts only.");
+            if (run.Failure is null) notes.Add("Oversell checked against confirmed checkouts only.");
             units = run.Ledger.Orders.SelectMany(o => o.Lines).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => (long)g.Sum(l => l.Value));
         }
         return units.Sum(u => run.InitialStock.TryGetValue(u.Key, out var stock) ? Math.Max(0, u.Value - stock) : 0);

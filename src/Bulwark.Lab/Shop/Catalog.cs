@@ -26,6 +26,9 @@ public sealed class Catalog(IReadOnlyList<CatalogCategory> categories, IReadOnly
         ? Products[(int)(Products.Count * Math.Pow(random.NextDouble(), 3))]
         : Hot[random.Next(Hot.Count)];
 
+    /// <summary>Any sampled product, evenly: purchases spread over the catalog, so everyday buying does not sell out the few most viewed items.</summary>
+    public CatalogProduct PickAny(Random random) => Products.Count > 0 ? Products[random.Next(Products.Count)] : Hot[random.Next(Hot.Count)];
+
     public CatalogProduct PickHot(Random random) => Hot.Count > 0 ? Hot[random.Next(Hot.Count)] : PickPopular(random);
 
     /// <summary>A category and a page in it; early pages far more often.</summary>

@@ -12,7 +12,8 @@ public sealed record PlannedAction(RequestClass Class, string? ProductId = null,
 
     public static PlannedAction Plan(RequestClass requestClass, ProductChoice products, Catalog catalog, Random random)
     {
-        string PickProduct() => (products == ProductChoice.Hot ? catalog.PickHot(random) : catalog.PickPopular(random)).Id;
+        string ViewProduct() => (products == ProductChoice.Hot ? catalog.PickHot(random) : catalog.PickPopular(random)).Id;
+        string BuyProduct() => (products == ProductChoice.Hot ? catalog.PickHot(random) : catalog.PickAny(random)).Id;
 
         switch (requestClass)
         {
@@ -20,13 +21,13 @@ public sealed record PlannedAction(RequestClass Class, string? ProductId = null,
                 var (category, page) = catalog.PickPage(random, BrowsePageSize);
                 return new PlannedAction(requestClass, CategoryId: category, Page: page);
             case RequestClass.Product:
-                return new PlannedAction(requestClass, ProductId: PickProduct());
+                return new PlannedAction(requestClass, ProductId: ViewProduct());
             case RequestClass.SignIn:
                 return new PlannedAction(requestClass, Who: random.Next(int.MaxValue));
             case RequestClass.Cart:
-                return new PlannedAction(requestClass, ProductId: PickProduct(), Quantity: 1 + random.Next(3));
+                return new PlannedAction(requestClass, ProductId: BuyProduct(), Quantity: 1 + random.Next(3));
             case RequestClass.Checkout:
-                return new PlannedAction(requestClass, ProductId: PickProduct());
+                return new PlannedAction(requestClass, ProductId: BuyProduct());
             default:
                 throw new ArgumentOutOfRangeException(nameof(requestClass), requestClass, null);
         }

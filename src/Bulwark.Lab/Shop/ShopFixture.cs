@@ -8,10 +8,8 @@ public sealed record FixtureOptions
 {
     public int Buyers { get; init; } = 300;
     public int Shoppers { get; init; } = 100;
+    /// <summary>How many products a flash sale goes for: those with the most stock, so the sale lasts a while before it sells out.</summary>
     public int HotProducts { get; init; } = 5;
-
-    /// <summary>Hot products are the scarcest products with at least this many units, so a flash sale can sell out.</summary>
-    public long MinHotStock { get; init; } = 20;
 
     public int SamplePageSize { get; init; } = 100;
     public int SetupConcurrency { get; init; } = 8;
@@ -96,8 +94,8 @@ public sealed class ShopFixture(Catalog catalog, UserPool users)
 
         // Deterministic order (by id) so a seed picks the same "popular" products every run.
         inStock.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        var hot = inStock.Where(p => p.Stock >= options.MinHotStock)
-            .OrderBy(p => p.Stock).ThenBy(p => p.Id, StringComparer.Ordinal)
+        var hot = inStock
+            .OrderByDescending(p => p.Stock).ThenBy(p => p.Id, StringComparer.Ordinal)
             .Take(options.HotProducts)
             .ToList();
         // Hot products are kept out of everyday traffic so a flash sale's sell-out is the sale's alone.

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using Bulwark.Lab.Orchestration;
+using Bulwark.Lab.Reports;
+using Bulwark.Lab.Scenarios;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Bulwark.Lab.Cli;
+
+/// <summary>
+/// <c>lab incident &lt;1..5|all&gt;</c>, <c>lab bench</c>, <c>lab smoke</c>: parsing and wiring only;
+/// the work is in <see cref="ScenarioRunner"/> and <see cref="Bench.BenchSuite"/>.
+/// </summary>
+public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
+{
+    public const int Succeeded = 0;
+    public const int RunFailed = 1;
+    public const int UsageError = 2;
+    public const int Cancelled = 130;
+
+    readonly LabOptions _options = new();
+
+    public RootCommand Build()
+    {
+        var root = new RootCommand("Bulwark load lab: replays the five pool-exhaustion incidents against the naive and the guarded shop, and benchmarks it.");
+        foreach (var option in _options.All) root.Options.Add(option);
+
+        var which = new Argument<string>("incident") { Description = "1 to 5, or all." };
+        which.AcceptOnlyFromAmong("1", "2", "3", "4", "5", "all");
+        var incident = new Command("incident", "Replay an incident's trigger against naive and guarded shops and report both side by side.") { which };
+        incident.SetAction((parse, ct) => RunAsync(parse, ct, options =>
+        {
+            var chosen = parse.GetValue(which)!;
+            return chosen == "all" ? IncidentCatalog.All : [IncidentCatalog.ByNumber(int.Parse(chosen, System.Globalization.CultureInfo.InvariantCulture))];
+        }, requireClean: false));
+        root.Subcommands.Add(incident);
+
+        var smoke = new Command("smoke", "A few seconds of light traffic against the guarded shop (or --target); fails on any error. For CI.");
+        smoke.SetAction((parse, ct) => RunAsync(parse, ct, _ => [IncidentCatalog.Smoke], requireClean: true, smokeModes: true));
+        root.Subcommands.Add(smoke);
+
+        var repeats = new Option<int>("--repeats") { Description = "Repeat every measurement this many times (medians with min–max).", DefaultValueFactory = _ => Bench.BenchSuite.DefaultRepeats };
+        repeats.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10) r.AddError("--repeats must be between 1 and 10.");
+        });
+        var bench = new Command("bench", "Capacity at SLO, overload sweep and recovery after a spike, repeated; writes <out>/bench.") { repeats };
+        bench.SetAction((parse, ct) => BenchAsync(parse, parse.GetValue(repeats), ct));
+        root.Subcommands.Add(bench);
+        return root;
+    }
+
+    async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<LabRunOptions, IReadOnlyList<ScenarioDefinition>> scenarios, bool requireClean, bool smokeModes = false)
+    {
+        if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        if (smokeModes && options.Target is null && parse.GetResult(_options.Modes) is null) options = options with { Modes = [ScenarioRunner.Guarded] };
+
+        var display = new LiveDisplay(console, time);
+        var runner = new ScenarioRunner(repo, options, time, logger, display.WatchAsync);
+        var exit = Succeeded;
+        try
+        {
+            foreach (var scenario in scenarios(options))
+            {
+                var (report, files) = await runner.RunAsync(scenario, ct);
+                ShowSummary(report, files);
+                if (report.Modes.Values.Any(m => m.Failure is not null)) exit = RunFailed;
+                if (requireClean && report.Modes.Values.Any(IsUnclean)) exit = RunFailed;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            console.MarkupLine("[yellow]Cancelled; every process the lab started has been stopped.[/]");
+            return Cancelled;
+        }
+        return exit;
+    }
+
+    async Task<int> BenchAsync(ParseResult parse, int repeats, CancellationToken ct)
+    {
+        if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        var suite = new Bench.BenchSuite(repo, options, time, logger, new LiveDisplay(console, time).WatchAsync) { Repeats = repeats };
+        try
+        {
+            var written = await suite.RunAsync(ct);
+            console.MarkupLine($"[green]Bench written:[/] {Markup.Escape(written)}");
+            return Succeeded;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            console.MarkupLine("[yellow]Cancelled; every process the lab started has been stopped.[/]");
+            return Cancelled;
+        }
+    }
+
+    bool TryPrepare(ParseResult parse, out LabRunOptions options, out RepoLayout? repo, out ILogger logger)
+    {
+        logger = new ConsoleLogger(console, LogLevel.Information);
+        repo = null;
+        try
+        {
+            repo = RepoLayout.Find();
+        }
+        catch (InvalidOperationException) when (parse.GetValue(_options.Target) is not null)
+        {
+            // A run against --target needs nothing from the repository.
+        }
+        catch (InvalidOperationException e)
+        {
+            console.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            options = null!;
+            return false;
+        }
+
+        var defaultOut = Path.Combine(repo?.Root ?? Environment.CurrentDirectory, "lab-results");
+        if (!_options.TryRead(parse, defaultOut, out options, out var problem))
+        {
+            console.MarkupLine($"[red]{Markup.Escape(problem!)}[/]");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>What smoke tolerates: nothing. Every request answered, no error, no timeout, something sold, nothing oversold.</summary>
+    static bool IsUnclean(ModeReport m) =>
+        m.Failure is not null || m.Errors > 0 || m.Timeouts > 0 || m.Shed > 0 || m.Oversold > 0 || m.GoodputRps <= 0 || m.DroppedByGenerator > 0;
+
+    void ShowSummary(ScenarioReport report, ReportWriter.Written files)
+    {
+        var table = new Table().Title(Markup.Escape(report.Scenario.Title)).AddColumn("");
+        foreach (var mode in report.Modes.Keys) table.AddColumn(new TableColumn(Markup.Escape(mode)).RightAligned());
+        void Row(string label, Func<ModeReport, string> cell) =>
+            table.AddRow([label, .. report.Modes.Values.Select(m => Markup.Escape(cell(m)))]);
+
+        Row("goodput req/s", m => m.GoodputRps.ToString("0.0"));
+        Row("checkout goodput req/s", m => m.CheckoutGoodputRps.ToString("0.0"));
+        Row("p99 of successes ms", m => m.P99Ms.ToString("0.0"));
+        Row("errors", m => m.Errors.ToString());
+        Row("shed (503)", m => m.Shed.ToString());
+        Row("timeouts", m => m.Timeouts.ToString());
+        Row("slower than deadline", m => m.SlowerThanDeadline.ToString());
+        Row("dropped by generator", m => m.DroppedByGenerator.ToString());
+        Row("orders paid", m => m.OrdersPaid.ToString());
+        Row("oversold", m => m.Oversold.ToString());
+        Row("failure", m => m.Failure ?? "");
+        console.Write(table);
+        console.MarkupLine($"Report: [link]{Markup.Escape(files.ReportHtml)}[/]");
+    }
+}

@@ -1,0 +1,140 @@
+using Bulwark.Lab.Arrivals;
+using Bulwark.Lab.Load;
+using Bulwark.Lab.Orchestration;
+
+namespace Bulwark.Lab.Scenarios;
+
+/// <summary>
+/// The five incidents of <c>incidents.md</c>, each as the trigger its report describes. Rates are
+/// for the 2-core reference machine; <c>--rate-scale</c> moves them all for a bigger or smaller one.
+/// </summary>
+public static class IncidentCatalog
+{
+    static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
+
+    static TrafficMix Mix(double browse, double product, double signIn, double cart, double checkout) => new(new Dictionary<RequestClass, double>
+    {
+        [RequestClass.Browse] = browse,
+        [RequestClass.Product] = product,
+        [RequestClass.SignIn] = signIn,
+        [RequestClass.Cart] = cart,
+        [RequestClass.Checkout] = checkout,
+    });
+
+    public static IReadOnlyList<ScenarioDefinition> All { get; } =
+    [
+        new()
+        {
+            Name = "incident-1",
+            Title = "Incident 1: checkout surge",
+            Trigger = "sudden surge on checkout",
+            Description = "Checkout slowed for 2 h: product validation and payment waited on connections. " +
+                          "Steady storefront traffic while checkout jumps from 5/s to 120/s for 30 s, then falls back.",
+            Streams =
+            [
+                new TrafficStream("storefront", Mix(50, 35, 5, 10, 0), [ArrivalPhase.Constant("steady", S(60), 40)]),
+                new TrafficStream("checkout", TrafficMix.Only(RequestClass.Checkout),
+                [
+                    ArrivalPhase.Constant("before", S(10), 5),
+                    ArrivalPhase.Ramp("surge begins", S(2), 5, 120),
+                    ArrivalPhase.Spike("surge", S(30), 120),
+                    ArrivalPhase.Constant("after", S(18), 5),
+                ]),
+            ],
+        },
+        new()
+        {
+            Name = "incident-2",
+            Title = "Incident 2: marketing campaign",
+            Trigger = "surge on browse + cart + checkout",
+            Description = "A campaign brought slow pages, cart errors and payment failures (and a lost hour on a DDoS theory). " +
+                          "The whole storefront ramps from 50/s to 500/s, holds 30 s, and ramps back.",
+            Streams =
+            [
+                new TrafficStream("campaign", Mix(55, 25, 0, 12, 8),
+                [
+                    ArrivalPhase.Constant("before", S(10), 50),
+                    ArrivalPhase.Ramp("campaign lands", S(5), 50, 500),
+                    ArrivalPhase.Spike("campaign", S(30), 500),
+                    ArrivalPhase.Ramp("campaign fades", S(5), 500, 50),
+                    ArrivalPhase.Constant("after", S(10), 50),
+                ]),
+            ],
+        },
+        new()
+        {
+            Name = "incident-3",
+            Title = "Incident 3: spike while idle connections hog the pool",
+            Trigger = "spike while idle/stale connections hog the pool",
+            Description = "85% of users down for 45 min: 503s on listings and login while idle connections held the pool. " +
+                          "80 of the server's 100 connections sit idle in transaction; listings and sign-ins spike from 40/s to 300/s.",
+            IdleConnections = new IdleConnections(80, InTransaction: true),
+            Streams =
+            [
+                new TrafficStream("users", Mix(60, 25, 5, 5, 5),
+                [
+                    ArrivalPhase.Constant("before", S(10), 40),
+                    ArrivalPhase.Spike("spike", S(30), 300),
+                    ArrivalPhase.Constant("after", S(20), 40),
+                ]),
+            ],
+        },
+        new()
+        {
+            Name = "incident-4",
+            Title = "Incident 4: a deploy sets the pool too small",
+            Trigger = "normal traffic after a bad configuration change",
+            Description = "Checkout down for 3 h after a deploy set the pool size too low, rolled back by hand. " +
+                          "Ordinary traffic at 150/s; the naive shop runs with Maximum Pool Size=1 (the bad deploy), " +
+                          "the guarded shop is sent floor=1, ceiling=1 through its admin API after 15 s.",
+            NaiveMaxPoolSize = 1,
+            GuardedConfigChange = new TimedConfigChange(S(15), new GuardConfigChange(Floor: 1, Ceiling: 1, Algorithm: null,
+                Reason: "lab incident 4: the deploy that set the pool too small")),
+            Streams =
+            [
+                new TrafficStream("storefront", TrafficMix.Storefront,
+                [
+                    ArrivalPhase.Constant("before the deploy", S(15), 150),
+                    ArrivalPhase.Constant("after the deploy", S(45), 150),
+                ]),
+            ],
+        },
+        new()
+        {
+            Name = "incident-5",
+            Title = "Incident 5: flash sale with a slow payment gateway",
+            Trigger = "flash sale on a few hot products, slow payment gateway",
+            Description = "A flash sale ended in 504s at checkout; the payment gateway was wrongly blamed and suspended. " +
+                          "Five hot products, checkout on them ramps to 150/s for 40 s while every charge takes 1.5 s at the gateway.",
+            Gateway = new GatewayFaults(LatencyMs: 1500),
+            ServiceLevel = new ServiceLevel(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5),
+                new Dictionary<RequestClass, TimeSpan> { [RequestClass.Checkout] = TimeSpan.FromMilliseconds(2500) }),
+            Streams =
+            [
+                new TrafficStream("storefront", Mix(60, 40, 0, 0, 0), [ArrivalPhase.Constant("steady", S(60), 40)]),
+                new TrafficStream("flash sale", TrafficMix.Only(RequestClass.Checkout),
+                [
+                    ArrivalPhase.Idle("before the sale", S(5)),
+                    ArrivalPhase.Ramp("sale opens", S(5), 0, 150),
+                    ArrivalPhase.Spike("sale", S(40), 150),
+                    ArrivalPhase.Constant("after the sale", S(10), 20),
+                ], ProductChoice.Hot),
+            ],
+        },
+    ];
+
+    public static ScenarioDefinition ByNumber(int number) =>
+        number is >= 1 and <= 5 ? All[number - 1] : throw new ArgumentOutOfRangeException(nameof(number), number, "Incidents are numbered 1 to 5.");
+
+    /// <summary>A few seconds of light, mixed traffic: proves the whole path works, for CI.</summary>
+    public static ScenarioDefinition Smoke { get; } = new()
+    {
+        Name = "smoke",
+        Title = "Smoke: a few seconds of ordinary traffic",
+        Trigger = "none (health check of the lab and the shop)",
+        Description = "Light storefront traffic with purchases; every request must succeed.",
+        Fixture = new Bulwark.Lab.Shop.FixtureOptions { Buyers = 10, Shoppers = 5 },
+        ServiceLevel = new ServiceLevel(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5)),
+        Streams = [new TrafficStream("storefront", TrafficMix.Storefront, [ArrivalPhase.Constant("steady", S(8), 20)])],
+    };
+}

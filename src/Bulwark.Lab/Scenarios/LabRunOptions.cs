@@ -1,0 +1,33 @@
+using Bulwark.Lab.Load;
+
+namespace Bulwark.Lab.Scenarios;
+
+/// <summary>What the command line decided for a run, validated before anything starts.</summary>
+public sealed record LabRunOptions
+{
+    /// <summary>An already running shop to load; null means the lab starts PostgreSQL and the shop itself, per mode.</summary>
+    public Uri? Target { get; init; }
+
+    public required string OutputRoot { get; init; }
+    public int Seed { get; init; } = 1;
+    public double RateScale { get; init; } = 1.0;
+
+    /// <summary>Stretch or shrink each scenario to this length; null keeps its own.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    public LoadLimits Limits { get; init; } = new();
+
+    /// <summary>Modes to run when the lab starts the shop itself, in order.</summary>
+    public IReadOnlyList<string> Modes { get; init; } = [ScenarioRunner.Naive, ScenarioRunner.Guarded];
+
+    /// <summary>With <see cref="Target"/>: PostgreSQL to hog connections on (incident 3).</summary>
+    public string? DatabaseConnectionString { get; init; }
+
+    /// <summary>With <see cref="Target"/>: the payment sandbox the shop uses, to inject faults (incident 5).</summary>
+    public Uri? Sandbox { get; init; }
+
+    /// <summary>With <see cref="Target"/>: an admin account, to deploy configuration (incident 4).</summary>
+    public string? AdminEmail { get; init; }
+
+    public string? AdminPassword { get; init; }
+}

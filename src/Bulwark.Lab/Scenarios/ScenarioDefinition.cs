@@ -1,0 +1,91 @@
+using Bulwark.Lab.Arrivals;
+using Bulwark.Lab.Load;
+using Bulwark.Lab.Orchestration;
+using Bulwark.Lab.Reports;
+using Bulwark.Lab.Shop;
+
+namespace Bulwark.Lab.Scenarios;
+
+/// <summary>Connections held open straight to PostgreSQL for the whole run (incident 3).</summary>
+public sealed record IdleConnections(int Count, bool InTransaction);
+
+/// <summary>A guard configuration deployed through the admin API while the load runs (incident 4, guarded mode).</summary>
+public sealed record TimedConfigChange(TimeSpan At, GuardConfigChange Change);
+
+/// <summary>
+/// A scenario as data: the traffic, what "good" means, what the lab does to the system before and
+/// during the load, and how the naive configuration differs. <see cref="ScenarioRunner"/> plays it
+/// against each mode in turn.
+/// </summary>
+public sealed record ScenarioDefinition
+{
+    public required string Name { get; init; }
+    public required string Title { get; init; }
+    public required string Trigger { get; init; }
+    public required string Description { get; init; }
+    public required IReadOnlyList<TrafficStream> Streams { get; init; }
+    public ServiceLevel ServiceLevel { get; init; } = ServiceLevel.Default;
+    public FixtureOptions Fixture { get; init; } = new();
+
+    /// <summary>The throwaway PostgreSQL server's max_connections.</summary>
+    public int ServerMaxConnections { get; init; } = 100;
+
+    public IdleConnections? IdleConnections { get; init; }
+
+    /// <summary>The naive shop's bad deploy: this Maximum Pool Size in its connection string from the start.</summary>
+    public int? NaiveMaxPoolSize { get; init; }
+
+    public TimedConfigChange? GuardedConfigChange { get; init; }
+
+    /// <summary>Faults the payment sandbox injects from before the load starts (a slow gateway).</summary>
+    public GatewayFaults? Gateway { get; init; }
+
+    public TimeSpan Duration => Streams.Max(s => s.Duration);
+
+    /// <summary>
+    /// The same scenario stretched to <paramref name="duration"/> (phases keep their proportions,
+    /// timed events move with them) and with every rate multiplied by <paramref name="rateScale"/>.
+    /// </summary>
+    public ScenarioDefinition Scaled(TimeSpan? duration, double rateScale)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(rateScale, 0);
+        var timeFactor = duration is { } d ? d / Duration : 1.0;
+        var scaledStreams = Streams.Select(s => s.Scaled(timeFactor, rateScale)).ToList();
+        return this with
+        {
+            Streams = scaledStreams,
+            GuardedConfigChange = GuardedConfigChange is { } c ? c with { At = c.At * timeFactor } : null,
+            Fixture = Fixture with
+            {
+                Buyers = UsersFor(scaledStreams, RequestClass.Checkout, Fixture.Buyers),
+                Shoppers = UsersFor(scaledStreams, RequestClass.Cart, Fixture.Shoppers),
+            },
+        };
+    }
+
+    public IReadOnlyList<PhaseInfo> PhaseInfos() =>
+        [.. Streams.SelectMany(stream =>
+        {
+            var at = 0.0;
+            return stream.Phases.Select(p =>
+            {
+                var info = new PhaseInfo(stream.Name, p.Name, at, p.Duration.TotalSeconds, p.StartRps, p.EndRps);
+                at += p.Duration.TotalSeconds;
+                return info;
+            }).ToList();
+        })];
+
+    /// <summary>
+    /// Enough virtual users that a class's peak rate, each purchase taking up to 2.5 s, finds a free
+    /// one; bounded because every user costs the shop two password hashes at setup. Beyond it, the
+    /// generator reports arrivals it could not send as dropped.
+    /// </summary>
+    static int UsersFor(IReadOnlyList<TrafficStream> streams, RequestClass requestClass, int floor)
+    {
+        var peak = streams.Sum(s => s.Phases.Max(p => Math.Max(p.StartRps, p.EndRps)) * Share(s.Mix, requestClass));
+        return Math.Clamp((int)Math.Ceiling(peak * 2.5), Math.Min(floor, 20), 600);
+    }
+
+    static double Share(TrafficMix mix, RequestClass requestClass) =>
+        mix.Weights.TryGetValue(requestClass, out var w) ? w / mix.Weights.Values.Sum() : 0;
+}

@@ -1,0 +1,230 @@
+using System.Security.Cryptography;
+using Bulwark.Lab.Arrivals;
+using Bulwark.Lab.Load;
+using Bulwark.Lab.Metrics;
+using Bulwark.Lab.Orchestration;
+using Bulwark.Lab.Reports;
+using Bulwark.Lab.Shop;
+using Bulwark.LocalPostgres;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Bulwark.Lab.Scenarios;
+
+/// <summary>
+/// Plays a scenario against each mode in turn: a fresh PostgreSQL and a fresh shop per mode (so
+/// neither inherits the other's sold stock or warm cache), the same seeded traffic, the same
+/// interventions, then one report with the modes side by side.
+/// </summary>
+public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, TimeProvider time, ILogger logger, Func<LiveRun, CancellationToken, Task>? watch = null)
+{
+    public const string Naive = "naive";
+    public const string Guarded = "guarded";
+    public const string Target = "target";
+
+    static readonly TimeSpan SetupAllowance = TimeSpan.FromMinutes(10);
+    static readonly TimeSpan AuditAllowance = TimeSpan.FromMinutes(2);
+
+    public async Task<(ScenarioReport Report, ReportWriter.Written Files)> RunAsync(ScenarioDefinition definition, CancellationToken ct)
+    {
+        var scenario = definition.Scaled(options.Duration, options.RateScale);
+        var directory = Path.Combine(options.OutputRoot, ReportWriter.SafeName(scenario.Name));
+        Directory.CreateDirectory(directory);
+        var startedAt = time.GetUtcNow();
+
+        var modes = options.Target is null ? options.Modes : [Target];
+        var reports = new Dictionary<string, ModeReport>();
+        foreach (var mode in modes)
+        {
+            logger.LogInformation("{Scenario}: {Mode} run", scenario.Title, mode);
+            reports[mode] = await RunModeBoundedAsync(scenario, mode, directory, ct);
+        }
+
+        var info = new ScenarioInfo(scenario.Name, scenario.Title, scenario.Trigger, scenario.Description,
+            scenario.Duration.TotalSeconds, options.Seed, scenario.ServiceLevel.DefaultSlo.TotalMilliseconds,
+            scenario.ServiceLevel.Deadline.TotalMilliseconds, startedAt, MachineInfo.Current(), scenario.PhaseInfos());
+        var report = new ScenarioReport(info, reports);
+        var files = await ReportWriter.WriteAsync(report, options.OutputRoot, ct);
+        return (report, files);
+    }
+
+    /// <summary>One mode, bounded in time whatever happens inside; a failure becomes the mode's report rather than the end of the scenario.</summary>
+    async Task<ModeReport> RunModeBoundedAsync(ScenarioDefinition scenario, string mode, string directory, CancellationToken ct)
+    {
+        var bound = SetupAllowance + scenario.Duration + options.Limits.RequestTimeout * 3 + AuditAllowance;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(bound);
+        try
+        {
+            return await RunModeAsync(scenario, mode, directory, bounded.Token);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            var reason = bounded.IsCancellationRequested ? $"the run exceeded its {bound.TotalMinutes:0} min bound" : e.Message;
+            logger.LogError("{Mode} run of {Scenario} failed: {Reason}", mode, scenario.Name, reason);
+            return ModeReportBuilder.Failed(mode, scenario.Duration, scenario.ServiceLevel, reason);
+        }
+    }
+
+    async Task<ModeReport> RunModeAsync(ScenarioDefinition scenario, string mode, string directory, CancellationToken ct)
+    {
+        await using var cleanup = new AsyncCleanup();
+        var notes = new List<string>();
+        var events = new List<EventRecord>();
+        var adminEmail = options.AdminEmail ?? "lab-admin@bulwark.test";
+        var adminPassword = options.AdminPassword ?? "Lab!" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+
+        Uri target;
+        string? databaseConnectionString;
+        SandboxHost? sandbox = null;
+        ShopHost? shop = null;
+        if (options.Target is null)
+        {
+            var owned = repo ?? throw new InvalidOperationException("Starting the shop needs the repository; pass --target to use a running shop.");
+            var cluster = cleanup.Add(await LocalPostgresCluster.StartEphemeralAsync(logger, ct, scenario.ServerMaxConnections));
+            databaseConnectionString = cluster.ConnectionString;
+            if (scenario.Gateway is not null) sandbox = cleanup.Add(await SandboxHost.StartAsync(owned, directory, logger, ct));
+
+            var shopConnectionString = cluster.ConnectionString;
+            if (mode == Naive && scenario.NaiveMaxPoolSize is { } badPool)
+            {
+                shopConnectionString = new NpgsqlConnectionStringBuilder(shopConnectionString) { MaxPoolSize = badPool }.ConnectionString;
+                events.Add(new EventRecord(0, $"deployed with Maximum Pool Size={badPool}", "in effect from the start"));
+            }
+            shop = cleanup.Add(await ShopHost.StartAsync(owned, new ShopLaunch(mode, shopConnectionString, mode == Guarded, adminEmail, adminPassword,
+                sandbox?.BaseAddress, new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" }), directory, logger, ct));
+            target = shop.BaseAddress;
+        }
+        else
+        {
+            target = options.Target;
+            databaseConnectionString = options.DatabaseConnectionString;
+            if (scenario.NaiveMaxPoolSize is not null)
+                notes.Add("Against --target the lab cannot redeploy the shop with a small pool; only the admin-API change was tried.");
+        }
+
+        var limits = options.Limits;
+        using var http = LabHttp.CreateLoadClient(target, limits.MaxInFlight + 64);
+        var api = new ShopApi(http, limits.RequestTimeout);
+        var fixture = await ShopFixture.PrepareAsync(api, scenario.Fixture, time, logger, ct);
+
+        if (scenario.IdleConnections is { } idle)
+        {
+            if (databaseConnectionString is null)
+                notes.Add("Idle connections were not opened: pass --database with --target to reproduce them.");
+            else
+            {
+                var hog = cleanup.Add(await IdleConnectionHog.OpenAsync(databaseConnectionString, idle.Count, idle.InTransaction, logger, ct));
+                events.Add(new EventRecord(0, $"{idle.Count} connections held idle{(idle.InTransaction ? " in transaction" : "")} straight to PostgreSQL",
+                    $"{hog.Held} held{(hog.StoppedBecause is null ? "" : $"; {hog.StoppedBecause}")}"));
+            }
+        }
+
+        if (scenario.Gateway is { } faults)
+            events.Add(new EventRecord(0, $"payment gateway slowed: {faults.LatencyMs} ms per charge, {faults.ErrorRate:P0} errors, {faults.TimeoutRate:P0} timeouts",
+                await ApplyGatewayFaultsAsync(sandbox, faults, notes, ct)));
+
+        var ledger = new PurchaseLedger();
+        var actions = new ShopActions(api, fixture, ledger, time);
+        var plan = new LoadPlan(scenario.Streams, ArrivalProcess.Poisson, options.Seed, limits, scenario.ServiceLevel);
+        var recorder = new RunRecorder(scenario.ServiceLevel, plan.Duration + plan.DrainAllowance);
+        var generator = new LoadGenerator(actions, time, logger);
+        await using var scraper = new MetricsScraper(target, time);
+
+        logger.LogInformation("Load: {Expected:0} requests expected over {Duration:0} s", plan.ExpectedArrivals, plan.Duration.TotalSeconds);
+        using var sideTasks = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var runStart = time.GetTimestamp();
+        var scraping = scraper.RunAsync(runStart, TimeSpan.FromSeconds(1), sideTasks.Token);
+        var timedEvents = RunTimedEventsAsync(scenario, mode, api, adminEmail, adminPassword, runStart, events, notes, sideTasks.Token);
+        var watching = watch?.Invoke(new LiveRun(scenario.Name, mode, recorder, generator, scraper, plan.Duration, runStart), sideTasks.Token) ?? Task.CompletedTask;
+
+        LoadRunSummary summary;
+        try
+        {
+            summary = await generator.RunAsync(plan, recorder, runStart, ct);
+        }
+        finally
+        {
+            await sideTasks.CancelAsync();
+            await Task.WhenAll(scraping, timedEvents, watching);
+        }
+        ct.ThrowIfCancellationRequested();
+
+        string? failure = null;
+        if (shop is { HasExited: true })
+        {
+            failure = $"the shop process exited during the run; see {shop.LogPath}";
+            notes.Add($"Last shop output: {shop.Tail()}");
+        }
+
+        AuditResult? audit = null;
+        if (failure is null)
+        {
+            using var auditBound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            auditBound.CancelAfter(AuditAllowance);
+            try
+            {
+                audit = await OrderAudit.RunAsync(api, fixture.Users.Buyers, logger, auditBound.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                notes.Add($"Reading the orders back took longer than {AuditAllowance.TotalMinutes:0} min and was abandoned.");
+            }
+        }
+        if (audit is { Problem: { } problem }) notes.Add(problem);
+
+        var dropped = recorder.Classes.Values.Sum(c => c.Count(Outcome.Dropped));
+        if (dropped > 0)
+            notes.Add($"{dropped} arrivals were not sent (in-flight cap {limits.MaxInFlight}, or every virtual buyer/shopper busy): " +
+                      "their latency is not measured, and it would have been at least the slowest measured.");
+        if (summary.End == RunEnd.RequestCap) notes.Add($"Stopped early at the request cap ({limits.MaxRequests}).");
+        if (summary.StillInFlightAtEnd > 0) notes.Add($"{summary.StillInFlightAtEnd} requests still unanswered when the drain allowance ran out.");
+        if (scraper.Failures > 0) notes.Add($"{scraper.Failures} /metrics scrapes failed (last: {scraper.LastError}).");
+
+        return ModeReportBuilder.Build(new ModeRun(mode, recorder, summary, plan.Duration, scraper.Samples, scraper.Failures, audit, ledger,
+            fixture.Catalog.InitialStock, events, notes, failure));
+    }
+
+    async Task<string> ApplyGatewayFaultsAsync(SandboxHost? sandbox, GatewayFaults faults, List<string> notes, CancellationToken ct)
+    {
+        if (sandbox is not null) return "sandbox answered " + await sandbox.SetFaultsAsync(faults, ct);
+        if (options.Sandbox is null)
+        {
+            notes.Add("The gateway was not slowed: pass --sandbox with --target to reproduce it.");
+            return "skipped";
+        }
+        using var client = SandboxHost.ClientFor(options.Sandbox);
+        return "sandbox answered " + await SandboxHost.SetFaultsAsync(client, faults, ct);
+    }
+
+    /// <summary>Changes the scenario makes while the load runs (today: the guarded shop's configuration deploy).</summary>
+    async Task RunTimedEventsAsync(ScenarioDefinition scenario, string mode, ShopApi api, string adminEmail, string adminPassword, long runStart,
+        List<EventRecord> events, List<string> notes, CancellationToken ct)
+    {
+        if (scenario.GuardedConfigChange is not { } change || mode == Naive) return;
+        if (mode == Target && (options.AdminEmail is null || options.AdminPassword is null))
+        {
+            notes.Add("The configuration deploy was skipped: pass --admin-email and --admin-password with --target.");
+            return;
+        }
+        try
+        {
+            var wait = change.At - time.GetElapsedTime(runStart);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+            var at = time.GetElapsedTime(runStart).TotalSeconds;
+            var admin = await AdminSession.SignInAsync(api, adminEmail, adminPassword, ct);
+            var (_, outcome) = await admin.DeployAsync(change.Change, ct);
+            lock (events)
+                events.Add(new EventRecord(at, $"PUT /api/admin/config guard floor={change.Change.Floor} ceiling={change.Change.Ceiling}", outcome));
+            logger.LogInformation("Configuration deploy at {At:0.0} s: {Outcome}", at, outcome);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The load ended first (a shortened --duration): the deploy never happened, which the report shows by its absence.
+        }
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or System.Text.Json.JsonException)
+        {
+            lock (events) events.Add(new EventRecord(time.GetElapsedTime(runStart).TotalSeconds, "configuration deploy through the admin API", "failed: " + e.Message));
+        }
+    }
+}
