@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Bulwark.Guard.Gate;
+using Dapper;
+using Npgsql;
+
+namespace Bulwark.Shop.RuntimeSettings;
+
+/// <summary>The numbered settings versions in PostgreSQL. Saving notifies every instance listening.</summary>
+public sealed class SettingsStore(IDatabaseGate gate)
+{
+    public const string Channel = "bulwark_runtime_settings";
+
+    public Task<SettingsVersion?> CurrentAsync(CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+            (await ReadAsync(connection, "ORDER BY version DESC LIMIT 1", new { }, token)).FirstOrDefault());
+
+    public Task<SettingsVersion?> FindAsync(int version, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+            (await ReadAsync(connection, "WHERE version = @version", new { version }, token)).FirstOrDefault());
+
+    public Task<IReadOnlyList<SettingsVersion>> HistoryAsync(int limit, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) =>
+            ReadAsync(connection, "ORDER BY version DESC LIMIT @limit", new { limit }, token));
+
+    /// <summary>
+    /// Records <paramref name="settings"/> as the next version, unless the newest version is no longer
+    /// <paramref name="basedOn"/> (someone else changed the settings meanwhile): then answers null and the
+    /// caller validates against the newer version again. Version 1 is saved with <paramref name="basedOn"/> = null.
+    /// </summary>
+    public Task<SettingsVersion?> SaveAsync(SettingsVersion? basedOn, ShopSettings settings, string changedBy, string reason,
+        int? rollbackOf, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            // Serializes writers across instances; readers are not blocked.
+            await connection.ExecuteAsync(new CommandDefinition("LOCK TABLE runtime_settings IN SHARE ROW EXCLUSIVE MODE", transaction: transaction, cancellationToken: token));
+            var newest = await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT max(version) FROM runtime_settings", transaction: transaction, cancellationToken: token));
+            if (newest != basedOn?.Version)
+            {
+                await transaction.RollbackAsync(token);
+                return null;
+            }
+
+            var version = (newest ?? 0) + 1;
+            var diff = basedOn is null ? [] : SettingsJson.Diff(basedOn.Settings, settings);
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO runtime_settings (version, settings, changed_by, reason, diff, rollback_of)
+                VALUES (@version, @settings::jsonb, @changedBy, @reason, @diff::jsonb, @rollbackOf);
+                SELECT pg_notify(@channel, @version::text);
+                """, new
+            {
+                version,
+                settings = JsonSerializer.Serialize(settings, SettingsJson.Options),
+                changedBy,
+                reason,
+                diff = JsonSerializer.Serialize(diff, SettingsJson.Options),
+                rollbackOf,
+                channel = Channel,
+            }, transaction, cancellationToken: token));
+            await transaction.CommitAsync(token);
+            return (await ReadAsync(connection, "WHERE version = @version", new { version }, token)).Single();
+        });
+
+    private static async Task<IReadOnlyList<SettingsVersion>> ReadAsync(NpgsqlConnection connection, string clause, object parameters, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<SettingsRow>(new CommandDefinition($"""
+            SELECT version, settings::text AS Settings, changed_at AS ChangedAt, changed_by AS ChangedBy, reason, diff::text AS Diff, rollback_of AS RollbackOf
+            FROM runtime_settings {clause}
+            """, parameters, cancellationToken: cancellationToken));
+        return rows.Select(row => new SettingsVersion(row.Version,
+            JsonSerializer.Deserialize<ShopSettings>(row.Settings, SettingsJson.Stored)!,
+            row.ChangedAt, row.ChangedBy, row.Reason,
+            JsonSerializer.Deserialize<List<SettingChange>>(row.Diff, SettingsJson.Stored)!, row.RollbackOf)).ToList();
+    }
+
+    private sealed record SettingsRow(int Version, string Settings, DateTime ChangedAt, string ChangedBy, string Reason, string Diff, int? RollbackOf);
+}
