@@ -53,7 +53,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
     async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<LabRunOptions, IReadOnlyList<ScenarioDefinition>> scenarios, bool requireClean, bool smokeModes = false)
     {
         if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
-        if (smokeModes && options.Target is null && parse.GetResult(_options.Modes) is null) options = options with { Modes = [ScenarioRunner.Guarded] };
+        if (smokeModes && options.Target is null && parse.GetResult(_options.Modes) is null or { Implicit: true }) options = options with { Modes = [ScenarioRunner.Guarded] };
 
         var display = new LiveDisplay(console, time);
         var runner = new ScenarioRunner(repo, options, time, logger, display.WatchAsync);

@@ -16,7 +16,10 @@ public static class DotnetHost
     /// </summary>
     public static async Task EnsureBuiltAsync(string project, string output, IEnumerable<string> sourceDirectories, string logDirectory, ILogger logger, CancellationToken ct)
     {
-        if (File.Exists(output) && !IsStale(output, sourceDirectories)) return;
+        // MSBuild leaves an up-to-date output untouched, so the output's own time can stay older than
+        // a source that changed without changing it; a stamp written after each lab build says when we last checked.
+        var stamp = output + ".lab-built";
+        if (File.Exists(output) && !IsStale(LastBuilt(output, stamp), sourceDirectories)) return;
 
         logger.LogInformation("Building {Project} (Release)…", Path.GetFileName(project));
         var log = Path.Combine(logDirectory, $"build-{Path.GetFileName(project)}.log");
@@ -27,11 +30,17 @@ public static class DotnetHost
         await build.WaitForExitAsync(timeout.Token);
         if (build.ExitCode != 0)
             throw new InvalidOperationException($"Building {project} failed (exit {build.ExitCode}); see {log}:{Environment.NewLine}{build.Tail()}");
+        await File.WriteAllTextAsync(stamp, DateTimeOffset.UtcNow.ToString("O"), ct);
     }
 
-    static bool IsStale(string output, IEnumerable<string> sourceDirectories)
+    static DateTime LastBuilt(string output, string stamp)
     {
         var built = File.GetLastWriteTimeUtc(output);
+        return File.Exists(stamp) && File.GetLastWriteTimeUtc(stamp) > built ? File.GetLastWriteTimeUtc(stamp) : built;
+    }
+
+    static bool IsStale(DateTime built, IEnumerable<string> sourceDirectories)
+    {
         return sourceDirectories.Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
             .Where(f => !IsBuildOutput(f) && (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)
