@@ -18,8 +18,23 @@ public sealed record PoolSample(
     /// <summary>Share of the pool in use, 0..1, when both numbers are known.</summary>
     public double? Utilization => Used is { } used && Max is > 0 and { } max ? used / max : null;
 
-    public static PoolSample From(TimeSpan at, IReadOnlyList<PrometheusSample> samples)
+    public const string ScopeLabel = "otel_scope_name";
+    public const string GateScope = "Bulwark.Guard";
+    public const string NpgsqlScope = "Npgsql";
+
+    public static PoolSample From(TimeSpan at, IReadOnlyList<PrometheusSample> all)
     {
+        // The gate and Npgsql both publish db.client.connection.* (admitted leases and physical
+        // connections); adding them would count each busy connection twice. Like the shop's alert
+        // rules and dashboard, read the gate's view when it is there, else Npgsql's.
+        var pool = all.Where(s => s.Name.StartsWith("db_client_connection", StringComparison.Ordinal)).ToList();
+        var scope = pool.Any(s => s.Label(ScopeLabel) == GateScope) ? GateScope
+            : pool.Any(s => s.Label(ScopeLabel) == NpgsqlScope) ? NpgsqlScope
+            : null;
+        IReadOnlyList<PrometheusSample> samples = scope is null
+            ? all
+            : [.. all.Where(s => !s.Name.StartsWith("db_client_connection", StringComparison.Ordinal) || s.Label(ScopeLabel) == scope)];
+
         // Npgsql and the OpenTelemetry exporter have spelled these names two ways across versions;
         // take whichever the shop exports rather than reporting a missing series.
         var countName = samples.FirstPresent("db_client_connection_count", "db_client_connections_usage");

@@ -114,3 +114,45 @@ public class PrometheusTextParserTests
         Assert.Equal(1, Assert.Single(samples).Value);
     }
 }
+
+public class PoolSampleScopeTests
+{
+    [Fact]
+    public void The_gates_view_is_read_and_npgsqls_physical_pool_is_not_added_to_it()
+    {
+        const string both = """
+            db_client_connection_count{otel_scope_name="Bulwark.Guard",db_client_connection_pool_name="bulwark",db_client_connection_state="used"} 6
+            db_client_connection_count{otel_scope_name="Bulwark.Guard",db_client_connection_pool_name="bulwark",db_client_connection_state="idle"} 2
+            db_client_connection_count{otel_scope_name="Npgsql",db_client_connection_pool_name="bulwark-npgsql",db_client_connection_state="used"} 7
+            db_client_connection_count{otel_scope_name="Npgsql",db_client_connection_pool_name="bulwark-npgsql",db_client_connection_state="idle"} 5
+            db_client_connection_max{otel_scope_name="Bulwark.Guard",db_client_connection_pool_name="bulwark"} 40
+            db_client_connection_max{otel_scope_name="Npgsql",db_client_connection_pool_name="bulwark-npgsql"} 40
+            db_client_connection_pending_requests{otel_scope_name="Bulwark.Guard",db_client_connection_pool_name="bulwark",priority="critical"} 1
+            db_client_connection_pending_requests{otel_scope_name="Bulwark.Guard",db_client_connection_pool_name="bulwark",priority="sheddable"} 4
+            db_client_connection_pending_requests{otel_scope_name="Npgsql",db_client_connection_pool_name="bulwark-npgsql"} 9
+            bulwark_db_limit{otel_scope_name="Bulwark.Guard",db_client_connection_pool_name="bulwark"} 8
+            """;
+
+        var sample = PoolSample.From(TimeSpan.Zero, PrometheusTextParser.Parse(both));
+
+        Assert.Equal(6, sample.Used);
+        Assert.Equal(2, sample.Idle);
+        Assert.Equal(40, sample.Max);
+        Assert.Equal(5, sample.Pending);
+        Assert.Equal(8, sample.Limit);
+    }
+
+    [Fact]
+    public void Without_the_gates_series_npgsqls_are_read()
+    {
+        const string npgsqlOnly = """
+            db_client_connection_count{otel_scope_name="Npgsql",db_client_connection_state="used"} 7
+            db_client_connection_max{otel_scope_name="Npgsql"} 100
+            """;
+
+        var sample = PoolSample.From(TimeSpan.Zero, PrometheusTextParser.Parse(npgsqlOnly));
+
+        Assert.Equal(7, sample.Used);
+        Assert.Equal(100, sample.Max);
+    }
+}
