@@ -1,4 +1,4 @@
-using Bulwark.Shop.Hosting;
+using Bulwark.Guard.Edge;
 using System.Security.Claims;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Database;
@@ -59,7 +59,7 @@ public static class AccountsApi
     }
 
     private static async Task<Results<SignInHttpResult, ValidationProblem, ProblemHttpResult>> CreateSession(
-        Credentials body, PasswordVerifier verifier, CancellationToken cancellationToken)
+        Credentials body, PasswordVerifier verifier, LoginThrottle throttle, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(body.Email) || body.Email.Length > EmailAddress.MaxLength)
         {
@@ -69,6 +69,15 @@ public static class AccountsApi
         if (string.IsNullOrEmpty(body.Password) || body.Password.Length > PasswordPolicy.MaxLength)
         {
             return Problems.Invalid("password", "password is required.");
+        }
+
+        // Per account, against guessing one account's password from many addresses (the edge limits per address).
+        var decision = throttle.Attempt(EmailAddress.Normalize(body.Email));
+        if (decision.Refused)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many sign-in attempts for this account; retry after the given time.",
+                statusCode: StatusCodes.Status429TooManyRequests);
         }
 
         var account = await verifier.VerifyAsync(body.Email, body.Password, cancellationToken);

@@ -1,4 +1,4 @@
-using Bulwark.Shop.Hosting;
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.Errors;

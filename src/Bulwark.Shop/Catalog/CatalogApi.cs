@@ -1,4 +1,4 @@
-using Bulwark.Shop.Hosting;
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,6 +15,7 @@ public static class CatalogApi
     {
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CatalogCache>();
+        builder.Services.AddSingleton<Bulwark.Shop.RuntimeSettings.IRuntimeSettingsConsumer>(services => services.GetRequiredService<CatalogCache>());
         builder.Services.AddSingleton<CatalogStore>();
     }
 

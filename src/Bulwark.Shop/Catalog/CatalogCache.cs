@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
+using Bulwark.Guard.DependencyInjection;
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.RuntimeSettings;
 using Microsoft.Extensions.Options;
 
 namespace Bulwark.Shop.Catalog;
@@ -9,8 +12,13 @@ namespace Bulwark.Shop.Catalog;
 /// a surge, one request reads PostgreSQL and every concurrent request for the same key awaits that read
 /// instead of sending its own (a stampede would undo what the cache is for).
 /// </summary>
-public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, TimeProvider clock) : IDisposable
+public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptions<GuardOptions> guard, TimeProvider clock)
+    : IRuntimeSettingsConsumer, IDisposable
 {
+    // Guard:Mode=off runs the shop as the incident platforms ran: every read goes to the database.
+    private readonly bool _disabled = guard.Value.Mode == GuardMode.Off;
+    private long _ttlTicks = options.CurrentValue.CacheTtl.Ticks;
+
     private readonly MemoryCache _cache = new(new MemoryCacheOptions
     {
         SizeLimit = options.CurrentValue.CacheEntries,
@@ -22,8 +30,8 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, TimePr
     public async Task<T> GetOrLoadAsync<T>(string key, Func<CancellationToken, Task<T>> load, CancellationToken cancellationToken)
         where T : class
     {
-        var ttl = options.CurrentValue.CacheTtl;
-        if (ttl <= TimeSpan.Zero)
+        var ttl = TimeSpan.FromTicks(Interlocked.Read(ref _ttlTicks));
+        if (_disabled || ttl <= TimeSpan.Zero)
         {
             return await load(cancellationToken);
         }
@@ -39,6 +47,9 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, TimePr
 
     /// <summary>Drops every entry, for when stock or prices were changed outside the API.</summary>
     public void Clear() => _cache.Clear();
+
+    /// <summary>Takes the cache lifetime of new runtime settings; entries already cached keep theirs.</summary>
+    public void Apply(ShopSettings settings) => Interlocked.Exchange(ref _ttlTicks, settings.Catalog.CacheTtl.Ticks);
 
     public void Dispose() => _cache.Dispose();
 

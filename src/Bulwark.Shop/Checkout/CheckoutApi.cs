@@ -1,4 +1,4 @@
-using Bulwark.Shop.Hosting;
+using Bulwark.Guard.Edge;
 using System.Security.Claims;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;

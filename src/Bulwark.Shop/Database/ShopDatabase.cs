@@ -1,7 +1,6 @@
-using Bulwark.Guard.Gate;
+using Bulwark.Guard.DependencyInjection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
 
 namespace Bulwark.Shop.Database;
 
@@ -11,8 +10,9 @@ public static class ShopDatabase
     {
         var connectionString = builder.Configuration.GetConnectionString("Shop")
             ?? throw new InvalidOperationException("ConnectionStrings:Shop is not set and no embedded database was started.");
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "shop" }.Build());
-        builder.Services.AddSingleton<IDatabaseGate, PassThroughGate>();
+        // The guard owns the data source: in its default mode Npgsql's pool is sized to the server's budget and
+        // every connection is handed out by the gate; Guard:Mode=off is plain Npgsql, as in the incident reports.
+        builder.Services.AddBulwarkGuard(builder.Configuration.GetSection(GuardOptions.Section), connectionString);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddSingleton<DatabaseReadiness>();

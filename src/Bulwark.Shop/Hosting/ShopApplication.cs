@@ -7,6 +7,8 @@ using Bulwark.Shop.Errors;
 using Bulwark.Shop.Operations;
 using Bulwark.Shop.Orders;
 using Bulwark.Shop.Payments;
+using Bulwark.Shop.RuntimeSettings;
+using Bulwark.Guard.DependencyInjection;
 
 namespace Bulwark.Shop.Hosting;
 
@@ -39,12 +41,15 @@ public static class ShopApplication
         builder.AddPayments();
         builder.AddCheckout();
         builder.AddOrders();
+        builder.AddRuntimeSettings(ShopSettings.FromConfiguration(builder.Configuration));
         builder.AddOperations();
 
         var app = builder.Build();
         app.UseShopErrors();
         app.UseDatabaseReadiness();
         app.UseAuthentication();
+        // After authentication, so the per-client rate limit can key on the user; before any endpoint work.
+        app.UseBulwarkAdmission();
         app.UseAuthorization();
 
         app.MapCatalogApi();
@@ -53,6 +58,7 @@ public static class ShopApplication
         app.MapCheckoutApi();
         app.MapOrdersApi();
         app.MapHealthApi();
+        app.MapRuntimeSettingsApi();
         app.MapOperations();
         return app;
     }

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.Errors;
-using Bulwark.Shop.Hosting;
+using Bulwark.Guard.Edge;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bulwark.Shop.RuntimeSettings;
@@ -19,6 +19,10 @@ public static class RuntimeSettingsApi
         builder.Services.AddSingleton(new InitialSettings(initial));
         builder.Services.AddSingleton<SettingsStore>();
         builder.Services.AddSingleton<SettingsValidator>();
+        builder.Services.AddSingleton<ConnectionPeakTracker>();
+        builder.Services.AddSingleton<IConnectionBudget>(services => services.GetRequiredService<ConnectionPeakTracker>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConnectionPeakTracker>());
+        builder.Services.AddSingleton<IRuntimeSettingsConsumer, GateSettingsConsumer>();
         builder.Services.AddSingleton<Database.IStartupTask, SettingsBootstrap>();
         builder.Services.AddSingleton<SettingsApplier>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SettingsApplier>());

@@ -1,3 +1,4 @@
+using Bulwark.Guard.DependencyInjection;
 using Bulwark.Guard.Gate;
 
 namespace Bulwark.Shop.RuntimeSettings;
@@ -9,6 +10,16 @@ public sealed record ShopSettings
     public GateSettings Guard { get; init; } = new();
 
     public CatalogSettings Catalog { get; init; } = new();
+
+    /// <summary>The settings the static configuration (sections <c>Guard</c> and <c>Catalog</c>) starts the shop with.</summary>
+    public static ShopSettings FromConfiguration(IConfiguration configuration) => new()
+    {
+        Guard = (configuration.GetSection(GuardOptions.Section).Get<GuardOptions>() ?? new GuardOptions()).ToSettings(),
+        Catalog = new CatalogSettings
+        {
+            CacheTtl = (configuration.GetSection(Shop.Catalog.CatalogOptions.Section).Get<Shop.Catalog.CatalogOptions>() ?? new()).CacheTtl,
+        },
+    };
 }
 
 public sealed record CatalogSettings

@@ -1,0 +1,68 @@
+using Bulwark.Guard.Gate;
+using Bulwark.Guard.Telemetry;
+
+namespace Bulwark.Shop.RuntimeSettings;
+
+/// <summary>
+/// Remembers, second by second, the most connections the gate had in use, for the last 15 minutes: the
+/// measured load a new ceiling must still carry. Sampled four times a second; a burst shorter than that
+/// can slip between samples, which errs on the side of accepting a change, never of refusing a good one.
+/// </summary>
+public sealed class ConnectionPeakTracker(IGateStatisticsProvider statistics, IGateControl control, TimeProvider clock)
+    : BackgroundService, IConnectionBudget
+{
+    private static readonly TimeSpan SampleEvery = TimeSpan.FromMilliseconds(250);
+    private const int Seconds = 15 * 60;
+
+    private readonly int[] _peakBySecond = new int[Seconds];
+    private readonly long[] _secondOf = new long[Seconds];
+    private readonly Lock _sync = new();
+
+    public (int Ceiling, string Derivation) ServerBudget =>
+        (control.ServerCeiling, "max_connections minus superuser_reserved_connections and Guard:ReservedConnections, divided by Guard:Instances");
+
+    public int PeakInUse(TimeSpan window)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        var oldest = now - (long)Math.Min(window.TotalSeconds, Seconds) + 1;
+        var peak = 0;
+        lock (_sync)
+        {
+            for (var i = 0; i < Seconds; i++)
+            {
+                if (_secondOf[i] >= oldest && _secondOf[i] <= now)
+                {
+                    peak = Math.Max(peak, _peakBySecond[i]);
+                }
+            }
+        }
+
+        return peak;
+    }
+
+    /// <summary>Records one observation of connections in use (the sampler's, or a test's).</summary>
+    public void Record(int inUse)
+    {
+        var second = clock.GetUtcNow().ToUnixTimeSeconds();
+        var slot = (int)(second % Seconds);
+        lock (_sync)
+        {
+            if (_secondOf[slot] != second)
+            {
+                _secondOf[slot] = second;
+                _peakBySecond[slot] = 0;
+            }
+
+            _peakBySecond[slot] = Math.Max(_peakBySecond[slot], inUse);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SampleEvery, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            Record(statistics.GetStatistics().InUse);
+        }
+    }
+}
