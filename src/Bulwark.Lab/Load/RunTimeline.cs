@@ -34,6 +34,13 @@ public sealed class RunTimeline
             case Outcome.Timeout: Interlocked.Increment(ref second.Timeouts); break;
         }
         Interlocked.Increment(ref second.Completed);
+        if (requestClass == RequestClass.Checkout)
+        {
+            // The shop's checkout alerts look at checkout alone, and count 503s among its 5xx.
+            Interlocked.Increment(ref second.CheckoutCompleted);
+            if (outcome is Outcome.Error or Outcome.Shed or Outcome.Timeout) Interlocked.Increment(ref second.CheckoutFailed);
+            second.CheckoutLatency.Record(latency);
+        }
         if (good)
         {
             Interlocked.Increment(ref second.Good);
@@ -55,14 +62,18 @@ public sealed class RunTimeline
             Volatile.Read(ref s.Errors),
             Volatile.Read(ref s.Timeouts),
             Volatile.Read(ref s.Dropped),
-            s.Latency.PercentileMs(99)))];
+            s.Latency.PercentileMs(99),
+            Volatile.Read(ref s.CheckoutCompleted),
+            Volatile.Read(ref s.CheckoutFailed),
+            s.CheckoutLatency.PercentileMs(99)))];
 
     Second At(TimeSpan offset) => _seconds[Math.Clamp((int)offset.TotalSeconds, 0, _seconds.Length - 1)];
 
     sealed class Second
     {
-        public long Offered, Completed, Good, CheckoutGood, Shed, Limited, Errors, Timeouts, Dropped;
+        public long Offered, Completed, Good, CheckoutGood, Shed, Limited, Errors, Timeouts, Dropped, CheckoutCompleted, CheckoutFailed;
         public readonly LatencyHistogram Latency = new();
+        public readonly LatencyHistogram CheckoutLatency = new();
     }
 }
 
@@ -78,4 +89,7 @@ public sealed record SecondSummary(
     long Errors,
     long Timeouts,
     long Dropped,
-    double P99Ms);
+    double P99Ms,
+    long CheckoutCompleted = 0,
+    long CheckoutFailed = 0,
+    double CheckoutP99Ms = 0);

@@ -13,7 +13,8 @@ public sealed record PoolSample(
     double? Pending,
     double? Limit,
     double? RejectedTotal,
-    double? TimeoutsTotal)
+    double? TimeoutsTotal,
+    double? CriticalRejectedTotal = null)
 {
     /// <summary>Share of the pool in use, 0..1, when both numbers are known.</summary>
     public double? Utilization => Used is { } used && Max is > 0 and { } max ? used / max : null;
@@ -50,7 +51,15 @@ public sealed record PoolSample(
             Pending: SumFirst(samples, "db_client_connection_pending_requests", "db_client_connections_pending_requests"),
             Limit: SumFirst(samples, "bulwark_db_limit"),
             RejectedTotal: SumFirst(samples, "bulwark_admission_rejected_total", "bulwark_admission_rejected"),
-            TimeoutsTotal: SumFirst(samples, "db_client_connection_timeouts_total", "db_client_connections_timeouts_total"));
+            TimeoutsTotal: SumFirst(samples, "db_client_connection_timeouts_total", "db_client_connections_timeouts_total"),
+            CriticalRejectedTotal: CriticalRejected(samples));
+    }
+
+    /// <summary>Checkout and payment settlement work refused, not counting callers who gave up themselves (as the alert rule counts).</summary>
+    static double? CriticalRejected(IReadOnlyList<PrometheusSample> samples)
+    {
+        if (samples.FirstPresent("bulwark_admission_rejected_total", "bulwark_admission_rejected") is not { } name) return null;
+        return samples.Where(s => s.Name == name && s.Label("priority") == "critical" && s.Label("reason") != "cancelled").Sum(s => s.Value);
     }
 
     static double? SumFirst(IReadOnlyList<PrometheusSample> samples, params string[] names) =>

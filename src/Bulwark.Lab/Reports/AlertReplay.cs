@@ -1,34 +1,43 @@
 namespace Bulwark.Lab.Reports;
 
 /// <summary>
-/// Replays the shop's alert conditions on a run's per-second series, to say when an operator would
-/// have been paged. The conditions mirror the alert rules the incidents asked for (pool use ≥ 80%,
-/// waiters, acquire timeouts, error rate, latency); the hold is 5 s rather than minutes because a
-/// lab run lasts a minute, so "fired at" is when the condition became sustained, not a pager time.
+/// Replays the shop's alert rules (<c>deploy/prometheus/alerts.yml</c>: same names, same conditions)
+/// on a run's per-second series, to say when the operator would have been paged. A lab run lasts a
+/// minute, so each rule's hold (<c>for:</c> 1–5 min, rate windows of 5 min) is scaled down to a few
+/// seconds: "fired at" is when the condition became sustained, not a real pager time.
 /// </summary>
 public static class AlertReplay
 {
     sealed record Rule(string Name, string Condition, int HoldSeconds, Func<TimeSeries, int, bool> Holds);
 
-    public static IReadOnlyList<AlertFiring> Evaluate(TimeSeries series, double sloMs)
+    /// <summary>The checkout objective the shop's latency alert is written against.</summary>
+    public const double CheckoutObjectiveMs = 200;
+
+    public static IReadOnlyList<AlertFiring> Evaluate(TimeSeries series)
     {
         Rule[] rules =
         [
-            new("DbPoolHighUtilization", "pool connections in use ≥ 80% of the pool for 5 s", 5,
-                (s, i) => s.PoolUsed[i] is { } used && s.PoolMax[i] is > 0 and { } max && used / max >= 0.8),
-            new("DbPoolWaiters", "requests waiting for a pool connection for 5 s", 5,
+            new("BulwarkPoolUseHigh", "connections in use ≥ 80% of the limit (the pool maximum where no limit is exported), held 5 s (rule: 1 min)", 5,
+                (s, i) => Use(s, i) >= 0.8),
+            new("BulwarkPoolUseCritical", "connections in use ≥ 95% of the limit, held 5 s (rule: 1 min)", 5,
+                (s, i) => Use(s, i) >= 0.95),
+            new("BulwarkConnectionWaiters", "requests waiting for a connection, held 5 s (rule: 2 min)", 5,
                 (s, i) => s.PoolPending[i] is > 0),
-            new("DbAcquireTimeouts", "a pool connection request timed out", 1,
+            new("BulwarkConnectionAcquireTimeouts", "a request timed out waiting for a connection", 1,
                 (s, i) => s.AcquireTimeoutRps[i] is > 0),
-            new("HighErrorRate", "errors + timeouts > 1% of answers for 5 s", 5,
-                (s, i) => s.ErrorRps[i] + s.TimeoutRps[i] > 0 && (s.ErrorRps[i] + s.TimeoutRps[i]) / Math.Max(1, s.ThroughputRps[i]) > 0.01),
-            new("HighLatency", $"p99 above the {sloMs:0} ms SLO for 5 s", 5,
-                (s, i) => s.P99Ms[i] > sloMs),
-            new("LoadShedding", "the shop answered 503 (shedding) in a second", 1,
-                (s, i) => s.ShedRps[i] > 0),
+            new("BulwarkCriticalRequestsRefused", "the gate refused checkout or payment settlement work", 1,
+                (s, i) => s.CriticalRejectedRps[i] is > 0),
+            new("BulwarkCheckoutErrorRate", "> 1% of checkouts answered 5xx (503s included) or not at all, held 5 s (rule: 2 min)", 5,
+                (s, i) => s.CheckoutFailedRps[i] > 0 && s.CheckoutFailedRps[i] / Math.Max(1, s.CheckoutAnsweredRps[i]) > 0.01),
+            new("BulwarkCheckoutLatencySlo", $"checkout p99 above {CheckoutObjectiveMs:0} ms, held 5 s (rule: 5 min)", 5,
+                (s, i) => s.CheckoutAnsweredRps[i] > 0 && s.CheckoutP99Ms[i] > CheckoutObjectiveMs),
         ];
         return [.. rules.Select(r => Replay(r, series))];
     }
+
+    /// <summary>Pool use as the alert computes it: used over the gate's limit, or over the pool maximum for a shop without a gate.</summary>
+    static double Use(TimeSeries s, int i) =>
+        s.PoolUsed[i] is { } used && (s.DbLimit[i] ?? s.PoolMax[i]) is > 0 and { } capacity ? used / capacity : 0;
 
     static AlertFiring Replay(Rule rule, TimeSeries series)
     {

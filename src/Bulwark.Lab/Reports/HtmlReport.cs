@@ -65,6 +65,8 @@ public static class HtmlReport
         html.Append("<h2>Latency</h2>");
         html.Append(SvgLineChart.Render("p99 latency of answers completing each second (log scale)", "ms",
             [.. Lines(modes, m => m.Series.P99Ms.Select(v => v > 0 ? v : (double?)null))], markers, logScale: true));
+        html.Append(SvgLineChart.Render("Checkout p99 latency per second (log scale)", "ms",
+            [.. Lines(modes, m => m.Series.CheckoutP99Ms.Select(v => v > 0 ? v : (double?)null))], markers, logScale: true));
 
         html.Append("<h2>Database pool</h2>");
         html.Append(SvgLineChart.Render("Pool connections in use (dashed: pool maximum)", "connections",

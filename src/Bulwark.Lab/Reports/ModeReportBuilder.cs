@@ -53,7 +53,7 @@ public static class ModeReportBuilder
             OrdersByStatus = ordersByStatus,
             Classes = classes.ToDictionary(c => c.Key.Key(), c => ClassReportOf(c.Value, scheduleSeconds)),
             Series = series,
-            Alerts = AlertReplay.Evaluate(series, run.Recorder.ServiceLevel.DefaultSlo.TotalMilliseconds),
+            Alerts = AlertReplay.Evaluate(series),
             Events = run.Events,
             Generator = new GeneratorReport(
                 run.Generator.Sent,
@@ -152,7 +152,11 @@ public static class ModeReportBuilder
             [.. bySecond.Select(p => p?.Pending)],
             [.. bySecond.Select(p => p?.Limit)],
             CounterRate(bySecond, p => p.RejectedTotal),
-            CounterRate(bySecond, p => p.TimeoutsTotal));
+            CounterRate(bySecond, p => p.TimeoutsTotal),
+            CounterRate(bySecond, p => p.CriticalRejectedTotal),
+            [.. seconds.Select(s => (double)s.CheckoutCompleted)],
+            [.. seconds.Select(s => (double)s.CheckoutFailed)],
+            [.. seconds.Select(s => s.CheckoutP99Ms)]);
     }
 
     /// <summary>Per-second increase of a cumulative counter between consecutive samples; null where either sample is missing.</summary>

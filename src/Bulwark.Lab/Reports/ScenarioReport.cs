@@ -106,7 +106,11 @@ public sealed record TimeSeries(
     IReadOnlyList<double?> PoolPending,
     IReadOnlyList<double?> DbLimit,
     IReadOnlyList<double?> AdmissionRejectedRps,
-    IReadOnlyList<double?> AcquireTimeoutRps);
+    IReadOnlyList<double?> AcquireTimeoutRps,
+    IReadOnlyList<double?> CriticalRejectedRps,
+    IReadOnlyList<double> CheckoutAnsweredRps,
+    IReadOnlyList<double> CheckoutFailedRps,
+    IReadOnlyList<double> CheckoutP99Ms);
 
 /// <summary>An alert rule replayed on the run's per-second samples; <see cref="FiredAtSeconds"/> is null if it never fired.</summary>
 public sealed record AlertFiring(string Name, string Condition, double? FiredAtSeconds, double SecondsFiring);

@@ -38,3 +38,46 @@ public class ModeReportBuilderTests
         Assert.Equal(20, guarded.OrdersPaid);
     }
 }
+
+public class AlertReplayTests
+{
+    static TimeSeries Series(int seconds, Func<int, double?> used, Func<int, double?> limit, Func<int, double> checkoutP99)
+    {
+        var zeros = Enumerable.Repeat(0.0, seconds).ToList();
+        var nulls = Enumerable.Repeat<double?>(null, seconds).ToList();
+        return new TimeSeries(
+            [.. Enumerable.Range(0, seconds)], zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros, zeros,
+            [.. Enumerable.Range(0, seconds).Select(used)], Enumerable.Repeat<double?>(100, seconds).ToList(), nulls,
+            [.. Enumerable.Range(0, seconds).Select(limit)], nulls, nulls, nulls,
+            Enumerable.Repeat(10.0, seconds).ToList(), zeros, [.. Enumerable.Range(0, seconds).Select(checkoutP99)]);
+    }
+
+    [Fact]
+    public void Pool_use_is_measured_against_the_gates_limit_when_there_is_one()
+    {
+        // 9 of a limit of 10 is 90% even though the pool maximum is 100.
+        var alerts = AlertReplay.Evaluate(Series(10, _ => 9, _ => 10, _ => 50));
+
+        Assert.Equal(5, alerts.Single(a => a.Name == "BulwarkPoolUseHigh").FiredAtSeconds);
+        Assert.Null(alerts.Single(a => a.Name == "BulwarkPoolUseCritical").FiredAtSeconds);
+    }
+
+    [Fact]
+    public void A_condition_that_breaks_before_its_hold_does_not_fire()
+    {
+        // Checkout p99 is slow for 4 seconds, fast for one, slow for 4 again: never 5 in a row.
+        var alerts = AlertReplay.Evaluate(Series(9, _ => 1, _ => 10, s => s == 4 ? 50 : 900));
+
+        Assert.Null(alerts.Single(a => a.Name == "BulwarkCheckoutLatencySlo").FiredAtSeconds);
+    }
+
+    [Fact]
+    public void Checkout_latency_fires_after_five_slow_seconds_and_counts_the_seconds_firing()
+    {
+        var alerts = AlertReplay.Evaluate(Series(10, _ => 1, _ => 10, s => s >= 2 ? 900 : 50));
+
+        var latency = alerts.Single(a => a.Name == "BulwarkCheckoutLatencySlo");
+        Assert.Equal(7, latency.FiredAtSeconds);   // slow from second 2; held through second 6
+        Assert.Equal(4, latency.SecondsFiring);    // seconds 6, 7, 8, 9
+    }
+}

@@ -68,7 +68,7 @@ static class ReportFixtures
             recorder.Completed(RequestClass.Checkout, Outcome.Success, at + Ms(80), Ms(80));
         }
 
-        var pool = Enumerable.Range(0, 10).Select(s => new PoolSample(S(s + 0.5), Used: 8, Idle: 4, Max: 40, Pending: 0, Limit: 10, RejectedTotal: s * 3, TimeoutsTotal: 0)).ToList();
+        var pool = Enumerable.Range(0, 10).Select(s => new PoolSample(S(s + 0.5), Used: 5, Idle: 4, Max: 40, Pending: 0, Limit: 10, RejectedTotal: s * 3, TimeoutsTotal: 0)).ToList();
         var audit = new AuditResult(true, new Dictionary<string, long> { ["paid"] = 20 }, new Dictionary<string, long> { ["p1"] = 52, ["p2"] = 3 }, null);
         return Run("guarded", recorder, pool, audit, events: [new EventRecord(4, "PUT /api/admin/config floor=1 ceiling=2", "refused: 422 too small for the measured load")]);
     }

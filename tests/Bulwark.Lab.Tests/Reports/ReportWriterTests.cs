@@ -74,9 +74,12 @@ public class ReportWriterTests
     {
         var md = MarkdownSummary.Render(ReportFixtures.Report());
 
-        // Naive's pool sits at 100% from the first sample: fired once held for 5 s.
-        Assert.Matches(@"\| DbPoolHighUtilization \| [^|]+ \| at 5 s \(6 s firing\) \| never \|", md);
-        Assert.Matches(@"\| LoadShedding \| [^|]+ \| never \| at 1 s", md);
+        // Naive's pool sits at 100% of its maximum from the first sample: fired once held for 5 s.
+        Assert.Matches(@"\| BulwarkPoolUseHigh \| [^|]+ \| at 5 s \(6 s firing\) \| never \|", md);
+        // Guarded sheds 3 of 5 checkouts every second: 503s count as 5xx for the checkout error alert.
+        Assert.Matches(@"\| BulwarkCheckoutErrorRate \| [^|]+ \| [^|]+ \| at 5 s", md);
+        // Naive's acquire-timeout counter rises 2 a second: that alert needs no hold.
+        Assert.Matches(@"\| BulwarkConnectionAcquireTimeouts \| [^|]+ \| at 2 s \(9 s firing\) \| never \|", md);
     }
 
     [Fact]
