@@ -101,4 +101,32 @@ public sealed class AccountsApiTests(ShopFixture shop)
         using var forged = shop.Client("forged-token");
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync("/api/cart")).StatusCode);
     }
+
+    [Fact]
+    public async Task Password_guessing_on_one_account_is_throttled_with_429_and_retry_after()
+    {
+        using var client = shop.Client();
+        var email = $"target-{Guid.NewGuid():N}@example.com";
+        (await client.PostAsJsonAsync("/api/accounts", new { email, password = Password })).EnsureSuccessStatusCode();
+
+        HttpResponseMessage? refused = null;
+        for (var attempt = 0; attempt < 20 && refused is null; attempt++)
+        {
+            var response = await client.PostAsJsonAsync("/api/sessions", new { email, password = $"guess number {attempt:D4}" });
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            }
+        }
+
+        Assert.NotNull(refused);
+        await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests, "sign-in");
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        // Even the right password waits: the throttle is per account, whoever asks.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.PostAsJsonAsync("/api/sessions", new { email, password = Password })).StatusCode);
+    }
 }

@@ -111,7 +111,8 @@ public sealed class SmokeCheck(HttpClient http, TextWriter output)
                 throw new SmokeFailure($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} answered {(int)response.StatusCode}, expected {status}: {Describe(body)}");
             }
 
-            return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+            var json = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.Ordinal) == true;
+            return json && body.Length > 0 ? JsonDocument.Parse(body).RootElement.Clone() : default;
         }
     }
 

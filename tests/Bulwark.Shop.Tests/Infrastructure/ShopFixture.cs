@@ -45,6 +45,12 @@ public sealed class ShopFixture : IAsyncLifetime
             "--Payments:AbandonAfter", "00:00:00",
             // Shorter than the sandbox's tok_slow delay (3 s), so a slow payment times out in the tests.
             "--Payments:CallTimeout", "00:00:02",
+            // Every test client comes from 127.0.0.1: lift the per-address limits (the guard's own tests cover them);
+            // the per-account sign-in throttle keeps its default and is tested here.
+            "--Guard:RateLimit:PermitsPerSecond", "100000",
+            "--Guard:RateLimit:Burst", "100000",
+            "--Guard:LoginThrottle:PerAddressPerMinute", "100000",
+            "--Guard:LoginThrottle:PerAddressBurst", "100000",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();
@@ -69,7 +75,7 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public HttpClient Client(string? accessToken = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(new RetryAfterHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         if (accessToken is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
