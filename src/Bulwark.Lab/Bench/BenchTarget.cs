@@ -10,12 +10,9 @@ namespace Bulwark.Lab.Bench;
 sealed class BenchTarget : IAsyncDisposable
 {
     readonly List<IAsyncDisposable> _owned = [];
-    readonly HttpClient _http;
-
-    BenchTarget(Uri address, HttpClient http, ShopActions actions)
+    BenchTarget(Uri address, ShopActions actions)
     {
         Address = address;
-        _http = http;
         Actions = actions;
     }
 
@@ -40,11 +37,11 @@ sealed class BenchTarget : IAsyncDisposable
                 address = shop.BaseAddress;
             }
 
-            var http = LabHttp.CreateLoadClient(address, options.Limits.MaxInFlight + 64);
-            var api = new ShopApi(http, options.Limits.RequestTimeout);
+            var clients = ShopClients.Create(address, options.Limits.MaxInFlight + 64, options.Limits.RequestTimeout);
+            owned.Add(new DisposeClients(clients));
             // Enough buyers for 10× a few hundred checkouts a second at SLO latency; more would cost minutes of password hashing.
-            var fixture = await ShopFixture.PrepareAsync(api, new FixtureOptions { Buyers = 600, Shoppers = 10 }, time, logger, ct);
-            var target = new BenchTarget(address, http, new ShopActions(api, fixture, new PurchaseLedger(), time));
+            var fixture = await ShopFixture.PrepareAsync(clients, new FixtureOptions { Buyers = 600, Shoppers = 10 }, time, logger, ct);
+            var target = new BenchTarget(address, new ShopActions(clients, fixture, new PurchaseLedger(), time));
             target._owned.AddRange(owned);
             return target;
         }
@@ -55,9 +52,18 @@ sealed class BenchTarget : IAsyncDisposable
         }
     }
 
+    /// <summary>Lets the clients be disposed with everything else started, in reverse order.</summary>
+    sealed class DisposeClients(ShopClients clients) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            clients.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        _http.Dispose();
         for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
     }
 }

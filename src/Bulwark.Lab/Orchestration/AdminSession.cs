@@ -4,14 +4,15 @@ using Bulwark.Lab.Shop;
 namespace Bulwark.Lab.Orchestration;
 
 /// <summary>A guard configuration to deploy through the admin API, as incident 4's bad deploy did.</summary>
-public sealed record GuardConfigChange(int Floor, int Ceiling, string? Algorithm, string Reason);
+/// <remarks><see cref="InitialLimit"/> keeps the change self-consistent (a start limit above the new ceiling would be refused for that alone).</remarks>
+public sealed record GuardConfigChange(int Floor, int Ceiling, string? Algorithm, string Reason, int? InitialLimit = null);
 
 /// <summary>The operator's side of the shop: sign in as the admin the shop created at start, change runtime settings.</summary>
 public sealed class AdminSession(ShopApi api, string token)
 {
-    public static async Task<AdminSession> SignInAsync(ShopApi api, string email, string password, CancellationToken ct)
+    public static async Task<AdminSession> SignInAsync(ShopApi api, string email, string password, TimeProvider time, CancellationToken ct)
     {
-        var answer = await api.SignInAsync(email, password, ct);
+        var answer = await ShopFixture.Patiently(() => api.SignInAsync(email, password, ct), time, ct);
         if (!answer.IsSuccess) throw new InvalidOperationException($"Admin sign-in failed: {answer.Describe()}");
         var token = answer.Json().Property("accessToken").Text() ?? throw new InvalidOperationException("Admin sign-in answered without a token.");
         return new AdminSession(api, token);
@@ -32,6 +33,7 @@ public sealed class AdminSession(ShopApi api, string token)
         guard["floor"] = change.Floor;
         guard["ceiling"] = change.Ceiling;
         if (change.Algorithm is not null) guard["algorithm"] = change.Algorithm;
+        if (change.InitialLimit is { } initial) guard["initialLimit"] = initial;
         settings["guard"] = guard.DeepClone();
         var body = new JsonObject { ["settings"] = settings.DeepClone(), ["reason"] = change.Reason };
 

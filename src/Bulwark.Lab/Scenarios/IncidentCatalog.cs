@@ -89,7 +89,7 @@ public static class IncidentCatalog
                           "the guarded shop is sent floor=1, ceiling=1 through its admin API after 15 s.",
             NaiveMaxPoolSize = 1,
             GuardedConfigChange = new TimedConfigChange(S(15), new GuardConfigChange(Floor: 1, Ceiling: 1, Algorithm: null,
-                Reason: "lab incident 4: the deploy that set the pool too small")),
+                Reason: "lab incident 4: the deploy that set the pool too small", InitialLimit: 1)),
             Streams =
             [
                 new TrafficStream("storefront", TrafficMix.Storefront,

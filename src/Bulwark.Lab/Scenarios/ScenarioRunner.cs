@@ -104,9 +104,13 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         }
 
         var limits = options.Limits;
-        using var http = LabHttp.CreateLoadClient(target, limits.MaxInFlight + 64);
-        var api = new ShopApi(http, limits.RequestTimeout);
-        var fixture = await ShopFixture.PrepareAsync(api, scenario.Fixture, time, logger, ct);
+        using var clients = ShopClients.Create(target, limits.MaxInFlight + 64, limits.RequestTimeout);
+        var fixture = await ShopFixture.PrepareAsync(clients, scenario.Fixture, time, logger, ct);
+
+        // The operator works from 127.0.0.1, apart from the shoppers, and signs in before the rush.
+        using var operatorHttp = LabHttp.CreateLoadClient(target, 4);
+        var operatorApi = new ShopApi(operatorHttp, limits.RequestTimeout);
+        var admin = await SignInOperatorAsync(scenario, mode, operatorApi, adminEmail, adminPassword, notes, events, ct);
 
         if (scenario.IdleConnections is { } idle)
         {
@@ -125,7 +129,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
                 await ApplyGatewayFaultsAsync(sandbox, faults, notes, ct)));
 
         var ledger = new PurchaseLedger();
-        var actions = new ShopActions(api, fixture, ledger, time);
+        var actions = new ShopActions(clients, fixture, ledger, time);
         var plan = new LoadPlan(scenario.Streams, ArrivalProcess.Poisson, options.Seed, limits, scenario.ServiceLevel);
         var recorder = new RunRecorder(scenario.ServiceLevel, plan.Duration + plan.DrainAllowance);
         var generator = new LoadGenerator(actions, time, logger);
@@ -135,7 +139,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         using var sideTasks = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var runStart = time.GetTimestamp();
         var scraping = scraper.RunAsync(runStart, TimeSpan.FromSeconds(1), sideTasks.Token);
-        var timedEvents = RunTimedEventsAsync(scenario, mode, api, adminEmail, adminPassword, runStart, events, notes, sideTasks.Token);
+        var timedEvents = RunTimedEventsAsync(scenario, admin, runStart, events, sideTasks.Token);
         var watching = watch?.Invoke(new LiveRun(scenario.Name, mode, recorder, generator, scraper, plan.Duration, runStart), sideTasks.Token) ?? Task.CompletedTask;
 
         LoadRunSummary summary;
@@ -164,7 +168,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
             auditBound.CancelAfter(AuditAllowance);
             try
             {
-                audit = await OrderAudit.RunAsync(api, fixture.Users.Buyers, logger, auditBound.Token);
+                audit = await OrderAudit.RunAsync(clients, fixture.Users.Buyers, logger, auditBound.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -197,22 +201,36 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         return "sandbox answered " + await SandboxHost.SetFaultsAsync(client, faults, ct);
     }
 
-    /// <summary>Changes the scenario makes while the load runs (today: the guarded shop's configuration deploy).</summary>
-    async Task RunTimedEventsAsync(ScenarioDefinition scenario, string mode, ShopApi api, string adminEmail, string adminPassword, long runStart,
-        List<EventRecord> events, List<string> notes, CancellationToken ct)
+    /// <summary>Signs the operator in if the scenario will change the configuration in this mode; null otherwise.</summary>
+    async Task<AdminSession?> SignInOperatorAsync(ScenarioDefinition scenario, string mode, ShopApi api, string email, string password,
+        List<string> notes, List<EventRecord> events, CancellationToken ct)
     {
-        if (scenario.GuardedConfigChange is not { } change || mode == Naive) return;
+        if (scenario.GuardedConfigChange is null || mode == Naive) return null;
         if (mode == Target && (options.AdminEmail is null || options.AdminPassword is null))
         {
             notes.Add("The configuration deploy was skipped: pass --admin-email and --admin-password with --target.");
-            return;
+            return null;
         }
+        try
+        {
+            return await AdminSession.SignInAsync(api, email, password, time, ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            events.Add(new EventRecord(0, "operator sign-in for the configuration deploy", "failed: " + e.Message));
+            return null;
+        }
+    }
+
+    /// <summary>Changes the scenario makes while the load runs (today: the guarded shop's configuration deploy).</summary>
+    async Task RunTimedEventsAsync(ScenarioDefinition scenario, AdminSession? admin, long runStart, List<EventRecord> events, CancellationToken ct)
+    {
+        if (scenario.GuardedConfigChange is not { } change || admin is null) return;
         try
         {
             var wait = change.At - time.GetElapsedTime(runStart);
             if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
             var at = time.GetElapsedTime(runStart).TotalSeconds;
-            var admin = await AdminSession.SignInAsync(api, adminEmail, adminPassword, ct);
             var (_, outcome) = await admin.DeployAsync(change.Change, ct);
             lock (events)
                 events.Add(new EventRecord(at, $"PUT /api/admin/config guard floor={change.Change.Floor} ceiling={change.Change.Ceiling}", outcome));

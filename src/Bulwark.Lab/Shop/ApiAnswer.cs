@@ -5,7 +5,7 @@ using Bulwark.Lab.Load;
 namespace Bulwark.Lab.Shop;
 
 /// <summary>What one HTTP call to the shop came back with: a status and body, or why there was none.</summary>
-public sealed record ApiAnswer(HttpStatusCode? Status, string Body, bool TimedOut, string? TransportError)
+public sealed record ApiAnswer(HttpStatusCode? Status, string Body, bool TimedOut, string? TransportError, TimeSpan? RetryAfter = null)
 {
     public bool IsSuccess => Status is { } s && (int)s is >= 200 and < 300;
 

@@ -1,14 +1,35 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Bulwark.Lab.Shop;
 
 public static class LabHttp
 {
+    /// <summary>How many client addresses the lab's users are spread over when the shop is on this machine.</summary>
+    public const int DefaultClientAddresses = 64;
+
+    /// <summary>
+    /// One client per source address. Real shoppers come from many addresses and the guard limits
+    /// per address (sign-in throttle, per-client rate limit), so a lab sending everything from
+    /// 127.0.0.1 would look like one abusive client. All of 127.0.0.0/8 is loopback, so for a
+    /// loopback target each client binds its connections to its own 127.0.1.x address. A remote
+    /// target gets a single client: the lab cannot borrow addresses it does not have.
+    /// </summary>
+    public static IReadOnlyList<HttpClient> CreateLoadClients(Uri target, int maxConnections, int addresses = DefaultClientAddresses)
+    {
+        if (!IsIPv4Loopback(target) || addresses <= 1) return [CreateLoadClient(target, maxConnections, source: null)];
+        return [.. Enumerable.Range(0, Math.Min(addresses, 250)).Select(i =>
+            CreateLoadClient(target, maxConnections, new IPAddress([127, 0, 1, (byte)(i + 1)])))];
+    }
+
     /// <summary>
     /// The load generator's client: enough connections that the generator, not the socket pool,
-    /// decides how much is in flight; connections recycled so a long run follows DNS and restarts;
-    /// no client-wide timeout because each call carries its own.
+    /// decides how much is in flight; connections recycled so a long run follows restarts; no
+    /// client-wide timeout because each call carries its own.
     /// </summary>
-    public static HttpClient CreateLoadClient(Uri target, int maxConnections) =>
-        new(new SocketsHttpHandler
+    public static HttpClient CreateLoadClient(Uri target, int maxConnections, IPAddress? source = null)
+    {
+        var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = maxConnections,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
@@ -16,9 +37,31 @@ public static class LabHttp
             ConnectTimeout = TimeSpan.FromSeconds(5),
             UseCookies = false,
             AllowAutoRedirect = false,
-        })
-        {
-            BaseAddress = target,
-            Timeout = Timeout.InfiniteTimeSpan,
         };
+        if (source is not null)
+        {
+            // "localhost" may resolve to ::1 first, which an IPv4 source cannot reach: connect to 127.0.0.1 explicitly.
+            var destination = IPAddress.TryParse(target.Host, out var literal) ? literal : IPAddress.Loopback;
+            handler.ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(source, 0));
+                    await socket.ConnectAsync(new IPEndPoint(destination, context.DnsEndPoint.Port), ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+        return new HttpClient(handler) { BaseAddress = target, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    static bool IsIPv4Loopback(Uri target) =>
+        string.Equals(target.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(target.Host, out var address) && address.AddressFamily == AddressFamily.InterNetwork && IPAddress.IsLoopback(address));
 }

@@ -26,7 +26,7 @@ public static class OrderAudit
 
     const int PageSize = 100;
 
-    public static async Task<AuditResult> RunAsync(ShopApi api, IEnumerable<VirtualUser> buyers, ILogger logger, CancellationToken ct)
+    public static async Task<AuditResult> RunAsync(ShopClients clients, IEnumerable<VirtualUser> buyers, ILogger logger, CancellationToken ct)
     {
         var statuses = new ConcurrentDictionary<string, long>(StringComparer.OrdinalIgnoreCase);
         var units = new ConcurrentDictionary<string, long>();
@@ -36,6 +36,7 @@ public static class OrderAudit
         await Parallel.ForEachAsync(buyers.Where(b => b.Token is not null), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
             async (buyer, token) =>
             {
+                var api = clients.For(buyer);
                 for (var page = 1; page <= 1_000; page++)
                 {
                     var answer = await api.ListOrdersAsync(buyer.Token!, page, PageSize, token);

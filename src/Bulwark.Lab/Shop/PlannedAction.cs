@@ -19,9 +19,9 @@ public sealed record PlannedAction(RequestClass Class, string? ProductId = null,
         {
             case RequestClass.Browse:
                 var (category, page) = catalog.PickPage(random, BrowsePageSize);
-                return new PlannedAction(requestClass, CategoryId: category, Page: page);
+                return new PlannedAction(requestClass, CategoryId: category, Page: page, Who: random.Next(int.MaxValue));
             case RequestClass.Product:
-                return new PlannedAction(requestClass, ProductId: ViewProduct());
+                return new PlannedAction(requestClass, ProductId: ViewProduct(), Who: random.Next(int.MaxValue));
             case RequestClass.SignIn:
                 return new PlannedAction(requestClass, Who: random.Next(int.MaxValue));
             case RequestClass.Cart:

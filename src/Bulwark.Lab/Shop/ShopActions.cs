@@ -9,7 +9,7 @@ namespace Bulwark.Lab.Shop;
 /// user would make afterwards (reloading an uncertain cart, dropping a sold-out item) never count
 /// in the latency.
 /// </summary>
-public sealed class ShopActions(ShopApi api, ShopFixture fixture, PurchaseLedger ledger, TimeProvider time, string paymentToken = "tok_visa")
+public sealed class ShopActions(ShopClients clients, ShopFixture fixture, PurchaseLedger ledger, TimeProvider time, string paymentToken = "tok_visa")
 {
     /// <summary>A buyer keeps at most this many lines: failed purchases leave items behind, and carts must not grow without end.</summary>
     const int MaxBuyerCartLines = 3;
@@ -24,15 +24,15 @@ public sealed class ShopActions(ShopApi api, ShopFixture fixture, PurchaseLedger
         switch (action.Class)
         {
             case RequestClass.Browse:
-                answered(await api.ListProductsAsync(action.CategoryId!, action.Page, PlannedAction.BrowsePageSize, ct));
+                answered(await clients.ForAnonymous(action.Who).ListProductsAsync(action.CategoryId!, action.Page, PlannedAction.BrowsePageSize, ct));
                 return;
             case RequestClass.Product:
-                answered(await api.GetProductAsync(action.ProductId!, ct));
+                answered(await clients.ForAnonymous(action.Who).GetProductAsync(action.ProductId!, ct));
                 return;
             case RequestClass.SignIn:
                 // Anyone may sign in while another action uses the same account: the shop issues a second token.
                 var who = fixture.Users.All[action.Who % fixture.Users.All.Count];
-                answered(await api.SignInAsync(who.Email, who.Password, ct));
+                answered(await clients.For(who).SignInAsync(who.Email, who.Password, ct));
                 return;
             case RequestClass.Cart:
                 await FillCartAsync(action, user ?? throw new ArgumentNullException(nameof(user)), answered, ct);
@@ -47,6 +47,7 @@ public sealed class ShopActions(ShopApi api, ShopFixture fixture, PurchaseLedger
 
     async Task FillCartAsync(PlannedAction action, VirtualUser user, Action<ApiAnswer> answered, CancellationToken ct)
     {
+        var api = clients.For(user);
         if (await EnsureSignedInAsync(user, ct) is { } failedSignIn)
         {
             answered(failedSignIn);
@@ -63,6 +64,7 @@ public sealed class ShopActions(ShopApi api, ShopFixture fixture, PurchaseLedger
 
     async Task PurchaseAsync(PlannedAction action, VirtualUser user, Action<ApiAnswer> answered, CancellationToken ct)
     {
+        var api = clients.For(user);
         if (await EnsureSignedInAsync(user, ct) is { } failedSignIn)
         {
             answered(failedSignIn);
@@ -113,13 +115,13 @@ public sealed class ShopActions(ShopApi api, ShopFixture fixture, PurchaseLedger
     async Task<ApiAnswer?> EnsureSignedInAsync(VirtualUser user, CancellationToken ct)
     {
         if (user.Token is not null && time.GetUtcNow() < user.TokenRefreshAt) return null;
-        var answer = await ShopFixture.SignInAsync(api, user, time, ct);
+        var answer = await ShopFixture.SignInAsync(clients.For(user), user, time, ct);
         return answer.IsSuccess ? null : answer;
     }
 
     async Task<ApiAnswer?> ReloadCartAsync(VirtualUser user, CancellationToken ct)
     {
-        var answer = await api.GetCartAsync(user.Token!, ct);
+        var answer = await clients.For(user).GetCartAsync(user.Token!, ct);
         if (!answer.IsSuccess) return answer;
         user.Cart.Clear();
         foreach (var line in ReadLines(answer.Json())) user.Cart[line.Key] = line.Value;
@@ -129,7 +131,7 @@ public sealed class ShopActions(ShopApi api, ShopFixture fixture, PurchaseLedger
 
     async Task DropAsync(VirtualUser user, string productId, CancellationToken ct)
     {
-        var removed = await api.RemoveCartItemAsync(user.Token!, productId, ct);
+        var removed = await clients.For(user).RemoveCartItemAsync(user.Token!, productId, ct);
         if (removed.IsSuccess || removed.Status == System.Net.HttpStatusCode.NotFound) user.Cart.Remove(productId);
         else user.CartUncertain = true;
     }

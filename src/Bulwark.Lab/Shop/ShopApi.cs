@@ -67,7 +67,10 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
             // The default completion option buffers the body: the latency we record includes reading it.
             using var response = await http.SendAsync(request, deadline.Token);
             var body = await response.Content.ReadAsStringAsync(deadline.Token);
-            return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null);
+            var retryAfter = response.Headers.RetryAfter is { } header
+                ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null)
+                : null;
+            return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null, retryAfter);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

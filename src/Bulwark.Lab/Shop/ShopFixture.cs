@@ -24,25 +24,27 @@ public sealed class ShopFixture(Catalog catalog, UserPool users)
     public Catalog Catalog { get; } = catalog;
     public UserPool Users { get; } = users;
 
-    public static async Task<ShopFixture> PrepareAsync(ShopApi api, FixtureOptions options, TimeProvider time, ILogger logger, CancellationToken ct)
+    public static async Task<ShopFixture> PrepareAsync(ShopClients clients, FixtureOptions options, TimeProvider time, ILogger logger, CancellationToken ct)
     {
-        var catalog = await SampleCatalogAsync(api, options, ct);
+        var catalog = await SampleCatalogAsync(clients.Any, options, time, ct);
         logger.LogInformation("Catalog: {Categories} categories, {Products} products sampled, hot products {Hot}",
             catalog.Categories.Count, catalog.Products.Count, string.Join(", ", catalog.Hot.Select(h => $"{h.Id} (stock {h.Stock})")));
 
         // A fresh prefix per fixture: re-running against the same shop never collides with old accounts.
         var prefix = $"lab-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        var buyers = Enumerable.Range(0, options.Buyers).Select(i => NewUser($"{prefix}-buyer-{i}", isBuyer: true)).ToList();
-        var shoppers = Enumerable.Range(0, options.Shoppers).Select(i => NewUser($"{prefix}-shopper-{i}", isBuyer: false)).ToList();
+        var buyers = Enumerable.Range(0, options.Buyers).Select(i => NewUser($"{prefix}-buyer-{i}", isBuyer: true, address: i)).ToList();
+        var shoppers = Enumerable.Range(0, options.Shoppers).Select(i => NewUser($"{prefix}-shopper-{i}", isBuyer: false, address: options.Buyers + i)).ToList();
         var users = new UserPool(buyers, shoppers);
 
         await Parallel.ForEachAsync(users.All, new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency, CancellationToken = ct },
             async (user, token) =>
             {
-                var registered = await api.RegisterAsync(user.Email, user.Password, token);
+                var api = clients.For(user);
+                var registered = await Patiently(() => api.RegisterAsync(user.Email, user.Password, token), time, token);
                 if (!registered.IsSuccess && registered.Status != HttpStatusCode.Conflict)
                     throw new LabSetupException($"Registering {user.Email} failed: {registered.Describe()}");
-                await SignInAsync(api, user, time, token);
+                var signedIn = await Patiently(() => SignInAsync(api, user, time, token), time, token);
+                if (!signedIn.IsSuccess) throw new LabSetupException($"Signing in {user.Email} failed: {signedIn.Describe()}");
             });
         logger.LogInformation("Registered and signed in {Buyers} buyers and {Shoppers} shoppers", buyers.Count, shoppers.Count);
 
@@ -62,13 +64,28 @@ public sealed class ShopFixture(Catalog catalog, UserPool users)
         return answer;
     }
 
-    static VirtualUser NewUser(string name, bool isBuyer) =>
-        // 20 random characters: well over the shop's 12-character minimum, never a dictionary word.
-        new($"{name}@bulwark.test", "Lab!" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), isBuyer);
-
-    static async Task<Catalog> SampleCatalogAsync(ShopApi api, FixtureOptions options, CancellationToken ct)
+    /// <summary>
+    /// Setup is not measured, so a setup call the shop refuses for now (429, 503) is retried after
+    /// the Retry-After it gives, a bounded number of times, instead of failing the run.
+    /// </summary>
+    public static async Task<ApiAnswer> Patiently(Func<Task<ApiAnswer>> call, TimeProvider time, CancellationToken ct)
     {
-        var categoriesAnswer = await api.ListCategoriesAsync(ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            var answer = await call();
+            if (answer.Status is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable) || attempt == 20) return answer;
+            var wait = answer.RetryAfter ?? TimeSpan.FromSeconds(1);
+            await Task.Delay(wait < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : wait, time, ct);
+        }
+    }
+
+    static VirtualUser NewUser(string name, bool isBuyer, int address) =>
+        // 20 random characters: well over the shop's 12-character minimum, never a dictionary word.
+        new($"{name}@bulwark.test", "Lab!" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), isBuyer, address);
+
+    static async Task<Catalog> SampleCatalogAsync(ShopApi api, FixtureOptions options, TimeProvider time, CancellationToken ct)
+    {
+        var categoriesAnswer = await Patiently(() => api.ListCategoriesAsync(ct), time, ct);
         if (!categoriesAnswer.IsSuccess) throw new LabSetupException($"GET /api/categories failed: {categoriesAnswer.Describe()}");
         var categories = categoriesAnswer.Json().Items()
             .Select(c => new CatalogCategory(
@@ -81,7 +98,7 @@ public sealed class ShopFixture(Catalog catalog, UserPool users)
         var products = new List<CatalogProduct>();
         foreach (var category in categories)
         {
-            var page = await api.ListProductsAsync(category.Id, 1, options.SamplePageSize, ct);
+            var page = await Patiently(() => api.ListProductsAsync(category.Id, 1, options.SamplePageSize, ct), time, ct);
             if (!page.IsSuccess) throw new LabSetupException($"Listing category {category.Id} failed: {page.Describe()}");
             products.AddRange(page.Json().Items().Select(p => new CatalogProduct(
                 p.Property("id").IdText() ?? throw new LabSetupException("A product has no id."),

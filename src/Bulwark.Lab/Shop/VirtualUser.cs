@@ -4,8 +4,11 @@ namespace Bulwark.Lab.Shop;
 /// A registered shopper. Only one action uses a user at a time (the pool leases them), so the
 /// user's idea of its cart stays consistent with the shop's.
 /// </summary>
-public sealed class VirtualUser(string email, string password, bool isBuyer)
+public sealed class VirtualUser(string email, string password, bool isBuyer, int address = 0)
 {
+    /// <summary>Which of the lab's client addresses this user's requests come from.</summary>
+    public int Address { get; } = address;
+
     public string Email { get; } = email;
 
     /// <summary>Buyers check out; shoppers only fill carts (their carts are never bought, so they stay small).</summary>
