@@ -13,7 +13,7 @@ namespace Bulwark.Guard.DependencyInjection;
 /// is built with <c>Guard:Ceiling</c> or <c>Guard:FallbackCeiling</c>, and the gate keeps asking.
 /// </summary>
 public sealed partial class GuardDataSourceFactory(string connectionString, IOptions<GuardOptions> options,
-    ILoggerFactory loggerFactory, TimeProvider clock) : IAsyncDisposable
+    ILoggerFactory loggerFactory, TimeProvider clock) : IAsyncDisposable, IDisposable
 {
     private readonly Lock _build = new();
     private readonly ILogger _logger = loggerFactory.CreateLogger<GuardDataSourceFactory>();
@@ -103,6 +103,8 @@ public sealed partial class GuardDataSourceFactory(string connectionString, IOpt
             await _dataSource.DisposeAsync();
         }
     }
+
+    public void Dispose() => _dataSource?.Dispose();
 
     [LoggerMessage(EventId = 4130, Level = LogLevel.Information,
         Message = "Connection ceiling: max_connections {MaxConnections} - server reserved {ServerReserved} - our reserve {Reserve}, over {Instances} instance(s) = {Ceiling} per instance.")]

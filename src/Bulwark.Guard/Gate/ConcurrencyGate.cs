@@ -240,10 +240,11 @@ public sealed class ConcurrencyGate : IGatePressure
 
     private void Learn(long now, TimeSpan held, bool dropped, int inFlightBefore, Priority priority)
     {
-        int limit;
+        bool estimatesMoved;
         lock (_sampleLock)
         {
             _window.ObserveInFlight(Interlocked.Exchange(ref _maxInFlightSeen, 0));
+            estimatesMoved = Volatile.Read(ref _rttSeconds) <= 0 || Volatile.Read(ref _holdSeconds[(int)priority]) <= 0;
             if (Volatile.Read(ref _rttSeconds) <= 0)
             {
                 // Until the first window closes, estimates need some notion of how long work takes.
@@ -255,25 +256,19 @@ public sealed class ConcurrencyGate : IGatePressure
                 Volatile.Write(ref _holdSeconds[(int)priority], held.TotalSeconds);
             }
 
-            if (_window.Record(_clock.GetElapsedTime(_origin, now), held, dropped, inFlightBefore, (int)priority) is not { } sample)
+            if (_window.Record(_clock.GetElapsedTime(_origin, now), held, dropped, inFlightBefore, (int)priority) is { } sample)
             {
-                return;
+                LearnRates(sample);
+                Volatile.Write(ref _limit, Math.Clamp(_algorithm.Update(sample), Floor, Ceiling));
+                estimatesMoved = true;
             }
-
-            LearnRates(sample);
-            limit = Math.Clamp(_algorithm.Update(sample), Floor, Ceiling);
-            if (limit == Volatile.Read(ref _limit))
-            {
-                return;
-            }
-
-            Volatile.Write(ref _limit, limit);
         }
 
-        if (Volatile.Read(ref _waiting) > 0)
+        if (estimatesMoved && Volatile.Read(ref _waiting) > 0)
         {
             lock (_queueLock)
             {
+                RefuseHopelessLocked(now);
                 DispatchLocked(now);
             }
         }
@@ -435,6 +430,46 @@ public sealed class ConcurrencyGate : IGatePressure
             }
 
             Admit(waiter, now, _clock.GetElapsedTime(waiter.EnqueuedAt, now));
+        }
+    }
+
+    /// <summary>
+    /// Re-judges every waiter against fresh estimates (a window closed, or the first hold time became
+    /// known): one whose deadline can no longer be met from its place in line is refused now rather
+    /// than at its deadline. A burst that arrived before the gate knew how long work takes would
+    /// otherwise wait out its whole deadline and fail late. Walks the line in admission order,
+    /// accumulating the slot-seconds ahead of each waiter as <see cref="EstimateDelay"/> does.
+    /// </summary>
+    private void RefuseHopelessLocked(long now)
+    {
+        var lifo = _settings.QueueOrder == QueueOrder.Lifo;
+        double workAhead = 0;
+        double takenAbove = 0;
+        for (var p = 0; p < PriorityCount; p++)
+        {
+            var priority = (Priority)p;
+            var hold = HoldOf(priority);
+            var cap = CapFor(priority);
+            var spare = Math.Max(cap - takenAbove, cap * 0.01);
+            var waiter = lifo ? _queues[p].Newest : _queues[p].Oldest;
+            while (waiter is not null)
+            {
+                var next = lifo ? waiter.Previous : waiter.Next;
+                var wait = workAhead / spare;
+                if (Seconds(waiter.Deadline - now) < wait + hold)
+                {
+                    RemoveLocked(waiter);
+                    Reject(waiter, RejectionReason.DeadlineUnmeetable, TimeSpan.FromSeconds(wait));
+                }
+                else
+                {
+                    workAhead += hold;
+                }
+
+                waiter = next;
+            }
+
+            takenAbove += Volatile.Read(ref _admitRate[p]) * hold;
         }
     }
 

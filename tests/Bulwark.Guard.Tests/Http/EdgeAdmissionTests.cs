@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Bulwark.Guard.Tests.Postgres;
+using Xunit.Abstractions;
+
+namespace Bulwark.Guard.Tests.Http;
+
+[Collection(PostgresCollection.Name)]
+public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(2);
+
+    /// <summary>Lateness the test machine may add beyond a deadline (two cores, hundreds of sockets).</summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
+
+    private sealed record Answer(string Path, HttpStatusCode Status, TimeSpan Took, int? RetryAfter, string? Reason);
+
+    private static async Task<Answer> SendAsync(HttpClient client, HttpMethod method, string path, string? user = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (user is not null)
+        {
+            request.Headers.Add("X-User", user);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        clock.Stop();
+        string? reason = null;
+        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            reason = JsonDocument.Parse(body).RootElement.GetProperty("reason").GetString();
+        }
+
+        var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? (int)delta.TotalSeconds : (int?)null;
+        return new Answer(path, response.StatusCode, clock.Elapsed, retryAfter, reason);
+    }
+
+    [Fact]
+    public async Task Under_overload_browsing_gets_fast_503s_with_retry_after_while_checkout_is_served()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["RateLimit:Enabled"] = "false",
+            ["Algorithm"] = "fixed",
+            ["InitialLimit"] = "4",
+        });
+
+        // Warm up: the gate learns how long work holds a connection.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(app.Client, HttpMethod.Get, "/browse")).Status);
+        }
+
+        // ~700 browse requests a second for 1.5 s against a capacity of ~100, with checkouts among them.
+        var sends = new List<Task<Answer>>();
+        for (var tick = 0; tick < 150; tick++)
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse"));
+            }
+
+            if (tick % 5 == 0)
+            {
+                sends.Add(SendAsync(app.Client, HttpMethod.Post, "/checkout"));
+            }
+
+            await Task.Delay(10);
+        }
+
+        var answers = await Task.WhenAll(sends);
+        var browse = answers.Where(a => a.Path == "/browse").ToList();
+        var checkout = answers.Where(a => a.Path == "/checkout").ToList();
+        var shed = browse.Where(a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
+        output.WriteLine($"browse: {browse.Count(a => a.Status == HttpStatusCode.OK)} served, {shed.Count} refused " +
+            $"(p50 {Percentile(shed, 0.5):F0} ms, p99 {Percentile(shed, 0.99):F0} ms); checkout: " +
+            $"{checkout.Count(a => a.Status == HttpStatusCode.OK)}/{checkout.Count} served (p99 {Percentile(checkout, 0.99):F0} ms); " +
+            $"slowest answer {answers.Max(a => a.Took).TotalMilliseconds:F0} ms");
+
+        Assert.True(shed.Count > browse.Count / 2, $"only {shed.Count} of {browse.Count} browse requests were shed");
+        Assert.All(shed, a => Assert.True(a.RetryAfter >= 1, "503 without Retry-After"));
+        Assert.All(checkout, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.DoesNotContain(answers, a => a.Status is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable));
+        Assert.True(Percentile(shed, 0.5) < 100, "refusals should come back at once, not after waiting");
+        Assert.All(answers, a => Assert.True(a.Took < Deadline + Slack, $"{a.Path} took {a.Took}"));
+    }
+
+    [Fact]
+    public async Task One_noisy_client_gets_429_with_retry_after_while_the_others_are_served()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["RateLimit:PermitsPerSecond"] = "5",
+            ["RateLimit:Burst"] = "5",
+        });
+
+        var noisy = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => SendAsync(app.Client, HttpMethod.Get, "/hello", "noisy")));
+        var others = await Task.WhenAll(Enumerable.Range(0, 3).SelectMany(u => Enumerable.Range(0, 3)
+            .Select(_ => SendAsync(app.Client, HttpMethod.Get, "/hello", $"quiet-{u}"))));
+
+        var limited = noisy.Where(a => a.Status == HttpStatusCode.TooManyRequests).ToList();
+        Assert.InRange(limited.Count, 30, 35);
+        Assert.All(limited, a => Assert.Equal("rate_limited", a.Reason));
+        Assert.All(limited, a => Assert.True(a.RetryAfter >= 1));
+        Assert.All(others, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+    }
+
+    [Fact]
+    public async Task A_request_never_outlives_its_deadline_it_gets_503_with_retry_after_instead()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Deadlines:Normal"] = "00:00:00.500",
+        });
+
+        var answer = await SendAsync(app.Client, HttpMethod.Get, "/runaway");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.Status);
+        Assert.Equal("expired", answer.Reason);
+        Assert.True(answer.RetryAfter >= 1);
+        Assert.True(answer.Took < TimeSpan.FromMilliseconds(500) + Slack, $"took {answer.Took}");
+        Assert.Equal(0, await postgres.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'"));
+    }
+
+    [Fact]
+    public async Task Sign_in_is_throttled_per_address_at_the_edge_and_per_account_in_the_handler()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["LoginThrottle:PerAddressBurst"] = "8",
+            ["LoginThrottle:PerAccountBurst"] = "3",
+        });
+
+        var oneAccount = new List<Answer>();
+        for (var i = 0; i < 5; i++)
+        {
+            oneAccount.Add(await SendAsync(app.Client, HttpMethod.Post, "/sessions?email=victim@example.com"));
+        }
+
+        var manyAccounts = new List<Answer>();
+        for (var i = 0; i < 5; i++)
+        {
+            manyAccounts.Add(await SendAsync(app.Client, HttpMethod.Post, $"/sessions?email=user{i}@example.com"));
+        }
+
+        Assert.Equal([200, 200, 200, 429, 429], oneAccount.Select(a => (int)a.Status));
+        Assert.Equal("login_throttled", oneAccount[^1].Reason);
+        Assert.Equal([200, 200, 200, 429, 429], manyAccounts.Select(a => (int)a.Status)); // the address ran out after 8
+        Assert.All(manyAccounts.Skip(3), a => Assert.True(a.RetryAfter >= 1));
+    }
+
+    [Fact]
+    public async Task Off_mode_sheds_nothing_and_limits_no_one()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Mode"] = "Off",
+            ["RateLimit:PermitsPerSecond"] = "1",
+            ["RateLimit:Burst"] = "1",
+        });
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => SendAsync(app.Client, HttpMethod.Get, "/browse", "noisy")));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal(100, app.Statistics.Ceiling);
+        Assert.Equal(20, app.Statistics.Admitted.Sheddable);
+    }
+
+    private static double Percentile(IReadOnlyList<Answer> answers, double p) =>
+        answers.Count == 0 ? 0 : answers.Select(a => a.Took.TotalMilliseconds).Order().ElementAt(Math.Clamp((int)Math.Ceiling(p * answers.Count) - 1, 0, answers.Count - 1));
+}

@@ -1,0 +1,97 @@
+using System.Security.Claims;
+using Bulwark.Guard.DependencyInjection;
+using Bulwark.Guard.Edge;
+using Bulwark.Guard.Gate;
+using Bulwark.Guard.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Bulwark.Guard.Tests.Http;
+
+/// <summary>
+/// A tiny app on real Kestrel (127.0.0.1, a free port) wired as any app would use the guard: browse
+/// (sheddable), checkout (critical), a runaway query, a sign-in, a hello without database. The
+/// <c>X-User</c> header stands in for authentication, so tests can be several clients from one address.
+/// </summary>
+public sealed class GuardedTestApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GuardedTestApp(WebApplication app, Uri address)
+    {
+        _app = app;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public HttpClient Client { get; }
+
+    public GateStatistics Statistics => _app.Services.GetRequiredService<IGateStatisticsProvider>().GetStatistics();
+
+    public static async Task<GuardedTestApp> StartAsync(string connectionString, IReadOnlyDictionary<string, string?> guard)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(guard.Select(kv => KeyValuePair.Create("Guard:" + kv.Key, kv.Value)));
+        builder.Services.AddBulwarkGuard(builder.Configuration.GetSection(GuardOptions.Section), connectionString);
+
+        var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers["X-User"] is [{ Length: > 0 } user])
+            {
+                context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user)], "test"));
+            }
+
+            return next(context);
+        });
+        app.UseRouting();
+        app.UseBulwarkAdmission();
+
+        app.MapGet("/browse", (IDatabaseGate gate, CancellationToken cancellationToken) =>
+            Sleep(gate, Priority.Sheddable, 0.03, cancellationToken)).WithPriority(Priority.Sheddable);
+        app.MapPost("/checkout", (IDatabaseGate gate, CancellationToken cancellationToken) =>
+            Sleep(gate, Priority.Critical, 0.01, cancellationToken)).WithPriority(Priority.Critical);
+        app.MapGet("/runaway", (IDatabaseGate gate, CancellationToken cancellationToken) =>
+            Sleep(gate, Priority.Normal, 30, cancellationToken));
+        app.MapGet("/hello", () => "hello");
+        app.MapPost("/sessions", (LoginThrottle throttle, HttpRequest request) =>
+        {
+            var decision = throttle.Attempt(request.Query["email"].ToString());
+            if (decision.Refused)
+            {
+                throw new AdmissionRejectedException(Priority.Normal, RejectionReason.LoginThrottled, decision.RetryAfter);
+            }
+
+            return Results.Ok();
+        }).WithLoginThrottle();
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new GuardedTestApp(app, new Uri(address));
+    }
+
+    private static async Task<IResult> Sleep(IDatabaseGate gate, Priority priority, double seconds, CancellationToken cancellationToken)
+    {
+        await gate.RunAsync(priority, cancellationToken, async (connection, token) =>
+        {
+            await using var sleep = new NpgsqlCommand($"SELECT pg_sleep({seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)})", connection);
+            return await sleep.ExecuteScalarAsync(token);
+        });
+        return Results.Ok();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
