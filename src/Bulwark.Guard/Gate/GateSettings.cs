@@ -35,8 +35,9 @@ public sealed record GateSettings
 
     /// <summary>
     /// Queue delay above which the edge sheds a priority before doing any work. Defaults: critical 500 ms,
-    /// normal 20 ms, sheddable 5 ms: a few query times, so admitted work stays fast and the queue only
-    /// smooths bursts; critical work instead waits as long as its deadline allows.
+    /// normal 10 ms, sheddable 5 ms: a few query times, so admitted work stays fast (in the simulation
+    /// the p99 of admitted work at 10× load stayed under 3× the unloaded p99) and the queue only smooths
+    /// bursts, while critical work waits as long as it usefully can.
     /// </summary>
     public PriorityDurations QueueDelayTargets { get; init; } = new()
     {

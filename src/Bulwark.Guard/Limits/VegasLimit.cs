@@ -14,11 +14,12 @@ namespace Bulwark.Guard.Limits;
 /// that knee for a 2-core server and a 64-core one alike. The defaults aim at latency 1.5× to 2.2× the
 /// baseline, slightly under the knee, since the baseline is measured at a concurrency of one or two.</para>
 /// <para>Latency is compared per class of work (see <see cref="LimitSample.Classes"/>), each class with
-/// its own baseline, the smallest window average seen. A saturated database never shows its no-load
+/// its own baseline: the count-weighted, slowly forgetting average of its latency in windows that ran at
+/// low concurrency (an eighth of the limit or less). A saturated database never shows its no-load
 /// latency again, and a baseline that ages upward makes the limit creep to the ceiling, so after
 /// <see cref="VegasOptions.ProbeInterval"/> of uninterrupted saturation, and before the first decision
 /// if it has never seen low concurrency, the algorithm probes like BBR's ProbeRTT: it lowers the limit
-/// to an eighth for a couple of windows and takes the latency measured there as the new baseline (which
+/// to an eighth for a couple of windows and folds the latency measured there into the baseline (which
 /// may go up: the database may really have become slower). A window that ran at low concurrency on its
 /// own counts as a probe.</para>
 /// </remarks>
