@@ -1,8 +1,8 @@
 using System.Security.Claims;
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.Errors;
-using Bulwark.Shop.Hosting;
 using Bulwark.Shop.Operations.Alerts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -52,7 +52,7 @@ public static class OpsDashboard
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SignIn(
-        Credentials body, PasswordVerifier verifier, HttpContext context, CancellationToken cancellationToken)
+        Credentials body, PasswordVerifier verifier, LoginThrottle throttle, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(body.Email) || body.Email.Length > EmailAddress.MaxLength)
         {
@@ -62,6 +62,16 @@ public static class OpsDashboard
         if (string.IsNullOrEmpty(body.Password) || body.Password.Length > PasswordPolicy.MaxLength)
         {
             return Problems.Invalid("password", "password is required.");
+        }
+
+        // The same per-account budget as the API's sign-in: guessing an admin password here is no cheaper.
+        var decision = throttle.Attempt(EmailAddress.Normalize(body.Email));
+        if (decision.Refused)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds))
+                .ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many sign-in attempts for this account; retry after the given time.",
+                statusCode: StatusCodes.Status429TooManyRequests);
         }
 
         var account = await verifier.VerifyAsync(body.Email, body.Password, cancellationToken);

@@ -1,3 +1,4 @@
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 
 namespace Bulwark.Shop.Operations.Dashboard;
@@ -36,16 +37,9 @@ public sealed class RoutePriorities(EndpointDataSource endpoints)
         return byRoute;
     }
 
-    private static Priority? PriorityOf(Endpoint endpoint)
-    {
-        for (var i = endpoint.Metadata.Count - 1; i >= 0; i--)
-        {
-            if (endpoint.Metadata[i] is Priority priority)
-            {
-                return priority;
-            }
-        }
-
-        return null;
-    }
+    /// <summary>
+    /// Only endpoints that declare a priority are shop traffic; health checks, scrapes and the dashboard
+    /// itself declare none and stay out of the per-priority rates.
+    /// </summary>
+    private static Priority? PriorityOf(Endpoint endpoint) => endpoint.Metadata.GetMetadata<PriorityMetadata>()?.Priority;
 }

@@ -6,8 +6,11 @@ namespace Bulwark.Shop.Operations.Metrics;
 
 public static class MetricsApi
 {
-    /// <summary>How often readiness is probed for <c>bulwark.ready</c>: at least once per 5 s scrape.</summary>
-    private static readonly TimeSpan ReadinessPeriod = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How often readiness is probed for <c>bulwark.ready</c> and the dashboard: twice per 5 s scrape, so a
+    /// fresh instance does not show "not ready" for long after it became ready (one SELECT 1 per probe).
+    /// </summary>
+    private static readonly TimeSpan ReadinessPeriod = TimeSpan.FromSeconds(2);
 
     public static void AddShopMetrics(this WebApplicationBuilder builder)
     {

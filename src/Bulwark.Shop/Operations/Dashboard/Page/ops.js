@@ -37,6 +37,17 @@
   const data = { t: [] };
   const charts = [];
 
+  // 24-hour clock labels, with seconds only when ticks are less than a minute apart.
+  function clock(seconds, withSeconds) {
+    const d = new Date(seconds * 1000);
+    const two = (n) => String(n).padStart(2, "0");
+    return `${two(d.getHours())}:${two(d.getMinutes())}` + (withSeconds ? `:${two(d.getSeconds())}` : "");
+  }
+
+  function latestTime() {
+    return data.t.length ? data.t[data.t.length - 1] : Date.now() / 1000;
+  }
+
   function column(name) {
     if (!data[name]) data[name] = [];
     return data[name];
@@ -48,9 +59,14 @@
       title,
       width: Math.max(element.clientWidth - 8, 300),
       height: 220,
-      scales: { x: { time: true } },
-      axes: [{}, { size: 60, values: (u, ticks) => ticks.map((v) => v == null ? "" : `${+v.toFixed(2)}${unit}`) }],
-      series: [{}].concat(series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false, dash: s.dash }))),
+      // Always the last ten minutes, so a fresh page fills from the right instead of stretching a few seconds.
+      scales: { x: { time: true, range: () => { const now = latestTime(); return [now - windowSeconds, now]; } } },
+      axes: [
+        { values: (u, ticks) => ticks.map((t) => clock(t, ticks.length > 1 && ticks[1] - ticks[0] < 60)) },
+        { size: 60, values: (u, ticks) => ticks.map((v) => v == null ? "" : `${+v.toFixed(2)}${unit}`) },
+      ],
+      series: [{ label: "time", value: (u, t) => t == null ? "–" : clock(t, true) }]
+        .concat(series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false, dash: s.dash, points: { show: false } }))),
     }, [[]].concat(series.map(() => [])), element);
     charts.push({ plot, element, keys: series.map((s) => s.key) });
   }
