@@ -45,6 +45,8 @@ public static class ShopApplication
         builder.AddOperations();
 
         var app = builder.Build();
+        // Size Npgsql's pool from the server's max_connections before any hosted service asks for the pool.
+        await app.Services.GetRequiredService<GuardDataSourceFactory>().DiscoverAsync(cancellationToken);
         app.UseShopErrors();
         app.UseDatabaseReadiness();
         app.UseAuthentication();

@@ -1,5 +1,7 @@
+using Bulwark.Guard.DependencyInjection;
 using Bulwark.Guard.Gate;
 using Bulwark.Guard.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Bulwark.Shop.RuntimeSettings;
 
@@ -8,7 +10,8 @@ namespace Bulwark.Shop.RuntimeSettings;
 /// measured load a new ceiling must still carry. Sampled four times a second; a burst shorter than that
 /// can slip between samples, which errs on the side of accepting a change, never of refusing a good one.
 /// </summary>
-public sealed class ConnectionPeakTracker(IGateStatisticsProvider statistics, IGateControl control, TimeProvider clock)
+public sealed class ConnectionPeakTracker(IGateStatisticsProvider statistics, IGateControl control, GuardDataSourceFactory pool,
+    IOptions<GuardOptions> guard, TimeProvider clock)
     : BackgroundService, IConnectionBudget
 {
     private static readonly TimeSpan SampleEvery = TimeSpan.FromMilliseconds(250);
@@ -18,8 +21,10 @@ public sealed class ConnectionPeakTracker(IGateStatisticsProvider statistics, IG
     private readonly long[] _secondOf = new long[Seconds];
     private readonly Lock _sync = new();
 
-    public (int Ceiling, string Derivation) ServerBudget =>
-        (control.ServerCeiling, "max_connections minus superuser_reserved_connections and Guard:ReservedConnections, divided by Guard:Instances");
+    public (int Ceiling, string Derivation) ServerBudget => (control.ServerCeiling, pool.Budget is { } budget
+        ? $"max_connections {budget.MaxConnections} − {budget.SuperuserReserved} superuser-reserved − {budget.Reserved} reserved − " +
+          $"{guard.Value.ReservedConnections} Guard:ReservedConnections, ÷ {guard.Value.Instances} Guard:Instances"
+        : "the server has not been asked yet; the pool runs on Guard:FallbackCeiling");
 
     public int PeakInUse(TimeSpan window)
     {

@@ -44,7 +44,7 @@ public static class RuntimeSettingsApi
 
     public sealed record SettingsChangeRequest(JsonObject Settings, string Reason);
 
-    public sealed record RollbackRequest(int Version, string? Reason);
+    public sealed record RollbackRequest(int Version, string? Reason = null);
 
     public sealed record HistoryView(IReadOnlyList<SettingsView> Items);
 
