@@ -38,8 +38,14 @@ public sealed class StockInvariantTests(ShopFixture shop)
         start.Release(buyers.Length);
         var statuses = await Task.WhenAll(checkouts);
 
-        Assert.Equal(initialStock, statuses.Count(status => status == HttpStatusCode.Created));
+        // On a busy machine some payments outlive the request's deadline (202, outcome unknown): the
+        // reconciler settles those, exactly as in production. Nothing else is an acceptable answer.
+        var outcome = string.Join(", ", statuses.GroupBy(status => status).Select(group => $"{(int)group.Key}×{group.Count()}"));
+        Assert.True(statuses.All(status => status is HttpStatusCode.Created or HttpStatusCode.Accepted or HttpStatusCode.Conflict), outcome);
+        Assert.True(initialStock == statuses.Count(status => status is HttpStatusCode.Created or HttpStatusCode.Accepted), outcome);
         Assert.Equal(buyers.Length - initialStock, statuses.Count(status => status == HttpStatusCode.Conflict));
+        Assert.Equal(initialStock, await shop.StockAsync(hot) + await shop.UnitsInLiveOrdersAsync(hot));
+        await shop.ReconcileUntilNoneOpenAsync();
         Assert.Equal(0, await shop.StockAsync(hot));
         Assert.Equal(initialStock, await shop.ScalarAsync<long>(
             "SELECT count(*) FROM orders o JOIN order_lines ol ON ol.order_id = o.id WHERE ol.product_id = $1 AND o.status = 'paid'", hot));

@@ -151,6 +151,22 @@ public sealed class ShopFixture : IAsyncLifetime
             (SELECT count(*) FROM order_lines)))
         """);
 
+    /// <summary>Runs the payment reconciler until no order awaits its payment outcome (or 10 s pass).</summary>
+    public async Task ReconcileUntilNoneOpenAsync()
+    {
+        var reconciler = App.Services.GetRequiredService<Bulwark.Shop.Checkout.PaymentReconciler>();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            await reconciler.ReconcileOnceAsync(CancellationToken.None);
+            if (await ScalarAsync<long>("SELECT count(*) FROM orders WHERE status = 'pending_payment'") == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     private async Task WaitUntilReadyAsync()
     {
         using var client = Client();
