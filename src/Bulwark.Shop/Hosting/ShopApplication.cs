@@ -8,6 +8,7 @@ using Bulwark.Shop.Operations;
 using Bulwark.Shop.Orders;
 using Bulwark.Shop.Payments;
 using Bulwark.Shop.RuntimeSettings;
+using Bulwark.Shop.Storefront;
 using Bulwark.Guard.DependencyInjection;
 
 namespace Bulwark.Shop.Hosting;
@@ -61,6 +62,7 @@ public static class ShopApplication
         app.MapOrdersApi();
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
+        app.MapStorefront();
         app.MapOperations();
         return app;
     }

@@ -1,0 +1,46 @@
+using Bulwark.Shop.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Bulwark.Shop.Tests;
+
+/// <summary>The storefront in a real headless Chromium: a shopper registers, fills a cart and buys.</summary>
+[Collection(ShopCollection.Name)]
+public sealed class StorefrontTests(ShopFixture shop)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task A_shopper_registers_adds_to_cart_and_checks_out_in_the_browser()
+    {
+        Assert.True(File.Exists(Chromium), $"The storefront test drives Debian's Chromium at {Chromium}: apt-get install chromium (.ci/run does).");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+
+        await page.GotoAsync(shop.BaseAddress.ToString());
+        await page.ClickAsync("nav a:has-text('Coffee')");
+        await page.WaitForSelectorAsync("#products .card:has-text('Coffee')");
+        Assert.Contains("200 products", await page.TextContentAsync("#page"), StringComparison.Ordinal);
+
+        await page.FillAsync("#email", $"browser-{Guid.NewGuid():N}@example.com");
+        await page.FillAsync("#password", "a browser passphrase");
+        await page.ClickAsync("#register");
+        await page.WaitForSelectorAsync("#who:not([hidden])");
+
+        await page.Locator("#products .card button").First.ClickAsync();
+        await page.WaitForSelectorAsync("#cart tr");
+        await page.ClickAsync("#checkout");
+        await page.WaitForSelectorAsync("#orders tr:has-text('paid')");
+        Assert.Contains("paid", await page.TextContentAsync("#message"), StringComparison.Ordinal);
+        Assert.Contains("empty", await page.TextContentAsync("#cartTotal"), StringComparison.Ordinal);
+        Assert.Empty(pageErrors);
+    }
+}
