@@ -44,6 +44,13 @@
     return `${two(d.getHours())}:${two(d.getMinutes())}` + (withSeconds ? `:${two(d.getSeconds())}` : "");
   }
 
+  // Milliseconds past a second read better as seconds ("2.5 s", not "2500 ms").
+  function axisLabel(v, unit) {
+    if (v == null) return "";
+    if (unit === " ms" && Math.abs(v) >= 1000) return `${+(v / 1000).toFixed(2)} s`;
+    return `${+v.toFixed(2)}${unit}`;
+  }
+
   function latestTime() {
     return data.t.length ? data.t[data.t.length - 1] : Date.now() / 1000;
   }
@@ -63,7 +70,7 @@
       scales: { x: { time: true, range: () => { const now = latestTime(); return [now - windowSeconds, now]; } } },
       axes: [
         { values: (u, ticks) => ticks.map((t) => clock(t, ticks.length > 1 && ticks[1] - ticks[0] < 60)) },
-        { size: 60, values: (u, ticks) => ticks.map((v) => v == null ? "" : `${+v.toFixed(2)}${unit}`) },
+        { size: 70, values: (u, ticks) => ticks.map((v) => axisLabel(v, unit)) },
       ],
       series: [{ label: "time", value: (u, t) => t == null ? "–" : clock(t, true) }]
         .concat(series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false, dash: s.dash, points: { show: false } }))),
