@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Bulwark.Shop.Operations.Dashboard;
 
 namespace Bulwark.Shop.Operations.Alerts;
@@ -19,7 +18,7 @@ public sealed record AlertRule(
     TimeSpan? Window,
     string Anchor,
     string Summary,
-    [property: JsonIgnore] Func<IReadOnlyList<OpsSample>, int, double?> Measure)
+    Func<IReadOnlyList<OpsSample>, int, double?> Measure)
 {
     public string RunbookUrl => $"docs/operations.md#{Anchor}";
 

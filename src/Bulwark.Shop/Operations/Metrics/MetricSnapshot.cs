@@ -11,8 +11,9 @@ public sealed record InstrumentSnapshot(
 public sealed record MetricPoint(TagSet Tags, double Value, HistogramData? Histogram = null);
 
 /// <summary>
-/// A cumulative histogram: <see cref="Counts"/>[i] measurements fell at or below <see cref="Bounds"/>[i] and
-/// above the bound before it; the last count (one more than there are bounds) is everything above the last bound.
+/// A histogram since the start of the process: <see cref="Counts"/>[i] measurements fell at or below
+/// <see cref="Bounds"/>[i] and above the bound before it (per bucket, not cumulative across buckets); the last
+/// count (one more than there are bounds) is everything above the last bound.
 /// </summary>
 public sealed record HistogramData(IReadOnlyList<double> Bounds, IReadOnlyList<long> Counts, double Sum, long Count)
 {

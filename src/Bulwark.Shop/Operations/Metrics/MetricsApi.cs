@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ public static class MetricsApi
 
     public static void AddShopMetrics(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(services => new MetricCollector(MetricSources.MeterNames, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddSingleton(services => new MetricCollector(MetricSources.MeterNames, services.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton<ShopTelemetry>();
         builder.Services.AddSingleton<IHealthCheckPublisher>(services => services.GetRequiredService<ShopTelemetry>());
         builder.Services.Configure<HealthCheckPublisherOptions>(publisher =>
