@@ -22,8 +22,9 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
         var dataDirectory = Path.Combine(_workDirectory, ".bulwark", "postgres");
         if (File.Exists(Path.Combine(dataDirectory, "data", "postmaster.pid")) || File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
         {
-            var stopper = await ShopProcess.StartAsync(_workDirectory, FreePort());
-            await stopper.StopAsync();
+            await using var leftover = await Bulwark.LocalPostgres.LocalPostgresCluster.StartAsync(
+                new Bulwark.LocalPostgres.LocalPostgresOptions { Directory = dataDirectory });
+            await leftover.StopAsync();
         }
 
         Directory.Delete(_workDirectory, recursive: true);
@@ -32,14 +33,13 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
     [Fact]
     public async Task Shop_starts_its_own_cluster_survives_sigkill_and_stops_the_cluster_on_shutdown()
     {
-        var port = FreePort();
-        var first = await ShopProcess.StartAsync(_workDirectory, port);
+        var first = await ShopProcess.StartAsync(_workDirectory, FreePort());
         Assert.Equal(10_000, (await first.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         Assert.True(Directory.Exists(Path.Combine(_workDirectory, ".bulwark", "postgres")));
 
         first.Kill();
 
-        var second = await ShopProcess.StartAsync(_workDirectory, port);
+        var second = await ShopProcess.StartAsync(_workDirectory, FreePort());
         Assert.Equal(10_000, (await second.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         var postgresPort = await second.PostgresPortAsync();
         await second.StopAsync();
@@ -96,12 +96,21 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
             start.ArgumentList.Add($"http://127.0.0.1:{port}");
             start.Environment.Remove("ConnectionStrings__Shop");
             var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
+            var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            process.OutputDataReceived += (_, line) => { if (line.Data is not null) { log.Enqueue(line.Data); } };
+            process.ErrorDataReceived += (_, line) => { if (line.Data is not null) { log.Enqueue(line.Data); } };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var shop = new ShopProcess(process, workDirectory, port);
-            await shop.WaitUntilReadyAsync();
+            try
+            {
+                await shop.WaitUntilReadyAsync();
+            }
+            catch (InvalidOperationException exited)
+            {
+                throw new InvalidOperationException($"{exited.Message} Its output ends:\n{string.Join('\n', log.TakeLast(30))}", exited);
+            }
+
             return shop;
         }
 

@@ -7,20 +7,11 @@ namespace Bulwark.Shop.Tests;
 [Collection(ShopCollection.Name)]
 public sealed class StorefrontTests(ShopFixture shop)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task A_shopper_registers_adds_to_cart_and_checks_out_in_the_browser()
     {
-        Assert.True(File.Exists(Chromium), $"The storefront test drives Debian's Chromium at {Chromium}: apt-get install chromium (.ci/run does).");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         var pageErrors = new List<string>();
         page.PageError += (_, error) => pageErrors.Add(error);

@@ -20,6 +20,7 @@ public static class AccountsApi
         builder.Services.AddSingleton<IPasswordHasher<ShopUser>, PasswordHasher<ShopUser>>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PasswordVerifier>();
+        builder.Services.AddSingleton<SignInChecker>();
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         builder.Services.AddSingleton<IStartupTask, AdminBootstrap>();
@@ -59,40 +60,13 @@ public static class AccountsApi
     }
 
     private static async Task<Results<SignInHttpResult, ValidationProblem, ProblemHttpResult>> CreateSession(
-        Credentials body, PasswordVerifier verifier, LoginThrottle throttle, HttpContext context, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(body.Email) || body.Email.Length > EmailAddress.MaxLength)
+        Credentials body, SignInChecker signIn, HttpContext context, CancellationToken cancellationToken) =>
+        await signIn.CheckAsync(body, context, cancellationToken) switch
         {
-            return Problems.Invalid("email", "email is required.");
-        }
-
-        if (string.IsNullOrEmpty(body.Password) || body.Password.Length > PasswordPolicy.MaxLength)
-        {
-            return Problems.Invalid("password", "password is required.");
-        }
-
-        // Per account, against guessing one account's password from many addresses (the edge limits per address).
-        var decision = throttle.Attempt(EmailAddress.Normalize(body.Email));
-        if (decision.Refused)
-        {
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many sign-in attempts for this account; retry after the given time.",
-                statusCode: StatusCodes.Status429TooManyRequests);
-        }
-
-        var account = await verifier.VerifyAsync(body.Email, body.Password, cancellationToken);
-        if (account is null)
-        {
-            // One answer for unknown email and wrong password, so the API does not tell which emails exist.
-            return TypedResults.Problem(title: "Wrong credentials", detail: "The email or password is not correct.",
-                statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-             new Claim(ClaimTypes.Name, account.Email),
-             .. account.Roles.Select(role => new Claim(ClaimTypes.Role, role))],
-            BearerTokenDefaults.AuthenticationScheme);
-        return TypedResults.SignIn(new ClaimsPrincipal(identity), authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
-    }
+            SignInCheck.Invalid invalid => invalid.Problem,
+            SignInCheck.Refused refused => refused.Problem,
+            SignInCheck.Accepted accepted => TypedResults.SignIn(accepted.Account.ToPrincipal(BearerTokenDefaults.AuthenticationScheme),
+                authenticationScheme: BearerTokenDefaults.AuthenticationScheme),
+            var other => throw new InvalidOperationException($"Unhandled sign-in check {other}."),
+        };
 }

@@ -1,3 +1,4 @@
+using Bulwark.Shop.Tests.Infrastructure;
 using System.Globalization;
 using Microsoft.Playwright;
 
@@ -7,20 +8,11 @@ namespace Bulwark.Shop.Tests.Operations;
 [Collection(OperationsCollection.Name)]
 public sealed class OpsDashboardBrowserTests(OperationsFixture shop)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task An_admin_signs_in_and_watches_the_charts_move_under_load()
     {
-        Assert.True(File.Exists(Chromium), $"The dashboard test drives Debian's Chromium at {Chromium}: apt-get install chromium (.ci/run does).");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var problems = new List<string>();
         page.Console += (_, message) =>

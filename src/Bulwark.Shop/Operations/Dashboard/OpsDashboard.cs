@@ -52,48 +52,22 @@ public static class OpsDashboard
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SignIn(
-        Credentials body, PasswordVerifier verifier, LoginThrottle throttle, HttpContext context, CancellationToken cancellationToken)
+        Credentials body, SignInChecker signIn, HttpContext context, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(body.Email) || body.Email.Length > EmailAddress.MaxLength)
+        // The same checks and per-account throttle as the API's sign-in: guessing an admin password here is no cheaper.
+        switch (await signIn.CheckAsync(body, context, cancellationToken))
         {
-            return Problems.Invalid("email", "email is required.");
+            case SignInCheck.Invalid invalid:
+                return invalid.Problem;
+            case SignInCheck.Refused refused:
+                return refused.Problem;
+            case SignInCheck.Accepted { Account: var account } when account.Roles.Contains(AccountsApi.AdminRole, StringComparer.Ordinal):
+                await context.SignInAsync(OpsAuthentication.Scheme, account.ToPrincipal(OpsAuthentication.Scheme));
+                return TypedResults.NoContent();
+            default:
+                return TypedResults.Problem(title: "Admins only", detail: "The operations dashboard is for accounts with the admin role.",
+                    statusCode: StatusCodes.Status403Forbidden);
         }
-
-        if (string.IsNullOrEmpty(body.Password) || body.Password.Length > PasswordPolicy.MaxLength)
-        {
-            return Problems.Invalid("password", "password is required.");
-        }
-
-        // The same per-account budget as the API's sign-in: guessing an admin password here is no cheaper.
-        var decision = throttle.Attempt(EmailAddress.Normalize(body.Email));
-        if (decision.Refused)
-        {
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds))
-                .ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(title: "Too many sign-in attempts", detail: "Too many sign-in attempts for this account; retry after the given time.",
-                statusCode: StatusCodes.Status429TooManyRequests);
-        }
-
-        var account = await verifier.VerifyAsync(body.Email, body.Password, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.Problem(title: "Wrong credentials", detail: "The email or password is not correct.",
-                statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        if (!account.Roles.Contains(AccountsApi.AdminRole, StringComparer.Ordinal))
-        {
-            return TypedResults.Problem(title: "Admins only", detail: "The operations dashboard is for accounts with the admin role.",
-                statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-             new Claim(ClaimTypes.Name, account.Email),
-             .. account.Roles.Select(role => new Claim(ClaimTypes.Role, role))],
-            OpsAuthentication.Scheme);
-        await context.SignInAsync(OpsAuthentication.Scheme, new ClaimsPrincipal(identity));
-        return TypedResults.NoContent();
     }
 
     private static async Task<NoContent> SignOut(HttpContext context)
