@@ -7,37 +7,78 @@ public sealed record Spread(double Median, double Min, double Max, IReadOnlyList
 {
     public static Spread Of(IReadOnlyList<double> runs)
     {
-        if (runs.Count == 0) return new Spread(double.NaN, double.NaN, double.NaN, []);
-        var sorted = runs.Order().ToList();
+        var finite = runs.Where(double.IsFinite).ToList();
+        if (finite.Count == 0) return new Spread(double.NaN, double.NaN, double.NaN, runs);
+        var sorted = finite.Order().ToList();
         var middle = sorted.Count / 2;
         var median = sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
         return new Spread(median, sorted[0], sorted[^1], runs);
     }
+
+    public static Spread Of<T>(IReadOnlyList<T> runs, Func<T, double> value) => Of([.. runs.Select(value)]);
+
+    public bool IsKnown => double.IsFinite(Median);
 }
 
-/// <summary>One overload step: offered load as a multiple of the run's own measured checkout capacity.</summary>
+/// <summary>pgbench running the shop's SQL: the best of its client counts, per script.</summary>
+public sealed record PgbenchCeiling(Spread BrowseQps, Spread CheckoutTps, Spread HotRowTps, IReadOnlyList<int> Clients);
+
+/// <summary>Capacity at SLO per traffic, and the ratios to pgbench taken within each repeat.</summary>
+public sealed record Capacities(Spread CheckoutRps, Spread BrowseRps, Spread MixRps, Spread CheckoutOverPgbench, Spread BrowseOverPgbench);
+
+/// <summary>One overload step of the mix, as a multiple of that repeat's own mix capacity.</summary>
 public sealed record OverloadStep(
     double Multiplier,
+    double Seconds,
     Spread OfferedRps,
     Spread GoodputRps,
     Spread GoodputShareOfCapacity,
-    Spread ShedAnsweredWithin10msShare,
+    Spread CheckoutGoodputRps,
+    Spread P99AdmittedMs,
+    Spread P99ShedMs,
+    Spread ShedWithin10msShare,
+    Spread Shed,
+    Spread Limited,
+    Spread Other5xx,
+    Spread Timeouts,
     Spread SlowerThanDeadline,
-    Spread P99Ms);
+    Spread Dropped);
+
+/// <summary>The hot-SKU sell-outs of one mode.</summary>
+public sealed record HotSkuSummary(
+    Spread Orders,
+    Spread Oversold,
+    Spread SellOutSeconds,
+    Spread AllAnsweredSeconds,
+    Spread HotRowTps,
+    Spread OrdersPerSecond,
+    Spread Shed,
+    bool AllBalanced,
+    IReadOnlyList<HotSkuRun> Runs);
+
+public sealed record HotSkuRun(long ProductId, long Orders, long Paid, long Oversold, bool Balanced, double SellOutSeconds, double AllAnsweredSeconds,
+    long Shed, long Limited, long Errors, long Timeouts, double CheckoutP99Ms);
 
 public sealed record BenchMode(
     string Mode,
-    Spread CheckoutCapacityRps,
-    Spread BrowseCapacityRps,
+    PgbenchCeiling? Ceiling,
+    Capacities Capacity,
     IReadOnlyList<OverloadStep> Overload,
     Spread RecoverySeconds,
+    HotSkuSummary? HotSku,
+    IReadOnlyList<double> LoadAtStart,
+    IReadOnlyList<string> Notes,
     string? Failure);
+
+public sealed record BenchSettings(double StepSeconds, double LongStepSeconds, double TailSeconds, IReadOnlyList<double> Multipliers, IReadOnlyList<double> LongMultipliers, string Mix, int ServerMaxConnections);
 
 /// <summary><c>lab-results/bench/summary.json</c>.</summary>
 public sealed record BenchReport(
     MachineInfo Machine,
     DateTimeOffset StartedAt,
+    double MinutesTaken,
     int Repeats,
+    BenchSettings Settings,
     string CapacityRule,
     IReadOnlyDictionary<string, BenchMode> Modes,
-    IReadOnlyList<string> NotMeasured);
+    IReadOnlyList<string> Notes);

@@ -1,40 +1,59 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Bulwark.Lab.Arrivals;
+using Bulwark.Lab.Cli;
 using Bulwark.Lab.Load;
 using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Reports;
 using Bulwark.Lab.Scenarios;
-using Bulwark.Lab.Shop;
-using Bulwark.LocalPostgres;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Lab.Bench;
 
 /// <summary>
-/// The measurements behind <c>docs/benchmarks.md</c> that need only the shop's HTTP API: checkout and
-/// browse capacity at SLO, an overload sweep as multiples of that capacity, and the time p99 takes
-/// to come back under the SLO after a spike. Each is repeated; ratios are taken within a repeat
-/// (the sweep uses that repeat's own capacity) so machine drift between repeats cancels out.
+/// The measurements behind <c>docs/benchmarks.md</c>, per mode and repeated: the database ceiling
+/// (pgbench running the shop's own SQL), capacity at SLO for checkout, browsing and their mix, an
+/// overload sweep of the mix from 0.5× to 10× its capacity (5× and 10× held long), the time p99
+/// takes to come back under the SLO after the 10× spike, and the hot-SKU sell-out. Ratios are taken
+/// within a repeat (the sweep uses that repeat's own capacity, the capacity that repeat's pgbench),
+/// so drift between repeats cancels out.
 /// </summary>
 public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProvider time, ILogger logger, Func<LiveRun, CancellationToken, Task>? watch = null)
 {
     public const int DefaultRepeats = 3;
     static readonly TimeSpan Slo = TimeSpan.FromMilliseconds(200);
-    static readonly double[] OverloadMultipliers = [0.5, 1, 2, 5, 10];
+    static readonly TimeSpan Deadline = TimeSpan.FromSeconds(2);
+    public static readonly IReadOnlyList<double> Multipliers = [0.5, 1, 2, 5, 10];
+    public static readonly IReadOnlyList<double> LongMultipliers = [5, 10];
+    static readonly int[] PgbenchClients = [8, 32];
 
-    /// <summary>Steps of the capacity search and the sweep: long enough for a stable p99, short enough to repeat.</summary>
-    TimeSpan StepLength => options.Duration is { } d ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond * 3, d.Ticks / 6)) : TimeSpan.FromSeconds(10);
+    /// <summary>Category browsing and purchases, as issue 3 measures them: mostly looking, a fifth buying.</summary>
+    public static TrafficMix Mix { get; } = new(new Dictionary<RequestClass, double> { [RequestClass.Browse] = 80, [RequestClass.Checkout] = 20 });
 
     public int Repeats { get; init; } = DefaultRepeats;
+
+    /// <summary>Length of a capacity step and of the short overload steps.</summary>
+    public TimeSpan StepLength { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Length of the 5× and 10× overload steps (issue 3 and 5 ask for 60 s).</summary>
+    public TimeSpan LongStepLength { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Calm traffic after the 10× step, in which recovery is timed.</summary>
+    public TimeSpan TailLength { get; init; } = TimeSpan.FromSeconds(10);
+
+    public bool HotSku { get; init; } = true;
+
+    public static string CapacityRule { get; } =
+        $"the highest rate at which p99 of every answer (503s and timeouts included) is ≤ {Slo.TotalMilliseconds:0} ms, errors + timeouts + 503 + 429 < 0.1% and the generator dropped nothing";
 
     public async Task<string> RunAsync(CancellationToken ct)
     {
         var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
         var directory = Path.Combine(options.OutputRoot, "bench");
         Directory.CreateDirectory(directory);
+        var quiet = new QuietMachine(options.Quiet, time, logger);
 
         var modes = new Dictionary<string, BenchMode>();
         foreach (var mode in options.Target is null ? [ScenarioRunner.Guarded, ScenarioRunner.Naive] : new[] { ScenarioRunner.Target })
@@ -42,84 +61,160 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             if (options.Target is null && !options.Modes.Contains(mode)) continue;
             try
             {
-                modes[mode] = await RunModeAsync(mode, directory, ct);
+                modes[mode] = await RunModeAsync(mode, directory, quiet, ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
             {
                 logger.LogError("Bench of {Mode} failed: {Reason}", mode, e.Message);
                 var none = Spread.Of([]);
-                modes[mode] = new BenchMode(mode, none, none, [], none, e.Message);
+                modes[mode] = new BenchMode(mode, null, new Capacities(none, none, none, none, none), [], none, null, [], [], e.Message);
             }
         }
 
-        var report = new BenchReport(MachineInfo.Current(), startedAt, Repeats,
-            $"highest rate with p99 ≤ {Slo.TotalMilliseconds:0} ms over every answer, errors + timeouts + shed < 0.1%, nothing dropped by the generator",
-            modes,
+        var report = new BenchReport(MachineInfo.Current(), startedAt, time.GetElapsedTime(started).TotalMinutes, Repeats,
+            new BenchSettings(StepLength.TotalSeconds, LongStepLength.TotalSeconds, TailLength.TotalSeconds, Multipliers, LongMultipliers,
+                "80% category pages, 20% purchases (put in cart + checkout)", new BenchTargetOptions().ServerMaxConnections),
+            CapacityRule, modes,
             [
-                "database ceiling with pgbench running the shop's own checkout and browse SQL",
-                "hot-SKU sell-out (5,000 buyers for 500 units, 2,000 at once) beside pgbench's hot-row ceiling",
+                "Latencies of the open-model steps run from each request's intended send time (no coordinated omission); the generator shares the 2 cores with the shop and PostgreSQL.",
+                $"Every product is restocked to {BenchTarget.RestockUnits:N0} units first, so purchases never turn into cheap sold-out answers (except the hot SKU's).",
             ]);
         await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(report, SummaryJson.Options), ct);
-        await File.WriteAllTextAsync(Path.Combine(directory, "summary.md"), Markdown(report), ct);
+        await File.WriteAllTextAsync(Path.Combine(directory, "summary.md"), "# Bulwark bench\n\n" + BenchMarkdown.Bench(report), ct);
         return directory;
     }
 
-    async Task<BenchMode> RunModeAsync(string mode, string directory, CancellationToken ct)
+    async Task<BenchMode> RunModeAsync(string mode, string directory, QuietMachine quiet, CancellationToken ct)
     {
-        await using var owned = await BenchTarget.StartAsync(repo, options, mode, directory, time, logger, ct);
-        var checkoutCapacities = new List<double>();
-        var browseCapacities = new List<double>();
+        await using var target = await BenchTarget.StartAsync(repo, options, mode, directory,
+            new BenchTargetOptions { Buyers = HotSku ? HotSkuSale.AtOnce : 600 }, time, logger, ct);
+        var pgbench = target.ConnectionString is null ? null : new Pgbench(target.ConnectionString, Pgbench.DefaultScriptDirectory, directory, logger);
+        var notes = new List<string>();
+        if (pgbench is null) notes.Add("No database connection (--target): pgbench and the hot-SKU sale were not run.");
+
+        var loads = new List<double>();
+        var ceilings = new List<(double Browse, double Checkout, double HotRow)>();
+        var capacities = new List<(double Checkout, double Browse, double Mix)>();
+        var sweeps = Multipliers.ToDictionary(m => m, _ => new List<StepMeasurement>());
         var recoveries = new List<double>();
-        var sweeps = OverloadMultipliers.ToDictionary(m => m, _ => new List<StepMeasurement>());
+        var sales = new List<HotSkuResult>();
+        var hotRowProduct = long.Parse(target.Fixture.Catalog.Hot[^1].Id, CultureInfo.InvariantCulture);
 
         for (var repeat = 1; repeat <= Repeats; repeat++)
         {
-            logger.LogInformation("Bench {Mode}, repeat {Repeat}/{Repeats}: checkout capacity", mode, repeat, Repeats);
-            var checkout = await FindCapacityAsync(owned, mode, RequestClass.Checkout, ct);
-            checkoutCapacities.Add(checkout);
-            logger.LogInformation("Checkout capacity at SLO: {Rate:0} req/s; browse capacity next", checkout);
-            browseCapacities.Add(await FindCapacityAsync(owned, mode, RequestClass.Browse, ct));
+            var calm = await quiet.WaitAsync($"bench {mode} repeat {repeat}", loadToo: repeat == 1, ct);
+            loads.Add(calm.AtStart.OneMinute);
+            logger.LogInformation("Bench {Mode}, repeat {Repeat}/{Repeats}: {Load}", mode, repeat, Repeats, calm.Describe());
 
-            foreach (var multiplier in OverloadMultipliers)
+            var ceiling = pgbench is null ? (double.NaN, double.NaN, double.NaN) : await CeilingAsync(pgbench, target, hotRowProduct, ct);
+            ceilings.Add(ceiling);
+
+            var previous = capacities.Count > 0 ? capacities[^1] : ((double, double, double)?)null;
+            await target.ClearCartsAsync(ct);
+            var checkout = await FindCapacityAsync(target, mode, "checkout", TrafficMix.Only(RequestClass.Checkout),
+                previous?.Item1 ?? Guess(ceiling.Item2, 40), previous is not null, ct);
+            var browse = await FindCapacityAsync(target, mode, "browse", TrafficMix.Only(RequestClass.Browse),
+                previous?.Item2 ?? Guess(ceiling.Item1, 100), previous is not null, ct);
+            // The mix's capacity lies near the rate at which each class alone would be at its capacity.
+            var mixGuess = previous?.Item3 ?? 1 / (0.8 / Math.Max(1, browse) + 0.2 / Math.Max(1, checkout));
+            var mix = await FindCapacityAsync(target, mode, "mix", Mix, mixGuess, warm: true, ct);
+            capacities.Add((checkout, browse, mix));
+            logger.LogInformation("Capacity at SLO ({Mode}): checkout {Checkout:0}/s, browse {Browse:0}/s, mix {Mix:0}/s; pgbench checkout {Tps:0} tps, browse {Qps:0} qps",
+                mode, checkout, browse, mix, ceiling.Item2, ceiling.Item1);
+
+            foreach (var multiplier in Multipliers)
             {
-                var rate = Math.Max(1, checkout * multiplier);
-                var length = multiplier >= 10 ? StepLength * 6 : StepLength;   // the 10× step is the long one (60 s by default)
-                var step = await MeasureAsync(owned, mode, $"overload {multiplier}x",
-                    [Stream(RequestClass.Checkout, [ArrivalPhase.Constant($"{multiplier}x", length, rate)])], ct);
-                sweeps[multiplier].Add(step with { CapacityRps = checkout });
+                var rate = Math.Max(1, mix * multiplier);
+                var isLong = LongMultipliers.Contains(multiplier);
+                var isLast = multiplier == Multipliers[^1];
+                List<ArrivalPhase> phases = [ArrivalPhase.Constant($"{multiplier}x", isLong ? LongStepLength : StepLength, rate)];
+                if (isLast) phases.Add(ArrivalPhase.Constant("after the spike", TailLength, Math.Max(1, mix * 0.5)));
+                await target.ClearCartsAsync(ct);
+                var step = await MeasureAsync(target, mode, $"mix {multiplier}x", [new TrafficStream("mix", Mix, phases)], ct);
+                sweeps[multiplier].Add(step with { CapacityRps = mix, Seconds = phases[0].Duration.TotalSeconds });
+                if (isLast) recoveries.Add(RecoverySeconds(step.P99PerSecond, (int)Math.Ceiling(phases[0].Duration.TotalSeconds)));
             }
 
-            recoveries.Add(await RecoveryAsync(owned, mode, checkout, ct));
+            if (HotSku && target.ConnectionString is not null)
+            {
+                var products = target.Fixture.Catalog.Hot;
+                var product = long.Parse(products[(repeat - 1) % Math.Max(1, products.Count - 1)].Id, CultureInfo.InvariantCulture);
+                sales.Add(await new HotSkuSale(target, time, logger).RunAsync(product, options.Seed + repeat, ct));
+            }
         }
 
         return new BenchMode(mode,
-            Spread.Of(checkoutCapacities),
-            Spread.Of(browseCapacities),
-            [.. OverloadMultipliers.Select(m => new OverloadStep(
-                m,
-                Spread.Of([.. sweeps[m].Select(s => s.OfferedRps)]),
-                Spread.Of([.. sweeps[m].Select(s => s.GoodputRps)]),
-                Spread.Of([.. sweeps[m].Select(s => s.CapacityRps > 0 ? s.GoodputRps / s.CapacityRps : 0)]),
-                Spread.Of([.. sweeps[m].Select(s => s.ShedWithin10msShare)]),
-                Spread.Of([.. sweeps[m].Select(s => (double)s.SlowerThanDeadline)]),
-                Spread.Of([.. sweeps[m].Select(s => s.P99AllMs)])))],
+            pgbench is null ? null : new PgbenchCeiling(Spread.Of(ceilings, c => c.Browse), Spread.Of(ceilings, c => c.Checkout), Spread.Of(ceilings, c => c.HotRow), PgbenchClients),
+            new Capacities(
+                Spread.Of(capacities, c => c.Checkout),
+                Spread.Of(capacities, c => c.Browse),
+                Spread.Of(capacities, c => c.Mix),
+                Spread.Of([.. capacities.Zip(ceilings, (c, p) => c.Checkout / p.Checkout)]),
+                Spread.Of([.. capacities.Zip(ceilings, (c, p) => c.Browse / p.Browse)])),
+            [.. Multipliers.Select(m => Summarize(m, sweeps[m]))],
             Spread.Of(recoveries),
+            sales.Count == 0 ? null : SummarizeSales(sales, ceilings),
+            loads,
+            notes,
             null);
     }
 
-    /// <summary>
-    /// Raises the rate by half each step until a step misses the SLO, then bisects between the last
-    /// pass and the first miss; answers the highest rate that passed.
-    /// </summary>
-    async Task<double> FindCapacityAsync(BenchTarget target, string mode, RequestClass requestClass, CancellationToken ct)
+    static double Guess(double pgbench, double fallback) => double.IsFinite(pgbench) && pgbench > 0 ? pgbench * 0.25 : fallback;
+
+    async Task<(double Browse, double Checkout, double HotRow)> CeilingAsync(Pgbench pgbench, BenchTarget target, long hotRowProduct, CancellationToken ct)
     {
-        double passed = 0, failed = double.NaN, rate = 20;
-        for (var step = 0; step < 12 && double.IsNaN(failed); step++, rate *= 1.5)
+        var user = target.PgbenchUserBase!.Value.ToString(CultureInfo.InvariantCulture);
+        Dictionary<string, string> Products(long min, long max) => new()
         {
-            if (await PassesAsync(rate)) passed = rate;
-            else failed = rate;
+            ["user_base"] = user,
+            ["product_min"] = min.ToString(CultureInfo.InvariantCulture),
+            ["product_max"] = max.ToString(CultureInfo.InvariantCulture),
+        };
+        await target.ClearCartsAsync(ct);
+        // pgbench's hot row may never run out: its sell-out is the HTTP sale's business.
+        await target.SetStockAsync(hotRowProduct, 1_000_000_000, ct);
+        double browse = 0, checkout = 0, hotRow = 0;
+        foreach (var clients in PgbenchClients)
+        {
+            browse = Math.Max(browse, (await pgbench.RunAsync(Pgbench.BrowseScript, clients, StepLength, new Dictionary<string, string>(), ct)).Tps);
+            checkout = Math.Max(checkout, (await pgbench.RunAsync(Pgbench.CheckoutScript, clients, StepLength, Products(1, 10_000), ct)).Tps);
+            hotRow = Math.Max(hotRow, (await pgbench.RunAsync(Pgbench.CheckoutScript, clients, StepLength, Products(hotRowProduct, hotRowProduct), ct)).Tps);
         }
-        for (var i = 0; i < 3 && !double.IsNaN(failed); i++)
+        return (browse, checkout, hotRow);
+    }
+
+    /// <summary>
+    /// The highest rate that meets the SLO. Cold: doubles from <paramref name="guess"/> (halving while
+    /// even the guess fails) to bracket it, then bisects four times. Warm (from the last repeat's answer):
+    /// steps of a quarter up or down to bracket it, then bisects twice. Answers the highest rate that passed.
+    /// </summary>
+    async Task<double> FindCapacityAsync(BenchTarget target, string mode, string label, TrafficMix mix, double guess, bool warm, CancellationToken ct)
+    {
+        var rate = Math.Max(5, guess);
+        var (grow, bisections) = warm ? (1.25, 2) : (2.0, 4);
+        double passed = 0, failed = double.NaN;
+        if (await PassesAsync(rate))
+        {
+            passed = rate;
+            for (var i = 0; i < 8 && double.IsNaN(failed); i++)
+            {
+                rate *= grow;
+                if (await PassesAsync(rate)) passed = rate;
+                else failed = rate;
+            }
+        }
+        else
+        {
+            failed = rate;
+            for (var i = 0; i < 8 && passed == 0; i++)
+            {
+                rate /= grow;
+                if (rate < 2) break;
+                if (await PassesAsync(rate)) passed = rate;
+                else failed = rate;
+            }
+        }
+        for (var i = 0; i < bisections && passed > 0 && !double.IsNaN(failed); i++)
         {
             var middle = (passed + failed) / 2;
             if (await PassesAsync(middle)) passed = middle;
@@ -129,47 +224,34 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
         async Task<bool> PassesAsync(double r)
         {
-            var m = await MeasureAsync(target, mode, $"{requestClass.Key()} at {r:0}/s",
-                [Stream(requestClass, [ArrivalPhase.Constant("step", StepLength, r)])], ct);
-            return m.P99AllMs <= Slo.TotalMilliseconds && m.FailureShare < 0.001 && m.Dropped == 0;
+            var m = await MeasureAsync(target, mode, $"{label} at {r:0}/s", [new TrafficStream(label, mix, [ArrivalPhase.Constant("step", StepLength, r)])], ct);
+            var pass = m.P99AllMs <= Slo.TotalMilliseconds && m.FailureShare < 0.001 && m.Dropped == 0;
+            logger.LogInformation("{Label} at {Rate:0}/s: p99 {P99:0} ms, failures {Failures:P2}, dropped {Dropped} → {Verdict}",
+                label, r, m.P99AllMs, m.FailureShare, m.Dropped, pass ? "meets the SLO" : "misses it");
+            return pass;
         }
     }
 
-    /// <summary>Seconds from the end of a 10× spike until p99 stays under the SLO for 3 seconds running.</summary>
-    async Task<double> RecoveryAsync(BenchTarget target, string mode, double capacity, CancellationToken ct)
+    /// <summary>Seconds from the end of the spike until p99 stays at or under the SLO for 3 seconds running; +∞ if never within the run.</summary>
+    public static double RecoverySeconds(IReadOnlyList<double> p99PerSecond, int spikeEnd)
     {
-        var calm = Math.Max(1, capacity * 0.5);
-        var before = StepLength;
-        var spike = StepLength;
-        var m = await MeasureAsync(target, mode, "recovery",
-        [
-            Stream(RequestClass.Checkout,
-            [
-                ArrivalPhase.Constant("calm", before, calm),
-                ArrivalPhase.Spike("spike", spike, Math.Max(1, capacity * 10)),
-                ArrivalPhase.Constant("after", StepLength * 2, calm),
-            ]),
-        ], ct);
-        var spikeEnd = (int)Math.Ceiling((before + spike).TotalSeconds);
-        var p99 = m.P99PerSecond;
-        for (var s = spikeEnd; s + 2 < p99.Count; s++)
-            if (p99[s] <= Slo.TotalMilliseconds && p99[s + 1] <= Slo.TotalMilliseconds && p99[s + 2] <= Slo.TotalMilliseconds)
+        for (var s = spikeEnd; s + 2 < p99PerSecond.Count; s++)
+            if (p99PerSecond[s] <= Slo.TotalMilliseconds && p99PerSecond[s + 1] <= Slo.TotalMilliseconds && p99PerSecond[s + 2] <= Slo.TotalMilliseconds)
                 return s - spikeEnd;
         return double.PositiveInfinity;
     }
 
-    static TrafficStream Stream(RequestClass requestClass, IReadOnlyList<ArrivalPhase> phases) =>
-        new(requestClass.Key(), TrafficMix.Only(requestClass), phases);
-
-    sealed record StepMeasurement(double OfferedRps, double GoodputRps, double P99AllMs, double FailureShare, long Dropped,
-        double ShedWithin10msShare, long SlowerThanDeadline, IReadOnlyList<double> P99PerSecond)
+    internal sealed record StepMeasurement(double OfferedRps, double GoodputRps, double CheckoutGoodputRps, double P99AllMs, double P99AdmittedMs,
+        double P99ShedMs, double FailureShare, long Dropped, double ShedWithin10msShare, long Shed, long Limited, long Other5xx, long Timeouts,
+        long SlowerThanDeadline, IReadOnlyList<double> P99PerSecond)
     {
         public double CapacityRps { get; init; }
+        public double Seconds { get; init; }
     }
 
     async Task<StepMeasurement> MeasureAsync(BenchTarget target, string mode, string label, IReadOnlyList<TrafficStream> streams, CancellationToken ct)
     {
-        var serviceLevel = new ServiceLevel(Slo, TimeSpan.FromSeconds(2));
+        var serviceLevel = new ServiceLevel(Slo, Deadline);
         var plan = new LoadPlan(streams, ArrivalProcess.Poisson, options.Seed, options.Limits, serviceLevel);
         var recorder = new RunRecorder(serviceLevel, plan.Duration + plan.DrainAllowance);
         var generator = new LoadGenerator(target.Actions, time, logger);
@@ -191,21 +273,59 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         var offered = classes.Sum(c => c.Offered);
         var failures = classes.Sum(c => c.Count(Outcome.Error) + c.Count(Outcome.Timeout) + c.Count(Outcome.Shed) + c.Count(Outcome.Limited));
         var shed = LatencyHistogram.Merge(classes.Select(c => c.Shed));
-        var shedFast = shed.Count == 0 ? 1.0 : FractionAtOrBelow(shed, 10_000);
-        var seconds = plan.Duration.TotalSeconds;
+        // Rates over the load's own phase: the tail after a spike is for the recovery, not the step.
+        var seconds = streams[0].Phases[0].Duration.TotalSeconds;
+        var inStep = recorder.Timeline.Summaries((int)Math.Ceiling(plan.Duration.TotalSeconds) + 1);
+        var stepSeconds = (int)Math.Ceiling(seconds);
         return new StepMeasurement(
-            offered / seconds,
-            classes.Sum(c => c.Good) / seconds,
+            inStep.Take(stepSeconds).Sum(s => s.Offered) / seconds,
+            inStep.Take(stepSeconds).Sum(s => s.Good) / seconds,
+            inStep.Take(stepSeconds).Sum(s => s.CheckoutGood) / seconds,
             LatencyHistogram.Merge(classes.Select(c => c.All)).PercentileMs(99),
+            LatencyHistogram.Merge(classes.Select(c => c.Successful)).PercentileMs(99),
+            shed.PercentileMs(99),
             offered == 0 ? 0 : failures / (double)offered,
             classes.Sum(c => c.Count(Outcome.Dropped)),
-            shedFast,
+            shed.Count == 0 ? 1.0 : FractionAtOrBelow(shed, 10_000),
+            classes.Sum(c => c.Count(Outcome.Shed)),
+            classes.Sum(c => c.Count(Outcome.Limited)),
+            classes.Sum(c => c.ServerErrors),
+            classes.Sum(c => c.Count(Outcome.Timeout)),
             classes.Sum(c => c.SlowerThanDeadline),
-            [.. recorder.Timeline.Summaries((int)Math.Ceiling(seconds) + 1).Select(s => s.Completed == 0 ? 0 : s.P99Ms)]);
+            [.. inStep.Select(s => s.Completed == 0 ? 0 : s.P99Ms)]);
     }
 
+    static OverloadStep Summarize(double multiplier, IReadOnlyList<StepMeasurement> runs) => new(
+        multiplier,
+        runs.Count > 0 ? runs[0].Seconds : 0,
+        Spread.Of(runs, s => s.OfferedRps),
+        Spread.Of(runs, s => s.GoodputRps),
+        Spread.Of(runs, s => s.CapacityRps > 0 ? s.GoodputRps / s.CapacityRps : 0),
+        Spread.Of(runs, s => s.CheckoutGoodputRps),
+        Spread.Of(runs, s => s.P99AdmittedMs),
+        Spread.Of(runs, s => s.Shed > 0 ? s.P99ShedMs : double.NaN),
+        Spread.Of(runs, s => s.ShedWithin10msShare),
+        Spread.Of(runs, s => s.Shed),
+        Spread.Of(runs, s => s.Limited),
+        Spread.Of(runs, s => s.Other5xx),
+        Spread.Of(runs, s => s.Timeouts),
+        Spread.Of(runs, s => s.SlowerThanDeadline),
+        Spread.Of(runs, s => s.Dropped));
+
+    static HotSkuSummary SummarizeSales(IReadOnlyList<HotSkuResult> sales, IReadOnlyList<(double Browse, double Checkout, double HotRow)> ceilings) => new(
+        Spread.Of(sales, s => s.Audit.LiveOrders),
+        Spread.Of(sales, s => s.Oversold),
+        Spread.Of(sales, s => s.SellOutSeconds),
+        Spread.Of(sales, s => s.AllAnsweredSeconds),
+        Spread.Of(ceilings, c => c.HotRow),
+        Spread.Of(sales, s => s.SellOutSeconds > 0 ? s.Audit.LiveOrders / s.SellOutSeconds : double.NaN),
+        Spread.Of(sales, s => s.Loop.Shed),
+        sales.All(s => s.Balanced),
+        [.. sales.Select(s => new HotSkuRun(s.ProductId, s.Audit.LiveOrders, s.Audit.PaidOrders, s.Oversold, s.Balanced, s.SellOutSeconds, s.AllAnsweredSeconds,
+            s.Loop.Shed, s.Loop.Limited, s.Loop.Errors, s.Loop.Timeouts, s.Loop.Checkout.P99Ms))]);
+
     /// <summary>Share of recorded values at or below <paramref name="micros"/>, by bisecting percentiles (precision of the histogram).</summary>
-    static double FractionAtOrBelow(LatencyHistogram histogram, long micros)
+    internal static double FractionAtOrBelow(LatencyHistogram histogram, long micros)
     {
         double low = 0, high = 100;
         for (var i = 0; i < 30; i++)
@@ -215,37 +335,5 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             else high = middle;
         }
         return low / 100;
-    }
-
-    static string Markdown(BenchReport report)
-    {
-        static string F(Spread s, string format) => double.IsNaN(s.Median)
-            ? "–"
-            : string.Create(CultureInfo.InvariantCulture, $"{s.Median.ToString(format, CultureInfo.InvariantCulture)} ({s.Min.ToString(format, CultureInfo.InvariantCulture)}–{s.Max.ToString(format, CultureInfo.InvariantCulture)})");
-
-        var md = new StringBuilder();
-        md.AppendLine("# Bulwark bench").AppendLine();
-        md.AppendLine($"{report.Machine.Os}, {report.Machine.Cores} cores, {report.Machine.Runtime}; lab {report.Machine.LabVersion}; started {report.StartedAt:u}; {report.Repeats} repeats, medians (min–max).").AppendLine();
-        md.AppendLine($"Capacity at SLO: {report.CapacityRule}.").AppendLine();
-        md.AppendLine("| mode | checkout capacity (req/s) | browse capacity (req/s) | recovery after a 10× spike (s) |");
-        md.AppendLine("| --- | ---: | ---: | ---: |");
-        foreach (var m in report.Modes.Values)
-            md.AppendLine($"| {m.Mode} | {F(m.CheckoutCapacityRps, "0")} | {F(m.BrowseCapacityRps, "0")} | {F(m.RecoverySeconds, "0.0")} |");
-        md.AppendLine();
-        md.AppendLine("## Overload sweep (checkout, multiples of that repeat's capacity)").AppendLine();
-        md.AppendLine("| mode | load | offered req/s | goodput req/s | goodput / capacity | 503s within 10 ms | slower than deadline | p99 ms |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var m in report.Modes.Values)
-            foreach (var s in m.Overload)
-                md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {m.Mode} | {s.Multiplier}× | {F(s.OfferedRps, "0")} | {F(s.GoodputRps, "0")} | {F(s.GoodputShareOfCapacity, "0.00")} | {F(s.ShedAnsweredWithin10msShare, "0.000")} | {F(s.SlowerThanDeadline, "0")} | {F(s.P99Ms, "0")} |"));
-        md.AppendLine();
-        foreach (var m in report.Modes.Values.Where(m => m.Failure is not null)) md.AppendLine($"- **{m.Mode} did not complete:** {m.Failure}");
-        if (report.NotMeasured.Count > 0)
-        {
-            md.AppendLine("Not measured by this version of the lab:").AppendLine();
-            foreach (var item in report.NotMeasured) md.AppendLine($"- {item}");
-        }
-        return md.ToString();
     }
 }

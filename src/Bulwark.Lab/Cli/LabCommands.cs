@@ -44,16 +44,102 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 10) r.AddError("--repeats must be between 1 and 10.");
         });
-        var bench = new Command("bench", "Capacity at SLO, overload sweep and recovery after a spike, repeated; writes <out>/bench.") { repeats };
-        bench.SetAction((parse, ct) => BenchAsync(parse, parse.GetValue(repeats), ct));
+        var step = new Option<TimeSpan?>("--step")
+        {
+            Description = "Length of each capacity step and short overload step (default 5s).",
+            CustomParser = LabOptions.DurationWithin("--step", TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2), "steps are bounded"),
+        };
+        var longStep = new Option<TimeSpan?>("--long-step")
+        {
+            Description = "Length of the 5× and 10× overload steps (default 60s, as issues 3 and 5 ask).",
+            CustomParser = LabOptions.DurationWithin("--long-step", TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), "steps are bounded"),
+        };
+        var noHotSku = new Option<bool>("--no-hot-sku") { Description = "Skip the hot-SKU sell-out (it signs in 2,000 buyers per mode)." };
+        var bench = new Command("bench", "pgbench ceiling, capacity at SLO, overload sweep 0.5×–10×, recovery and hot-SKU sell-out, repeated; writes <out>/bench.")
+        {
+            repeats, step, longStep, noHotSku,
+        };
+        bench.SetAction((parse, ct) => BenchAsync(parse, new BenchChoices(
+            parse.GetValue(repeats),
+            parse.GetValue(step) ?? TimeSpan.FromSeconds(5),
+            parse.GetValue(longStep) ?? TimeSpan.FromSeconds(60),
+            !parse.GetValue(noHotSku)), ct));
         root.Subcommands.Add(bench);
+
+        var baselineRepeats = new Option<int>("--repeats") { Description = "Repeat every measurement this many times.", DefaultValueFactory = _ => 3 };
+        baselineRepeats.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10) r.AddError("--repeats must be between 1 and 10.");
+        });
+        var baselineStep = new Option<TimeSpan?>("--step")
+        {
+            Description = "Length of each wrk, pgbench and checkout run (default 5s).",
+            CustomParser = LabOptions.DurationWithin("--step", TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2), "steps are bounded"),
+        };
+        var concurrencies = new Option<int[]>("--concurrency")
+        {
+            Description = "Fixed concurrencies to measure (default 8 32 128).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [.. Bench.BaselineSuite.DefaultConcurrencies],
+        };
+        concurrencies.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int[]>() is not { Length: > 0 } values || values.Any(v => v is < 1 or > 2_000))
+                r.AddError("--concurrency takes 1 to 2,000 per value.");
+        });
+        var baseline = new Command("baseline", "Issue 2's baseline: wrk on a category page and the lab's buyers on checkout at fixed concurrencies, beside pgbench running the same SQL; writes <out>/baseline.")
+        {
+            baselineRepeats, baselineStep, concurrencies,
+        };
+        baseline.SetAction((parse, ct) => BaselineAsync(parse, parse.GetValue(baselineRepeats), parse.GetValue(baselineStep) ?? TimeSpan.FromSeconds(5),
+            parse.GetValue(concurrencies) ?? [.. Bench.BaselineSuite.DefaultConcurrencies], ct));
+        root.Subcommands.Add(baseline);
+
+        var document = new Option<string?>("--doc") { Description = "The file to write (default docs/benchmarks.md in the repository)." };
+        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*}/summary.json (text outside the lab's markers is kept).") { document };
+        docs.SetAction((parse, ct) => DocsAsync(parse, parse.GetValue(document), ct));
+        root.Subcommands.Add(docs);
         return root;
+    }
+
+    async Task<int> BaselineAsync(ParseResult parse, int repeats, TimeSpan step, int[] concurrencies, CancellationToken ct)
+    {
+        if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        if (options.Target is not null || repo is null)
+        {
+            console.MarkupLine("[red]The baseline starts its own PostgreSQL and shop (pgbench needs the database): run it from the repository, without --target.[/]");
+            return UsageError;
+        }
+        var suite = new Bench.BaselineSuite(repo, options, time, logger) { Repeats = repeats, StepLength = step, Concurrencies = [.. concurrencies.Distinct().Order()] };
+        try
+        {
+            var written = await suite.RunAsync(ct);
+            console.MarkupLine($"[green]Baseline written:[/] {Markup.Escape(written)}");
+            console.WriteLine(await File.ReadAllTextAsync(Path.Combine(written, "summary.md"), ct));
+            return Succeeded;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            console.MarkupLine("[yellow]Cancelled; every process the lab started has been stopped.[/]");
+            return Cancelled;
+        }
+    }
+
+    async Task<int> DocsAsync(ParseResult parse, string? document, CancellationToken ct)
+    {
+        if (!TryPrepare(parse, out var options, out var repo, out _)) return UsageError;
+        var path = Path.GetFullPath(document ?? Path.Combine(repo?.Root ?? Environment.CurrentDirectory, "docs", "benchmarks.md"));
+        await Bench.BenchmarksDocument.WriteAsync(options.OutputRoot, path, ct);
+        console.MarkupLine($"[green]Written:[/] {Markup.Escape(path)}");
+        return Succeeded;
     }
 
     async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<LabRunOptions, IReadOnlyList<ScenarioDefinition>> scenarios, bool requireClean, bool smokeModes = false)
     {
         if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
         if (smokeModes && options.Target is null && parse.GetResult(_options.Modes) is null or { Implicit: true }) options = options with { Modes = [ScenarioRunner.Guarded] };
+        // Smoke checks that the path works, it measures nothing: it must not wait for other people's builds.
+        if (smokeModes) options = options with { Quiet = QuietPolicy.None };
 
         var display = new LiveDisplay(console, time);
         var runner = new ScenarioRunner(repo, options, time, logger, display.WatchAsync);
@@ -76,14 +162,23 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         return exit;
     }
 
-    async Task<int> BenchAsync(ParseResult parse, int repeats, CancellationToken ct)
+    sealed record BenchChoices(int Repeats, TimeSpan StepLength, TimeSpan LongStepLength, bool HotSku);
+
+    async Task<int> BenchAsync(ParseResult parse, BenchChoices settings, CancellationToken ct)
     {
         if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
-        var suite = new Bench.BenchSuite(repo, options, time, logger, new LiveDisplay(console, time).WatchAsync) { Repeats = repeats };
+        var suite = new Bench.BenchSuite(repo, options, time, logger, new LiveDisplay(console, time).WatchAsync)
+        {
+            Repeats = settings.Repeats,
+            StepLength = settings.StepLength,
+            LongStepLength = settings.LongStepLength,
+            HotSku = settings.HotSku,
+        };
         try
         {
             var written = await suite.RunAsync(ct);
             console.MarkupLine($"[green]Bench written:[/] {Markup.Escape(written)}");
+            console.WriteLine(await File.ReadAllTextAsync(Path.Combine(written, "summary.md"), ct));
             return Succeeded;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -94,7 +94,21 @@ public sealed class LabOptions
 
     public Option<string?> AdminPassword { get; } = new("--admin-password") { Description = "With --target: that admin's password.", Recursive = true };
 
-    public IEnumerable<Option> All => [Target, AllowRemote, Duration, Out, Seed, RateScale, MaxRequests, MaxInFlight, Timeout, Modes, Database, Sandbox, AdminEmail, AdminPassword];
+    public Option<double> QuietLoad { get; } = new("--quiet-load")
+    {
+        Description = "Before each measured run, wait until the 1-minute load average is below this and no other test host runs (0: do not wait). Smoke never waits.",
+        Recursive = true,
+        DefaultValueFactory = _ => QuietPolicy.Default.MaxLoad,
+    };
+
+    public Option<TimeSpan?> QuietWait { get; } = new("--quiet-wait")
+    {
+        Description = "Longest wait for a quiet machine before measuring anyway (default 20m; the report records the load at start).",
+        Recursive = true,
+        CustomParser = DurationWithin("--quiet-wait", TimeSpan.FromSeconds(1), TimeSpan.FromHours(2), "waiting is bounded too"),
+    };
+
+    public IEnumerable<Option> All => [Target, AllowRemote, Duration, Out, Seed, RateScale, MaxRequests, MaxInFlight, Timeout, Modes, Database, Sandbox, AdminEmail, AdminPassword, QuietLoad, QuietWait];
 
     public LabOptions()
     {
@@ -110,6 +124,10 @@ public sealed class LabOptions
         MaxInFlight.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 20_000) r.AddError("--max-in-flight must be between 1 and 20,000.");
+        });
+        QuietLoad.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or > 64) r.AddError("--quiet-load must be between 0 (do not wait) and 64.");
         });
     }
 
@@ -150,12 +168,13 @@ public sealed class LabOptions
             Sandbox = sandbox,
             AdminEmail = parse.GetValue(AdminEmail),
             AdminPassword = parse.GetValue(AdminPassword),
+            Quiet = new QuietPolicy(parse.GetValue(QuietLoad), parse.GetValue(QuietWait) ?? QuietPolicy.Default.MaxWait),
         };
         return true;
     }
 
     /// <summary>Parses a duration and checks its range in one place (a validator cannot read a value its parser refused).</summary>
-    static Func<ArgumentResult, TimeSpan?> DurationWithin(string name, TimeSpan min, TimeSpan max, string why) => result =>
+    internal static Func<ArgumentResult, TimeSpan?> DurationWithin(string name, TimeSpan min, TimeSpan max, string why) => result =>
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (!DurationText.TryParse(text, out var duration))

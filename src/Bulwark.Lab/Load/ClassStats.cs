@@ -9,6 +9,7 @@ public sealed class ClassStats
     long _offered;
     long _good;
     long _slowerThanDeadline;
+    long _serverErrors;
 
     /// <summary>Every answered request plus every timeout (at the timeout), from the intended send time.</summary>
     public LatencyHistogram All { get; } = new();
@@ -22,13 +23,17 @@ public sealed class ClassStats
     public long Offered => Volatile.Read(ref _offered);
     public long Good => Volatile.Read(ref _good);
     public long SlowerThanDeadline => Volatile.Read(ref _slowerThanDeadline);
+
+    /// <summary>5xx answers other than 503 (a 503 is shedding, by design; anything else is a failure of the shop).</summary>
+    public long ServerErrors => Volatile.Read(ref _serverErrors);
     public long Count(Outcome outcome) => Volatile.Read(ref _outcomes[(int)outcome]);
 
     internal void RecordOffered() => Interlocked.Increment(ref _offered);
 
-    internal void Record(Outcome outcome, TimeSpan latency, bool good, bool slowerThanDeadline)
+    internal void Record(Outcome outcome, TimeSpan latency, bool good, bool slowerThanDeadline, bool serverError = false)
     {
         Interlocked.Increment(ref _outcomes[(int)outcome]);
+        if (serverError) Interlocked.Increment(ref _serverErrors);
         if (outcome == Outcome.Dropped) return;
         All.Record(latency);
         if (outcome == Outcome.Success) Successful.Record(latency);

@@ -26,11 +26,12 @@ public sealed class RunRecorder(ServiceLevel serviceLevel, TimeSpan timelineLeng
     }
 
     /// <param name="latency">From the intended send time to the answer (or to the timeout).</param>
-    public void Completed(RequestClass c, Outcome outcome, TimeSpan completedAt, TimeSpan latency)
+    /// <param name="status">The HTTP status, when there was one: a 5xx other than 503 is counted apart.</param>
+    public void Completed(RequestClass c, Outcome outcome, TimeSpan completedAt, TimeSpan latency, int? status = null)
     {
         var good = outcome == Outcome.Success && latency <= ServiceLevel.SloFor(c);
         var late = outcome != Outcome.Timeout && latency > ServiceLevel.Deadline;
-        _classes[c].Record(outcome, latency, good, late);
+        _classes[c].Record(outcome, latency, good, late, serverError: status is >= 500 and not 503);
         Timeline.Record(c, outcome, completedAt, latency, good);
     }
 }

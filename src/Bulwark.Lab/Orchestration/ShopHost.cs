@@ -34,6 +34,9 @@ public sealed class ShopHost : IAsyncDisposable
     public Uri BaseAddress { get; }
     public string LogPath { get; }
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once exited (143 is SIGTERM: something outside the lab stopped it).</summary>
+    public int? ExitCode => _process.ExitCode;
     public string Tail() => _process.Tail();
 
     public static async Task<ShopHost> StartAsync(RepoLayout repo, ShopLaunch launch, string logDirectory, ILogger logger, CancellationToken ct)

@@ -23,11 +23,28 @@ public sealed record PhaseInfo(string Stream, string Name, double StartSeconds, 
 
 public sealed record MachineInfo(string Os, int Cores, string Runtime, string LabVersion)
 {
+    /// <summary>The CPU model, as /proc/cpuinfo names it.</summary>
+    public string? Cpu { get; init; }
+
+    public double? MemoryGiB { get; init; }
+
+    /// <summary>The repository's commit the run measured (with "+changes" when the working tree differed).</summary>
+    public string? Commit { get; init; }
+
+    /// <summary>Versions of the other programs in the measurement: PostgreSQL, pgbench, wrk.</summary>
+    public IReadOnlyDictionary<string, string>? Tools { get; init; }
+
     public static MachineInfo Current() => new(
         System.Runtime.InteropServices.RuntimeInformation.OSDescription,
         Environment.ProcessorCount,
         System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
-        typeof(MachineInfo).Assembly.GetName().Version?.ToString() ?? "unknown");
+        typeof(MachineInfo).Assembly.GetName().Version?.ToString() ?? "unknown")
+    {
+        Cpu = MachineFacts.CpuModel(),
+        MemoryGiB = MachineFacts.MemoryGiB(),
+        Commit = MachineFacts.Commit(),
+        Tools = MachineFacts.ToolVersions(),
+    };
 }
 
 /// <summary>One configuration's run of a scenario. The first fields are the ones every report compares.</summary>
@@ -65,6 +82,9 @@ public sealed record ModeReport
     public required IReadOnlyList<EventRecord> Events { get; init; }
     public required GeneratorReport Generator { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The machine's 1-minute load average when the mode's load started (others share this machine).</summary>
+    public double? LoadAverageAtStart { get; init; }
 
     /// <summary>Set when the mode could not run to the end (the shop never became ready, crashed…): the numbers cover what ran.</summary>
     public string? Failure { get; init; }

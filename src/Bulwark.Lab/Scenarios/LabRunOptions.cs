@@ -1,3 +1,4 @@
+using Bulwark.Lab.Cli;
 using Bulwark.Lab.Load;
 
 namespace Bulwark.Lab.Scenarios;
@@ -30,4 +31,7 @@ public sealed record LabRunOptions
     public string? AdminEmail { get; init; }
 
     public string? AdminPassword { get; init; }
+
+    /// <summary>How quiet the machine must be before each measured run (none: start at once).</summary>
+    public QuietPolicy Quiet { get; init; } = QuietPolicy.None;
 }

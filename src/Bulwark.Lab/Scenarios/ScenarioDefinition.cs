@@ -75,15 +75,19 @@ public sealed record ScenarioDefinition
             }).ToList();
         })];
 
+    /// <summary>Most virtual buyers (or shoppers) a scenario signs in: each costs the shop one password verification at setup.</summary>
+    public const int MaxUsersPerKind = 2_000;
+
     /// <summary>
     /// Enough virtual users that a class's peak rate, each purchase taking up to 2.5 s, finds a free
-    /// one; bounded because every user costs the shop two password hashes at setup. Beyond it, the
-    /// generator reports arrivals it could not send as dropped.
+    /// one; bounded because every user costs the shop a password verification at setup. A naive shop
+    /// stalling for its 15 s pool wait needs more than that: the generator then reports the arrivals it
+    /// could not send as dropped (load the naive shop never received, so its collapse is understated).
     /// </summary>
     static int UsersFor(IReadOnlyList<TrafficStream> streams, RequestClass requestClass, int floor)
     {
         var peak = streams.Sum(s => s.Phases.Max(p => Math.Max(p.StartRps, p.EndRps)) * Share(s.Mix, requestClass));
-        return Math.Clamp((int)Math.Ceiling(peak * 2.5), Math.Min(floor, 20), 600);
+        return Math.Clamp((int)Math.Ceiling(peak * 2.5), Math.Min(floor, 20), MaxUsersPerKind);
     }
 
     static double Share(TrafficMix mix, RequestClass requestClass) =>

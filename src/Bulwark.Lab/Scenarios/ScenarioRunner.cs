@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Bulwark.Lab.Arrivals;
+using Bulwark.Lab.Cli;
 using Bulwark.Lab.Load;
 using Bulwark.Lab.Metrics;
 using Bulwark.Lab.Orchestration;
@@ -34,10 +35,19 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
 
         var modes = options.Target is null ? options.Modes : [Target];
         var reports = new Dictionary<string, ModeReport>();
+        var quiet = new QuietMachine(options.Quiet, time, logger);
         foreach (var mode in modes)
         {
-            logger.LogInformation("{Scenario}: {Mode} run", scenario.Title, mode);
-            reports[mode] = await RunModeBoundedAsync(scenario, mode, directory, ct);
+            // The first mode waits for a quiet machine; the next only for others' test hosts, since the
+            // load average still remembers the run just finished.
+            var calm = await quiet.WaitAsync($"{scenario.Name} ({mode})", loadToo: mode == modes[0], ct);
+            logger.LogInformation("{Scenario}: {Mode} run; {Load}", scenario.Title, mode, calm.Describe());
+            var measured = await RunModeBoundedAsync(scenario, mode, directory, ct);
+            reports[mode] = measured with
+            {
+                LoadAverageAtStart = calm.AtStart.OneMinute,
+                Notes = [.. measured.Notes, $"Machine at start: {calm.Describe()}."],
+            };
         }
 
         var info = new ScenarioInfo(scenario.Name, scenario.Title, scenario.Trigger, scenario.Description,
@@ -104,8 +114,11 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         }
 
         var limits = options.Limits;
-        using var clients = ShopClients.Create(target, limits.MaxInFlight + 64, limits.RequestTimeout);
-        var fixture = await ShopFixture.PrepareAsync(clients, scenario.Fixture, time, logger, ct);
+        using var clients = ShopClients.Create(target, limits.MaxInFlight + 64, limits.RequestTimeout,
+            LabHttp.AddressesFor(scenario.Fixture.Buyers + scenario.Fixture.Shoppers));
+        // Accounts go straight into the database only when the lab owns it (a --database given with --target is someone else's).
+        var fixture = await ShopFixture.PrepareAsync(clients,
+            scenario.Fixture with { DatabaseConnectionString = options.Target is null ? databaseConnectionString : null }, time, logger, ct);
 
         // The operator works from 127.0.0.1, apart from the shoppers, and signs in before the rush.
         using var operatorHttp = LabHttp.CreateLoadClient(target, 4);
@@ -157,7 +170,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         string? failure = null;
         if (shop is { HasExited: true })
         {
-            failure = $"the shop process exited during the run; see {shop.LogPath}";
+            failure = $"the shop process exited (code {shop.ExitCode}) during the run; see {shop.LogPath}";
             notes.Add($"Last shop output: {shop.Tail()}");
         }
 

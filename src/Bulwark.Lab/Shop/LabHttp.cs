@@ -8,6 +8,15 @@ public static class LabHttp
     /// <summary>How many client addresses the lab's users are spread over when the shop is on this machine.</summary>
     public const int DefaultClientAddresses = 64;
 
+    /// <summary>The most source addresses the lab spreads clients over (127.0.1.1 to 127.0.1.250).</summary>
+    public const int MaxClientAddresses = 250;
+
+    /// <summary>
+    /// Enough addresses that signing every user in at setup stays within the guard's per-address
+    /// sign-in burst (10 by default): about 8 users per address, at least the default 64.
+    /// </summary>
+    public static int AddressesFor(int users) => Math.Clamp((users + 7) / 8, DefaultClientAddresses, MaxClientAddresses);
+
     /// <summary>
     /// One client per source address. Real shoppers come from many addresses and the guard limits
     /// per address (sign-in throttle, per-client rate limit), so a lab sending everything from
@@ -18,7 +27,7 @@ public static class LabHttp
     public static IReadOnlyList<HttpClient> CreateLoadClients(Uri target, int maxConnections, int addresses = DefaultClientAddresses)
     {
         if (!IsIPv4Loopback(target) || addresses <= 1) return [CreateLoadClient(target, maxConnections, source: null)];
-        return [.. Enumerable.Range(0, Math.Min(addresses, 250)).Select(i =>
+        return [.. Enumerable.Range(0, Math.Min(addresses, MaxClientAddresses)).Select(i =>
             CreateLoadClient(target, maxConnections, new IPAddress([127, 0, 1, (byte)(i + 1)])))];
     }
 

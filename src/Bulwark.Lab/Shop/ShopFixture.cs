@@ -13,6 +13,12 @@ public sealed record FixtureOptions
 
     public int SamplePageSize { get; init; } = 100;
     public int SetupConcurrency { get; init; } = 8;
+
+    /// <summary>
+    /// The shop's PostgreSQL, when the lab owns it: accounts are then created there with one shared
+    /// password hash (see <see cref="DirectUsers"/>) instead of one registration each through the API.
+    /// </summary>
+    public string? DatabaseConnectionString { get; init; }
 }
 
 /// <summary>
@@ -32,21 +38,31 @@ public sealed class ShopFixture(Catalog catalog, UserPool users)
 
         // A fresh prefix per fixture: re-running against the same shop never collides with old accounts.
         var prefix = $"lab-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        var buyers = Enumerable.Range(0, options.Buyers).Select(i => NewUser($"{prefix}-buyer-{i}", isBuyer: true, address: i)).ToList();
-        var shoppers = Enumerable.Range(0, options.Shoppers).Select(i => NewUser($"{prefix}-shopper-{i}", isBuyer: false, address: options.Buyers + i)).ToList();
+        var shared = options.DatabaseConnectionString is null ? null : DirectUsers.NewSharedPassword();
+        var buyers = Enumerable.Range(0, options.Buyers).Select(i => NewUser($"{prefix}-buyer-{i}", isBuyer: true, address: i, shared)).ToList();
+        var shoppers = Enumerable.Range(0, options.Shoppers).Select(i => NewUser($"{prefix}-shopper-{i}", isBuyer: false, address: options.Buyers + i, shared)).ToList();
         var users = new UserPool(buyers, shoppers);
 
+        if (options.DatabaseConnectionString is { } database)
+            await DirectUsers.CreateAsync(clients.Any, database, ($"{prefix}-template@bulwark.test", shared!), [.. users.All.Select(u => u.Email)], time, logger, ct);
+
+        var started = time.GetTimestamp();
         await Parallel.ForEachAsync(users.All, new ParallelOptions { MaxDegreeOfParallelism = options.SetupConcurrency, CancellationToken = ct },
             async (user, token) =>
             {
                 var api = clients.For(user);
-                var registered = await Patiently(() => api.RegisterAsync(user.Email, user.Password, token), time, token);
-                if (!registered.IsSuccess && registered.Status != HttpStatusCode.Conflict)
-                    throw new LabSetupException($"Registering {user.Email} failed: {registered.Describe()}");
+                if (options.DatabaseConnectionString is null)
+                {
+                    var registered = await Patiently(() => api.RegisterAsync(user.Email, user.Password, token), time, token);
+                    if (!registered.IsSuccess && registered.Status != HttpStatusCode.Conflict)
+                        throw new LabSetupException($"Registering {user.Email} failed: {registered.Describe()}");
+                }
                 var signedIn = await Patiently(() => SignInAsync(api, user, time, token), time, token);
                 if (!signedIn.IsSuccess) throw new LabSetupException($"Signing in {user.Email} failed: {signedIn.Describe()}");
             });
-        logger.LogInformation("Registered and signed in {Buyers} buyers and {Shoppers} shoppers", buyers.Count, shoppers.Count);
+        logger.LogInformation("{How} and signed in {Buyers} buyers and {Shoppers} shoppers in {Seconds:0.0} s",
+            options.DatabaseConnectionString is null ? "Registered through the API" : "Created in PostgreSQL", buyers.Count, shoppers.Count,
+            time.GetElapsedTime(started).TotalSeconds);
 
         return new ShopFixture(catalog, users);
     }
@@ -79,9 +95,8 @@ public sealed class ShopFixture(Catalog catalog, UserPool users)
         }
     }
 
-    static VirtualUser NewUser(string name, bool isBuyer, int address) =>
-        // 20 random characters: well over the shop's 12-character minimum, never a dictionary word.
-        new($"{name}@bulwark.test", "Lab!" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), isBuyer, address);
+    static VirtualUser NewUser(string name, bool isBuyer, int address, string? sharedPassword) =>
+        new($"{name}@bulwark.test", sharedPassword ?? DirectUsers.NewSharedPassword(), isBuyer, address);
 
     static async Task<Catalog> SampleCatalogAsync(ShopApi api, FixtureOptions options, TimeProvider time, CancellationToken ct)
     {

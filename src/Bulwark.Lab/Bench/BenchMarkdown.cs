@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text;
+using Bulwark.Lab.Reports;
+
+namespace Bulwark.Lab.Bench;
+
+/// <summary>The lab's results as Markdown sections: every number comes from a summary.json, none is typed.</summary>
+public static class BenchMarkdown
+{
+    /// <summary>Median (min–max) of the repeats; "–" when nothing was measured.</summary>
+    public static string F(Spread s, string format) => !s.IsKnown
+        ? "–"
+        : s.Min == s.Max
+            ? s.Median.ToString(format, CultureInfo.InvariantCulture)
+            : $"{s.Median.ToString(format, CultureInfo.InvariantCulture)} ({s.Min.ToString(format, CultureInfo.InvariantCulture)}–{s.Max.ToString(format, CultureInfo.InvariantCulture)})";
+
+    static string I(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    public static string Machine(MachineInfo m)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(I($"- Machine: {m.Cores} cores{(m.Cpu is null ? "" : $" ({m.Cpu})")}{(m.MemoryGiB is { } g ? I($", {g:0.#} GiB") : "")}; {m.Os}"));
+        md.AppendLine($"- Runtime: {m.Runtime}; lab {m.LabVersion}{(m.Commit is null ? "" : $"; commit {m.Commit}")}");
+        if (m.Tools is { Count: > 0 } tools) md.AppendLine($"- Tools: {string.Join("; ", tools.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Value.Split('\n')[0]))}");
+        return md.ToString();
+    }
+
+    static string Loads(IReadOnlyList<double> loads) =>
+        loads.Count == 0 ? "–" : string.Join(", ", loads.Select(l => l.ToString("0.00", CultureInfo.InvariantCulture)));
+
+    public static string Baseline(BaselineReport report)
+    {
+        var md = new StringBuilder();
+        md.Append(Machine(report.Machine));
+        md.AppendLine(I($"- Run: started {report.StartedAt:u}, {report.MinutesTaken:0.0} min, {report.Repeats} repeats of {report.StepSeconds:0} s per measurement; medians (min–max)."));
+        foreach (var (mode, m) in report.Modes)
+            md.AppendLine($"- 1-minute load average at the start of each {mode} repeat: {Loads(m.LoadAtStart)}{(m.Failure is null ? "" : $"; **did not complete:** {m.Failure}")}");
+        md.AppendLine();
+
+        md.AppendLine("Category page (`GET /api/products?category=N&page=P&pageSize=20`), wrk vs pgbench (`Bench/pgbench/browse.sql`):").AppendLine();
+        md.AppendLine("| mode | concurrency | HTTP req/s | HTTP p50 ms | HTTP p99 ms | non-2xx | pgbench clients | pgbench qps | pgbench p50 ms | pgbench p99 ms | HTTP / pgbench |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (mode, m) in report.Modes)
+            foreach (var p in m.Points)
+                md.AppendLine($"| {mode} | {p.Concurrency} | {F(p.BrowseRps, "0")} | {F(p.BrowseP50Ms, "0.0")} | {F(p.BrowseP99Ms, "0.0")} | {F(p.BrowseNon2xx, "0")} | {p.PgbenchClients} | {F(p.PgBrowseQps, "0")} | {F(p.PgBrowseP50Ms, "0.0")} | {F(p.PgBrowseP99Ms, "0.0")} | {F(p.BrowseRatio, "0.00")} |");
+        md.AppendLine();
+        md.AppendLine("Checkout (put in cart + `POST /api/checkout`), the lab's closed-loop buyers vs pgbench (`Bench/pgbench/checkout.sql`):").AppendLine();
+        md.AppendLine("| mode | concurrency | purchases/s | checkout p50 ms | checkout p99 ms | purchase p99 ms | not paid | pgbench clients | pgbench tps | pgbench p50 ms | pgbench p99 ms | HTTP / pgbench |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (mode, m) in report.Modes)
+            foreach (var p in m.Points)
+                md.AppendLine($"| {mode} | {p.Concurrency} | {F(p.CheckoutRps, "0")} | {F(p.CheckoutP50Ms, "0.0")} | {F(p.CheckoutP99Ms, "0.0")} | {F(p.PurchaseP99Ms, "0.0")} | {F(p.CheckoutFailures, "0")} | {p.PgbenchClients} | {F(p.PgCheckoutTps, "0")} | {F(p.PgCheckoutP50Ms, "0.0")} | {F(p.PgCheckoutP99Ms, "0.0")} | {F(p.CheckoutRatio, "0.00")} |");
+        md.AppendLine();
+        foreach (var note in report.Notes) md.AppendLine($"- {note}");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    public static string Bench(BenchReport report)
+    {
+        var md = new StringBuilder();
+        var s = report.Settings;
+        md.Append(Machine(report.Machine));
+        md.AppendLine(I($"- Run: started {report.StartedAt:u}, {report.MinutesTaken:0.0} min, {report.Repeats} repeats per mode; medians (min–max). Steps of {s.StepSeconds:0} s, the {string.Join(" and ", s.LongMultipliers.Select(x => I($"{x}×")))} overload steps {s.LongStepSeconds:0} s; PostgreSQL max_connections {s.ServerMaxConnections}."));
+        foreach (var (mode, m) in report.Modes)
+            md.AppendLine($"- 1-minute load average at the start of each {mode} repeat: {Loads(m.LoadAtStart)}{(m.Failure is null ? "" : $"; **did not complete:** {m.Failure}")}");
+        md.AppendLine($"- Capacity at SLO: {report.CapacityRule}. Mix: {s.Mix}.");
+        md.AppendLine();
+
+        md.AppendLine("### Database ceiling and capacity at SLO").AppendLine();
+        md.AppendLine("pgbench runs the shop's own SQL (`src/Bulwark.Lab/Bench/pgbench/`) against the same server, best of " +
+                      string.Join(" and ", report.Modes.Values.FirstOrDefault(m => m.Ceiling is not null)?.Ceiling?.Clients ?? []) + " clients, in each repeat before the HTTP steps.").AppendLine();
+        md.AppendLine("| mode | pgbench browse qps | pgbench checkout tps | pgbench hot-row tps | checkout capacity req/s | checkout / pgbench | browse capacity req/s | browse / pgbench | mix capacity req/s |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var none = Spread.Of([]);
+        foreach (var (mode, m) in report.Modes)
+            md.AppendLine($"| {mode} | {F(m.Ceiling?.BrowseQps ?? none, "0")} | {F(m.Ceiling?.CheckoutTps ?? none, "0")} | {F(m.Ceiling?.HotRowTps ?? none, "0")} | {F(m.Capacity.CheckoutRps, "0")} | {F(m.Capacity.CheckoutOverPgbench, "0.00")} | {F(m.Capacity.BrowseRps, "0")} | {F(m.Capacity.BrowseOverPgbench, "0.00")} | {F(m.Capacity.MixRps, "0")} |");
+        md.AppendLine();
+
+        md.AppendLine("### Overload sweep (the mix, multiples of that repeat's mix capacity)").AppendLine();
+        md.AppendLine("| mode | load | s | offered req/s | goodput req/s | goodput / capacity | checkout goodput req/s | p99 admitted (2xx) ms | 503s | p99 of 503s ms | 503s within 10 ms | 429s | other 5xx | timeouts | slower than deadline | dropped by generator |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (mode, m) in report.Modes)
+            foreach (var o in m.Overload)
+                md.AppendLine(I($"| {mode} | {o.Multiplier}× | {o.Seconds:0} | {F(o.OfferedRps, "0")} | {F(o.GoodputRps, "0")} | {F(o.GoodputShareOfCapacity, "0.00")} | {F(o.CheckoutGoodputRps, "0")} | {F(o.P99AdmittedMs, "0")} | {F(o.Shed, "0")} | {F(o.P99ShedMs, "0.0")} | {F(o.ShedWithin10msShare, "0.000")} | {F(o.Limited, "0")} | {F(o.Other5xx, "0")} | {F(o.Timeouts, "0")} | {F(o.SlowerThanDeadline, "0")} | {F(o.Dropped, "0")} |"));
+        md.AppendLine();
+        md.AppendLine("Recovery: seconds from the end of the 10× step until p99 of every answer stays ≤ 200 ms for 3 s running (∞: not within the calm tail).").AppendLine();
+        md.AppendLine("| mode | recovery s | runs |");
+        md.AppendLine("| --- | ---: | --- |");
+        foreach (var (mode, m) in report.Modes)
+            md.AppendLine($"| {mode} | {F(m.RecoverySeconds, "0")} | {string.Join(", ", m.RecoverySeconds.Runs.Select(r => double.IsFinite(r) ? r.ToString("0", CultureInfo.InvariantCulture) : "∞"))} |");
+        md.AppendLine();
+
+        if (report.Modes.Values.Any(m => m.HotSku is not null))
+        {
+            md.AppendLine("### Hot SKU sell-out (5,000 purchase attempts, 2,000 buyers at once, 500 units)").AppendLine();
+            md.AppendLine("Buyers answered 503/429 try again after Retry-After (up to 5 times). Orders and stock are read from PostgreSQL afterwards.").AppendLine();
+            md.AppendLine("| mode | orders | oversold | stock balanced | sell-out s | all answered s | orders/s while selling | pgbench hot-row tps | 503s |");
+            md.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var (mode, m) in report.Modes.Where(m => m.Value.HotSku is not null))
+            {
+                var h = m.HotSku!;
+                md.AppendLine($"| {mode} | {F(h.Orders, "0")} | {F(h.Oversold, "0")} | {(h.AllBalanced ? "every run" : "**no**")} | {F(h.SellOutSeconds, "0.00")} | {F(h.AllAnsweredSeconds, "0.00")} | {F(h.OrdersPerSecond, "0")} | {F(h.HotRowTps, "0")} | {F(h.Shed, "0")} |");
+            }
+            md.AppendLine();
+        }
+        foreach (var note in report.Notes.Concat(report.Modes.Values.SelectMany(m => m.Notes))) md.AppendLine($"- {note}");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    public static string Incidents(IReadOnlyList<ScenarioReport> incidents, double? checkoutCapacity)
+    {
+        var md = new StringBuilder();
+        if (incidents.Count == 0) return md.ToString();
+        md.Append(Machine(incidents[0].Scenario.Machine));
+        md.AppendLine(I($"- Each scenario ran once per mode on a fresh PostgreSQL and shop, same seeded traffic; SLO {incidents[0].Scenario.SloMs:0} ms, deadline {incidents[0].Scenario.DeadlineMs:0} ms. Full reports: `lab-results/<incident>/report.html`."));
+        md.AppendLine("- Checkout share = checkouts answered 2xx within the SLO over the checkouts offered" +
+                      (checkoutCapacity is { } c ? I($", capped at the guarded checkout capacity at SLO from the bench ({c:0}/s) times the scenario's length.") : "."));
+        md.AppendLine();
+        md.AppendLine("| incident | mode | load at start | goodput req/s | checkout goodput req/s | checkout share | p99 of 2xx ms | errors | 503s | 429s | timeouts | slower than deadline | dropped | orders paid | oversold | first alert |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var incident in incidents.OrderBy(i => i.Scenario.Name, StringComparer.Ordinal))
+            foreach (var (mode, m) in incident.Modes)
+            {
+                var first = m.Alerts.Where(a => a.FiredAtSeconds is not null).OrderBy(a => a.FiredAtSeconds).FirstOrDefault();
+                var share = TargetCheck.CheckoutShare(m, incident.Scenario.DurationSeconds, checkoutCapacity);
+                md.AppendLine(I($"| {incident.Scenario.Name} | {mode} | {m.LoadAverageAtStart?.ToString("0.00", CultureInfo.InvariantCulture) ?? "–"} | {m.GoodputRps:0.0} | {m.CheckoutGoodputRps:0.0} | {(double.IsFinite(share) ? share.ToString("P0", CultureInfo.InvariantCulture) : "–")} | {m.P99Ms:0} | {m.Errors} | {m.Shed} | {m.Limited} | {m.Timeouts} | {m.SlowerThanDeadline} | {m.DroppedByGenerator} | {m.OrdersPaid} | {m.Oversold} | {(first is null ? "none" : I($"{first.Name} at {first.FiredAtSeconds:0} s"))}{(m.Failure is null ? "" : $" — **failed:** {m.Failure}")} |"));
+            }
+        md.AppendLine();
+
+        md.AppendLine("When each alert rule (replayed on the run's per-second series, holds shortened to seconds) would have fired:").AppendLine();
+        var alertNames = incidents.SelectMany(i => i.Modes.Values.SelectMany(m => m.Alerts.Select(a => a.Name))).Distinct().ToList();
+        md.AppendLine("| incident | mode | " + string.Join(" | ", alertNames) + " |");
+        md.AppendLine("| --- | --- | " + string.Join(" | ", alertNames.Select(_ => "---:")) + " |");
+        foreach (var incident in incidents.OrderBy(i => i.Scenario.Name, StringComparer.Ordinal))
+            foreach (var (mode, m) in incident.Modes)
+                md.AppendLine($"| {incident.Scenario.Name} | {mode} | " + string.Join(" | ", alertNames.Select(name =>
+                    m.Alerts.FirstOrDefault(a => a.Name == name) is { FiredAtSeconds: { } at } ? I($"{at:0} s") : "–")) + " |");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    public static string Targets(IReadOnlyList<TargetVerdict> verdicts)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("| target | measured | verdict |");
+        md.AppendLine("| --- | --- | --- |");
+        foreach (var v in verdicts)
+            md.AppendLine($"| {v.Target} | {v.Measured.Replace("|", "\\|")} | {v.Met switch { true => "met", false => "**missed**", null => "not measured" }} |");
+        md.AppendLine();
+        return md.ToString();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+using System.Text.Json;
+using Bulwark.Lab.Reports;
+
+namespace Bulwark.Lab.Bench;
+
+/// <summary>
+/// Writes <c>docs/benchmarks.md</c> from the lab's results. The lab owns the parts between
+/// <c>&lt;!-- lab:begin NAME --&gt;</c> and <c>&lt;!-- lab:end NAME --&gt;</c> and rewrites them on every
+/// run; everything outside the markers is people's writing (the analysis of why a target is missed)
+/// and is kept as it is. So no number in the file is typed by hand, and no explanation is lost.
+/// </summary>
+public static class BenchmarksDocument
+{
+    public const string BaselineFolder = "baseline";
+    public const string BenchFolder = "bench";
+
+    public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents);
+
+    public static async Task<Results> ReadAsync(string resultsRoot, CancellationToken ct)
+    {
+        async Task<T?> Read<T>(string path) where T : class =>
+            File.Exists(path) ? JsonSerializer.Deserialize<T>(await File.ReadAllTextAsync(path, ct), SummaryJson.Options) : null;
+
+        var incidents = new List<ScenarioReport>();
+        if (Directory.Exists(resultsRoot))
+            foreach (var folder in Directory.GetDirectories(resultsRoot, "incident-*").Order(StringComparer.Ordinal))
+                if (await Read<ScenarioReport>(Path.Combine(folder, "summary.json")) is { } incident) incidents.Add(incident);
+        return new Results(
+            await Read<BaselineReport>(Path.Combine(resultsRoot, BaselineFolder, "summary.json")),
+            await Read<BenchReport>(Path.Combine(resultsRoot, BenchFolder, "summary.json")),
+            incidents);
+    }
+
+    /// <summary>The lab-owned sections, in document order.</summary>
+    public static IReadOnlyList<(string Name, string Content)> Sections(Results results)
+    {
+        var capacity = results.Bench?.Modes.GetValueOrDefault("guarded")?.Capacity.CheckoutRps is { IsKnown: true } c ? c.Median : (double?)null;
+        return
+        [
+            ("targets", "## Targets (issue 5) as measured\n\n" +
+                "Judged by `lab docs` from the results below (medians of the repeats; \"missed\" is any median or, where the target says \"no\"/\"exactly\", any repeat outside it).\n\n" +
+                BenchMarkdown.Targets(TargetCheck.Evaluate(results.Bench, results.Incidents))),
+            ("baseline", "## HTTP baseline vs pgbench (issue 2)\n\n" +
+                (results.Baseline is null ? "Not measured yet: run `lab baseline` (or `bench/http-baseline.sh`).\n\n" : BenchMarkdown.Baseline(results.Baseline))),
+            ("bench", "## `lab bench`: ceiling, capacity at SLO, overload sweep, recovery, hot SKU (issues 3 and 5)\n\n" +
+                (results.Bench is null ? "Not measured yet: run `lab bench`.\n\n" : BenchMarkdown.Bench(results.Bench))),
+            ("incidents", "## `lab incident all`: naive vs guarded\n\n" +
+                (results.Incidents.Count == 0 ? "Not measured yet: run `lab incident all`.\n\n" : BenchMarkdown.Incidents(results.Incidents, capacity))),
+        ];
+    }
+
+    /// <summary>
+    /// Replaces each section's content between its markers in <paramref name="existing"/>; a section
+    /// whose markers are missing is appended at the end. Text outside the markers is kept byte for byte.
+    /// </summary>
+    public static string Render(string? existing, IReadOnlyList<(string Name, string Content)> sections)
+    {
+        var document = existing ?? "";
+        foreach (var (name, content) in sections)
+        {
+            var begin = $"<!-- lab:begin {name} -->";
+            var end = $"<!-- lab:end {name} -->";
+            var block = $"{begin}\n{content.TrimEnd()}\n{end}";
+            var start = document.IndexOf(begin, StringComparison.Ordinal);
+            var stop = start < 0 ? -1 : document.IndexOf(end, start, StringComparison.Ordinal);
+            if (start >= 0 && stop >= 0)
+                document = document[..start] + block + document[(stop + end.Length)..];
+            else
+                document = (document.Length == 0 || document.EndsWith("\n\n", StringComparison.Ordinal) ? document : document.TrimEnd() + "\n\n") + block + "\n";
+        }
+        return document;
+    }
+
+    public static async Task<string> WriteAsync(string resultsRoot, string documentPath, CancellationToken ct)
+    {
+        var results = await ReadAsync(resultsRoot, ct);
+        var existing = File.Exists(documentPath) ? await File.ReadAllTextAsync(documentPath, ct) : Skeleton;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(documentPath))!);
+        await File.WriteAllTextAsync(documentPath, Render(existing, Sections(results)), ct);
+        return documentPath;
+    }
+
+    /// <summary>The first version of the file: title and how to reproduce; the lab's sections are appended after it.</summary>
+    static string Skeleton => new StringBuilder()
+        .AppendLine("# Bulwark benchmarks")
+        .AppendLine()
+        .AppendLine("Every number below is written by the load lab (`lab docs`) from `lab-results/*/summary.json`; text outside the")
+        .AppendLine("`lab:begin`/`lab:end` markers is written by people and kept when the lab rewrites the file.")
+        .AppendLine()
+        .ToString();
+}
