@@ -26,7 +26,7 @@ public static class CheckoutApi
 
     private static async Task<Results<Created<OrderReceipt>, Ok<OrderReceipt>, Accepted<OrderReceipt>, ValidationProblem, ProblemHttpResult>> Checkout(
         CheckoutRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClaimsPrincipal user, CheckoutService checkout, CancellationToken cancellationToken)
+        ClaimsPrincipal user, CheckoutService checkout, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey))
         {
@@ -54,12 +54,21 @@ public static class CheckoutApi
             CheckoutResult.GatewayFailed failed => TypedResults.Problem(title: "Payment gateway error",
                 detail: $"{failed.Detail} You were not charged and the items are back in stock; retry with a new Idempotency-Key.",
                 statusCode: StatusCodes.Status502BadGateway, extensions: OrderExtensions(failed.Order)),
+            CheckoutResult.OutOfTime late => OutOfTime(late.Order, context),
             CheckoutResult.Rejected { Reason: Reservation.EmptyCart } => Problems.Invalid("cart", "The cart is empty."),
             CheckoutResult.Rejected { Reason: Reservation.OutOfStock scarce } => Problems.Conflict("Out of stock",
                 $"Product {scarce.ProductId} ({scarce.Sku}): {scarce.Requested} requested, {scarce.Available} available.",
                 new Dictionary<string, object?> { ["productId"] = scarce.ProductId, ["sku"] = scarce.Sku, ["available"] = scarce.Available }),
             _ => throw new InvalidOperationException($"Unhandled checkout result {result}."),
         };
+    }
+
+    private static ProblemHttpResult OutOfTime(OrderReceipt order, HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(title: "Out of time",
+            detail: "The shop was too busy to reach the payment gateway within this request's deadline. You were not charged and the items are back in stock; retry with a new Idempotency-Key.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, extensions: OrderExtensions(order));
     }
 
     private static Dictionary<string, object?> OrderExtensions(OrderReceipt order) =>

@@ -12,6 +12,7 @@ public abstract record CheckoutResult
     public sealed record Declined(OrderReceipt Order, string Detail) : CheckoutResult;
     public sealed record GatewayFailed(OrderReceipt Order, string Detail) : CheckoutResult;
     public sealed record OutcomeUnknown(OrderReceipt Order) : CheckoutResult;
+    public sealed record OutOfTime(OrderReceipt Order) : CheckoutResult;
     public sealed record Rejected(Reservation Reason) : CheckoutResult;
 }
 
@@ -62,9 +63,12 @@ public sealed class CheckoutService(StockReservation reservations, PaymentGatewa
 
             await reservations.MarkFailedAsync(orderId, payment.Detail, CancellationToken.None);
             var failed = new OrderReceipt(orderId, OrderStatus.PaymentFailed, total);
-            return payment.Result == PaymentResult.Declined
-                ? new CheckoutResult.Declined(failed, payment.Detail)
-                : new CheckoutResult.GatewayFailed(failed, payment.Detail);
+            return payment.Result switch
+            {
+                PaymentResult.Declined => new CheckoutResult.Declined(failed, payment.Detail),
+                PaymentResult.NotAttempted => new CheckoutResult.OutOfTime(failed),
+                _ => new CheckoutResult.GatewayFailed(failed, payment.Detail),
+            };
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

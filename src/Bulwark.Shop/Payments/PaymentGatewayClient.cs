@@ -17,6 +17,12 @@ public sealed class PaymentGatewayClient(HttpClient http, IOptions<PaymentsOptio
 
     public async Task<PaymentOutcome> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken)
     {
+        if (AttemptBudget() <= TimeSpan.Zero)
+        {
+            // Sending now could only end in "outcome unknown"; not sending means the customer was certainly not charged.
+            return new PaymentOutcome(PaymentResult.NotAttempted, null, "The request ran out of time before the payment could be sent.");
+        }
+
         using var timeout = AttemptTimeout(cancellationToken);
         try
         {
@@ -53,12 +59,18 @@ public sealed class PaymentGatewayClient(HttpClient http, IOptions<PaymentsOptio
         }
     }
 
-    private CancellationTokenSource AttemptTimeout(CancellationToken cancellationToken)
+    /// <summary>What the request's deadline leaves for one gateway call, keeping back time to record the outcome.</summary>
+    private TimeSpan AttemptBudget()
     {
         var settings = options.Value;
-        var budget = RequestDeadline.Current is null
+        return RequestDeadline.Current is null
             ? settings.CallTimeout
             : RequestDeadline.Remaining(clock, settings.CallTimeout) - settings.SettleReserve;
+    }
+
+    private CancellationTokenSource AttemptTimeout(CancellationToken cancellationToken)
+    {
+        var budget = AttemptBudget();
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(budget > TimeSpan.Zero ? budget : TimeSpan.Zero);
         return source;

@@ -16,6 +16,9 @@ public enum PaymentResult
 
     /// <summary>Looked up by key: the gateway has no charge under it.</summary>
     NotFound,
+
+    /// <summary>The request's deadline left no time to ask the gateway, so nothing was sent and nothing charged.</summary>
+    NotAttempted,
 }
 
 public sealed record PaymentOutcome(PaymentResult Result, string? ChargeId, string Detail);
