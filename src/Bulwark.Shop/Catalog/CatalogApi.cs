@@ -47,16 +47,16 @@ public static class CatalogApi
             return Problems.Invalid("q", $"q must be at most {MaxSearchLength} characters.");
         }
 
-        if (category is { } categoryId)
+        var result = await store.ProductsAsync(new ProductQuery(search, category, page, pageSize), cancellationToken);
+
+        // Only an empty answer can mean an unknown category: check then, not on every page.
+        if (result.Total == 0 && category is { } categoryId
+            && !(await store.CategoriesAsync(cancellationToken)).Any(c => c.Id == categoryId))
         {
-            var categories = await store.CategoriesAsync(cancellationToken);
-            if (!categories.Any(c => c.Id == categoryId))
-            {
-                return Problems.Invalid("category", $"There is no category with id {categoryId}; GET /api/categories lists them.");
-            }
+            return Problems.Invalid("category", $"There is no category with id {categoryId}; GET /api/categories lists them.");
         }
 
-        return TypedResults.Ok(await store.ProductsAsync(new ProductQuery(search, category, page, pageSize), cancellationToken));
+        return TypedResults.Ok(result);
     }
 
     private static async Task<Results<Ok<Product>, ProblemHttpResult>> GetProduct(long id, CatalogStore store, CancellationToken cancellationToken) =>
