@@ -90,12 +90,17 @@ public static class TargetCheck
 
     /// <summary>
     /// Checkouts answered 2xx within their SLO, over the checkouts the mode could have served: those
-    /// offered, but no more than the guarded checkout capacity at SLO for the scenario's length.
+    /// offered, but in each second no more than the guarded checkout capacity at SLO (a surge above
+    /// capacity can only be served up to capacity; the rest should be refused fast).
     /// </summary>
     public static double CheckoutShare(ModeReport mode, double durationSeconds, double? capacityRps)
     {
         if (!mode.Classes.TryGetValue("checkout", out var checkout) || checkout.Offered == 0) return double.NaN;
-        var servable = capacityRps is { } c ? Math.Min(checkout.Offered, c * durationSeconds) : checkout.Offered;
+        double servable = checkout.Offered;
+        if (capacityRps is { } c)
+            servable = mode.Series.CheckoutOfferedRps is { Count: > 0 } perSecond
+                ? perSecond.Sum(offered => Math.Min(offered, c))
+                : Math.Min(checkout.Offered, c * durationSeconds);
         return servable <= 0 ? double.NaN : checkout.Goodput / servable;
     }
 

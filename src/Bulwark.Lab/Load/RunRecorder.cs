@@ -16,7 +16,7 @@ public sealed class RunRecorder(ServiceLevel serviceLevel, TimeSpan timelineLeng
     public void Offered(RequestClass c, TimeSpan intendedAt)
     {
         _classes[c].RecordOffered();
-        Timeline.RecordOffered(intendedAt);
+        Timeline.RecordOffered(c, intendedAt);
     }
 
     public void Dropped(RequestClass c, TimeSpan intendedAt)

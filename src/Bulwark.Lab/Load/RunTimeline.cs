@@ -18,7 +18,12 @@ public sealed class RunTimeline
 
     public int Length => _seconds.Length;
 
-    internal void RecordOffered(TimeSpan intendedAt) => Interlocked.Increment(ref At(intendedAt).Offered);
+    internal void RecordOffered(RequestClass requestClass, TimeSpan intendedAt)
+    {
+        var second = At(intendedAt);
+        Interlocked.Increment(ref second.Offered);
+        if (requestClass == RequestClass.Checkout) Interlocked.Increment(ref second.CheckoutOffered);
+    }
 
     internal void Record(RequestClass requestClass, Outcome outcome, TimeSpan completedAt, TimeSpan latency, bool good)
     {
@@ -65,13 +70,14 @@ public sealed class RunTimeline
             s.Latency.PercentileMs(99),
             Volatile.Read(ref s.CheckoutCompleted),
             Volatile.Read(ref s.CheckoutFailed),
-            s.CheckoutLatency.PercentileMs(99)))];
+            s.CheckoutLatency.PercentileMs(99),
+            Volatile.Read(ref s.CheckoutOffered)))];
 
     Second At(TimeSpan offset) => _seconds[Math.Clamp((int)offset.TotalSeconds, 0, _seconds.Length - 1)];
 
     sealed class Second
     {
-        public long Offered, Completed, Good, CheckoutGood, Shed, Limited, Errors, Timeouts, Dropped, CheckoutCompleted, CheckoutFailed;
+        public long Offered, Completed, Good, CheckoutGood, Shed, Limited, Errors, Timeouts, Dropped, CheckoutCompleted, CheckoutFailed, CheckoutOffered;
         public readonly LatencyHistogram Latency = new();
         public readonly LatencyHistogram CheckoutLatency = new();
     }
@@ -92,4 +98,5 @@ public sealed record SecondSummary(
     double P99Ms,
     long CheckoutCompleted = 0,
     long CheckoutFailed = 0,
-    double CheckoutP99Ms = 0);
+    double CheckoutP99Ms = 0,
+    long CheckoutOffered = 0);

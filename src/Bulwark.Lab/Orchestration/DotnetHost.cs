@@ -11,20 +11,20 @@ public static class DotnetHost
         : "dotnet";
 
     /// <summary>
-    /// Builds <paramref name="project"/> in Release when <paramref name="output"/> is missing or older
+    /// Builds <paramref name="project"/> in <paramref name="configuration"/> when <paramref name="output"/> is missing or older
     /// than any source it depends on, so a run always measures the code in the working tree.
     /// </summary>
-    public static async Task EnsureBuiltAsync(string project, string output, IEnumerable<string> sourceDirectories, string logDirectory, ILogger logger, CancellationToken ct)
+    public static async Task EnsureBuiltAsync(string project, string output, string configuration, IEnumerable<string> sourceDirectories, string logDirectory, ILogger logger, CancellationToken ct)
     {
         // MSBuild leaves an up-to-date output untouched, so the output's own time can stay older than
         // a source that changed without changing it; a stamp written after each lab build says when we last checked.
         var stamp = output + ".lab-built";
         if (File.Exists(output) && !IsStale(LastBuilt(output, stamp), sourceDirectories)) return;
 
-        logger.LogInformation("Building {Project} (Release)…", Path.GetFileName(project));
+        logger.LogInformation("Building {Project} ({Configuration})…", Path.GetFileName(project), configuration);
         var log = Path.Combine(logDirectory, $"build-{Path.GetFileName(project)}.log");
         await using var build = ChildProcess.Start("dotnet build", Executable,
-            ["build", "-c", RepoLayout.Configuration, project, "-nologo", "-v", "quiet"], project, log);
+            ["build", "-c", configuration, project, "-nologo", "-v", "quiet"], project, log);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromMinutes(10));
         await build.WaitForExitAsync(timeout.Token);

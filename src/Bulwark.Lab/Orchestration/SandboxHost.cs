@@ -26,7 +26,7 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public static async Task<SandboxHost> StartAsync(RepoLayout repo, string logDirectory, ILogger logger, CancellationToken ct)
     {
-        await DotnetHost.EnsureBuiltAsync(repo.SandboxProject, repo.SandboxDll, [repo.SandboxProject], logDirectory, logger, ct);
+        await DotnetHost.EnsureBuiltAsync(repo.SandboxProject, repo.SandboxDll, repo.Configuration, [repo.SandboxProject], logDirectory, logger, ct);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var logPath = Path.Combine(logDirectory, $"sandbox-{baseAddress.Port}.log");
         logger.LogInformation("Starting the payment sandbox on {Address}", baseAddress);

@@ -41,7 +41,7 @@ public sealed class ShopHost : IAsyncDisposable
 
     public static async Task<ShopHost> StartAsync(RepoLayout repo, ShopLaunch launch, string logDirectory, ILogger logger, CancellationToken ct)
     {
-        await DotnetHost.EnsureBuiltAsync(repo.ShopProject, repo.ShopDll, repo.ShopSourceDirectories, logDirectory, logger, ct);
+        await DotnetHost.EnsureBuiltAsync(repo.ShopProject, repo.ShopDll, repo.Configuration, repo.ShopSourceDirectories, logDirectory, logger, ct);
 
         var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");

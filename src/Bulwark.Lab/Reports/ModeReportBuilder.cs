@@ -156,7 +156,8 @@ public static class ModeReportBuilder
             CounterRate(bySecond, p => p.CriticalRejectedTotal),
             [.. seconds.Select(s => (double)s.CheckoutCompleted)],
             [.. seconds.Select(s => (double)s.CheckoutFailed)],
-            [.. seconds.Select(s => s.CheckoutP99Ms)]);
+            [.. seconds.Select(s => s.CheckoutP99Ms)],
+            [.. seconds.Select(s => (double)s.CheckoutOffered)]);
     }
 
     /// <summary>Per-second increase of a cumulative counter between consecutive samples; null where either sample is missing.</summary>

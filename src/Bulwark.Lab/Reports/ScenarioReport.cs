@@ -130,7 +130,8 @@ public sealed record TimeSeries(
     IReadOnlyList<double?> CriticalRejectedRps,
     IReadOnlyList<double> CheckoutAnsweredRps,
     IReadOnlyList<double> CheckoutFailedRps,
-    IReadOnlyList<double> CheckoutP99Ms);
+    IReadOnlyList<double> CheckoutP99Ms,
+    IReadOnlyList<double>? CheckoutOfferedRps = null);
 
 /// <summary>An alert rule replayed on the run's per-second samples; <see cref="FiredAtSeconds"/> is null if it never fired.</summary>
 public sealed record AlertFiring(string Name, string Condition, double? FiredAtSeconds, double SecondsFiring);

@@ -6,7 +6,9 @@ namespace Bulwark.Lab.Scenarios;
 
 /// <summary>
 /// The five incidents of <c>incidents.md</c>, each as the trigger its report describes. Rates are
-/// for the 2-core reference machine; <c>--rate-scale</c> moves them all for a bigger or smaller one.
+/// for the 2-core reference machine, set from its measured capacities (docs/benchmarks.md): each
+/// surge goes above what the naive shop can serve there; <c>--rate-scale</c> moves them all for a
+/// bigger or smaller machine.
 /// </summary>
 public static class IncidentCatalog
 {
@@ -29,15 +31,15 @@ public static class IncidentCatalog
             Title = "Incident 1: checkout surge",
             Trigger = "sudden surge on checkout",
             Description = "Checkout slowed for 2 h: product validation and payment waited on connections. " +
-                          "Steady storefront traffic while checkout jumps from 5/s to 120/s for 30 s, then falls back.",
+                          "Steady storefront traffic while checkout jumps from 5/s to 360/s for 30 s (above this machine's checkout capacity at SLO), then falls back.",
             Streams =
             [
                 new TrafficStream("storefront", Mix(50, 35, 5, 10, 0), [ArrivalPhase.Constant("steady", S(60), 40)]),
                 new TrafficStream("checkout", TrafficMix.Only(RequestClass.Checkout),
                 [
                     ArrivalPhase.Constant("before", S(10), 5),
-                    ArrivalPhase.Ramp("surge begins", S(2), 5, 120),
-                    ArrivalPhase.Spike("surge", S(30), 120),
+                    ArrivalPhase.Ramp("surge begins", S(2), 5, 360),
+                    ArrivalPhase.Spike("surge", S(30), 360),
                     ArrivalPhase.Constant("after", S(18), 5),
                 ]),
             ],
@@ -48,15 +50,15 @@ public static class IncidentCatalog
             Title = "Incident 2: marketing campaign",
             Trigger = "surge on browse + cart + checkout",
             Description = "A campaign brought slow pages, cart errors and payment failures (and a lost hour on a DDoS theory). " +
-                          "The whole storefront ramps from 50/s to 500/s, holds 30 s, and ramps back.",
+                          "The whole storefront ramps from 50/s to 1,500/s, holds 30 s, and ramps back.",
             Streams =
             [
                 new TrafficStream("campaign", Mix(55, 25, 0, 12, 8),
                 [
                     ArrivalPhase.Constant("before", S(10), 50),
-                    ArrivalPhase.Ramp("campaign lands", S(5), 50, 500),
-                    ArrivalPhase.Spike("campaign", S(30), 500),
-                    ArrivalPhase.Ramp("campaign fades", S(5), 500, 50),
+                    ArrivalPhase.Ramp("campaign lands", S(5), 50, 1500),
+                    ArrivalPhase.Spike("campaign", S(30), 1500),
+                    ArrivalPhase.Ramp("campaign fades", S(5), 1500, 50),
                     ArrivalPhase.Constant("after", S(10), 50),
                 ]),
             ],
@@ -85,7 +87,7 @@ public static class IncidentCatalog
             Title = "Incident 4: a deploy sets the pool too small",
             Trigger = "normal traffic after a bad configuration change",
             Description = "Checkout down for 3 h after a deploy set the pool size too low, rolled back by hand. " +
-                          "Ordinary traffic at 150/s; the naive shop runs with Maximum Pool Size=1 (the bad deploy), " +
+                          "Ordinary traffic at 400/s; the naive shop runs with Maximum Pool Size=1 (the bad deploy), " +
                           "the guarded shop is sent floor=1, ceiling=1 through its admin API after 15 s.",
             NaiveMaxPoolSize = 1,
             GuardedConfigChange = new TimedConfigChange(S(15), new GuardConfigChange(Floor: 1, Ceiling: 1, Algorithm: null,
@@ -94,8 +96,8 @@ public static class IncidentCatalog
             [
                 new TrafficStream("storefront", TrafficMix.Storefront,
                 [
-                    ArrivalPhase.Constant("before the deploy", S(15), 150),
-                    ArrivalPhase.Constant("after the deploy", S(45), 150),
+                    ArrivalPhase.Constant("before the deploy", S(15), 400),
+                    ArrivalPhase.Constant("after the deploy", S(45), 400),
                 ]),
             ],
         },

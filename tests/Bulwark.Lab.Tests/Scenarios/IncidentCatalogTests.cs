@@ -56,8 +56,9 @@ public class IncidentCatalogTests
         var normal = one.Scaled(null, 1);
         var huge = one.Scaled(null, 50);
 
-        Assert.InRange(normal.Fixture.Buyers, 120 * 2, 600);    // 120 checkouts/s at peak, 2.5 s each
-        Assert.Equal(600, huge.Fixture.Buyers);
+        var peak = normal.Streams.Sum(s => s.Phases.Max(p => p.EndRps) * (s.Mix.Weights.GetValueOrDefault(RequestClass.Checkout) / s.Mix.Weights.Values.Sum()));
+        Assert.InRange(normal.Fixture.Buyers, peak * 2, ScenarioDefinition.MaxUsersPerKind);    // the checkout peak, 2.5 s each
+        Assert.Equal(ScenarioDefinition.MaxUsersPerKind, huge.Fixture.Buyers);
     }
 
     [Fact]

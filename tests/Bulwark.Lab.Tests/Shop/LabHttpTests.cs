@@ -52,4 +52,13 @@ public class LabHttpTests
         Assert.Single(clients);
         clients[0].Dispose();
     }
+
+    [Fact]
+    public void Users_are_spread_so_that_signing_them_all_in_fits_the_per_address_burst()
+    {
+        Assert.Equal(LabHttp.DefaultClientAddresses, LabHttp.AddressesFor(10));
+        Assert.Equal(250, LabHttp.AddressesFor(2_000));      // 8 per address, under the guard's burst of 10
+        Assert.Equal(LabHttp.MaxClientAddresses, LabHttp.AddressesFor(100_000));
+        Assert.True(600 / LabHttp.AddressesFor(600) <= 10);
+    }
 }

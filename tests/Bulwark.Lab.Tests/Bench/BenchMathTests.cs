@@ -1,0 +1,41 @@
+using Bulwark.Lab.Bench;
+using Bulwark.Lab.Measurement;
+
+namespace Bulwark.Lab.Tests.Bench;
+
+public class BenchMathTests
+{
+    [Fact]
+    public void Spread_is_the_median_with_the_range_and_ignores_runs_that_measured_nothing()
+    {
+        var spread = Spread.Of([3.0, double.NaN, 1.0, 2.0, double.PositiveInfinity]);
+
+        Assert.Equal(2.0, spread.Median);
+        Assert.Equal(1.0, spread.Min);
+        Assert.Equal(3.0, spread.Max);
+        Assert.Equal(5, spread.Runs.Count);
+        Assert.Equal(2.5, Spread.Of([1.0, 2.0, 3.0, 4.0]).Median);
+        Assert.False(Spread.Of([double.NaN]).IsKnown);
+    }
+
+    [Fact]
+    public void Recovery_counts_seconds_after_the_spike_until_p99_holds_under_the_slo_for_three_seconds()
+    {
+        // Spike ends at second 5; second 6 dips under 200 ms once, seconds 8-10 stay under.
+        double[] p99 = [50, 60, 900, 950, 990, 700, 150, 400, 180, 120, 90, 80];
+
+        Assert.Equal(3, BenchSuite.RecoverySeconds(p99, spikeEnd: 5));
+        Assert.Equal(0, BenchSuite.RecoverySeconds([100, 100, 100, 100], spikeEnd: 0));
+        Assert.Equal(double.PositiveInfinity, BenchSuite.RecoverySeconds([900, 100, 100], spikeEnd: 0));
+    }
+
+    [Fact]
+    public void The_share_of_fast_503s_counts_answers_at_or_under_10_ms()
+    {
+        var shed = new LatencyHistogram();
+        for (var i = 0; i < 95; i++) shed.RecordMicros(2_000);
+        for (var i = 0; i < 5; i++) shed.RecordMicros(50_000);
+
+        Assert.Equal(0.95, BenchSuite.FractionAtOrBelow(shed, 10_000), 2);
+    }
+}

@@ -1,0 +1,53 @@
+using Bulwark.Lab.Cli;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bulwark.Lab.Tests.Cli;
+
+public class QuietMachineTests
+{
+    [Fact]
+    public void Load_average_is_read_from_the_first_two_fields()
+    {
+        Assert.Equal((1.25, 3.5), QuietMachine.ParseLoadAverage("1.25 3.50 4.00 2/311 4242\n"));
+        Assert.Throws<FormatException>(() => QuietMachine.ParseLoadAverage("busy"));
+    }
+
+    [Fact]
+    public void Test_hosts_of_this_process_and_its_ancestors_are_not_foreign()
+    {
+        (int, string)[] processes =
+        [
+            (10, "dotnet exec /repo/tests/A/bin/testhost.dll"),
+            (11, "dotnet /usr/share/dotnet/sdk/10.0.401/MSBuild.dll"),
+            (12, "/usr/bin/dotnet exec testhost.dll --port 1234"),
+        ];
+
+        Assert.Equal([10], QuietMachine.ForeignTestHosts(processes, new HashSet<int> { 12, 1 }));
+    }
+
+    [Fact]
+    public void Quiet_means_low_load_and_no_foreign_test_host_or_only_the_latter_when_load_is_not_asked()
+    {
+        var policy = new QuietPolicy(1.5, TimeSpan.FromMinutes(20));
+
+        Assert.True(QuietMachine.IsQuiet(new MachineLoad(1.2, 3, []), policy, loadToo: true));
+        Assert.False(QuietMachine.IsQuiet(new MachineLoad(1.6, 1, []), policy, loadToo: true));
+        Assert.True(QuietMachine.IsQuiet(new MachineLoad(1.6, 1, []), policy, loadToo: false));
+        Assert.False(QuietMachine.IsQuiet(new MachineLoad(0.1, 0.1, [42]), policy, loadToo: false));
+    }
+
+    [Fact]
+    public async Task A_quiet_machine_is_measured_at_once_and_a_disabled_policy_never_waits()
+    {
+        var busy = new MachineLoad(9, 9, [7]);
+        var quiet = new MachineLoad(0.5, 0.7, []);
+
+        var measured = await new QuietMachine(QuietPolicy.Default, TimeProvider.System, NullLogger.Instance, () => quiet).WaitAsync("run", loadToo: true, CancellationToken.None);
+        var unpoliced = await new QuietMachine(QuietPolicy.None, TimeProvider.System, NullLogger.Instance, () => busy).WaitAsync("run", loadToo: true, CancellationToken.None);
+
+        Assert.Equal(0.5, measured.AtStart.OneMinute);
+        Assert.False(measured.GaveUp);
+        Assert.Equal(9, unpoliced.AtStart.OneMinute);
+        Assert.False(unpoliced.GaveUp);
+    }
+}

@@ -1,0 +1,52 @@
+using Bulwark.Lab.Cli;
+using Bulwark.Lab.Orchestration;
+using Bulwark.Lab.Scenarios;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bulwark.Lab.Tests.Scenarios;
+
+/// <summary>
+/// The lab's smoke scenario end to end, as CI runs it: a throwaway PostgreSQL, the shop as a child
+/// process (the build <c>dotnet test</c> just made), accounts, a few seconds of mixed traffic with
+/// purchases, the order audit and the report files. Everything must succeed and nothing be oversold.
+/// </summary>
+public class SmokeScenarioTests
+{
+    /// <summary>The configuration this test assembly was built in (…/bin/&lt;configuration&gt;/net10.0/): the shop was built in the same one.</summary>
+    static string BuildConfiguration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    [Fact]
+    public async Task Smoke_scenario_against_a_fresh_shop_answers_everything_sells_and_oversells_nothing()
+    {
+        var output = Directory.CreateTempSubdirectory("lab-smoke-").FullName;
+        try
+        {
+            var options = new LabRunOptions
+            {
+                OutputRoot = output,
+                Modes = [ScenarioRunner.Guarded],
+                Quiet = QuietPolicy.None,   // other test projects run beside this one; smoke measures nothing
+            };
+            var runner = new ScenarioRunner(RepoLayout.Find(BuildConfiguration), options, TimeProvider.System, NullLogger.Instance);
+            using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+
+            var (report, files) = await runner.RunAsync(IncidentCatalog.Smoke, bound.Token);
+
+            var guarded = Assert.Single(report.Modes).Value;
+            Assert.Null(guarded.Failure);
+            Assert.Equal(0, guarded.Errors);
+            Assert.Equal(0, guarded.Timeouts);
+            Assert.Equal(0, guarded.Shed);
+            Assert.Equal(0, guarded.DroppedByGenerator);
+            Assert.True(guarded.OrdersPaid > 0, "no order was paid");
+            Assert.Equal(0, guarded.Oversold);
+            Assert.True(guarded.Offered > 100, $"only {guarded.Offered} requests were offered");
+            Assert.Equal(guarded.Offered, guarded.Completed);
+            Assert.True(File.Exists(files.SummaryJson) && File.Exists(files.ReportHtml));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+}
