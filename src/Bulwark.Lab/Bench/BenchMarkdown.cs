@@ -38,7 +38,7 @@ public static class BenchMarkdown
         md.AppendLine();
 
         md.AppendLine("Category page (`GET /api/products?category=N&page=P&pageSize=20`), wrk vs pgbench (`Bench/pgbench/browse.sql`):").AppendLine();
-        md.AppendLine("| mode | concurrency | HTTP req/s | HTTP p50 ms | HTTP p99 ms | non-2xx | pgbench clients | pgbench qps | pgbench p50 ms | pgbench p99 ms | HTTP / pgbench |");
+        md.AppendLine("| mode | concurrency | HTTP 2xx/s | HTTP p50 ms | HTTP p99 ms | non-2xx | pgbench clients | pgbench qps | pgbench p50 ms | pgbench p99 ms | HTTP / pgbench |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (mode, m) in report.Modes)
             foreach (var p in m.Points)

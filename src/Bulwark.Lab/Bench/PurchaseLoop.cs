@@ -90,6 +90,7 @@ public sealed class PurchaseLoop(ShopClients clients, TimeProvider time)
                 if (!put.IsSuccess)
                 {
                     Count(put.Outcome);
+                    await BackOffAsync(put);
                     continue;
                 }
                 // The same key on every retry: a checkout retried after a 503 can never buy twice.
@@ -104,9 +105,18 @@ public sealed class PurchaseLoop(ShopClients clients, TimeProvider time)
                     var at = time.GetElapsedTime(start).TotalSeconds;
                     lock (paidAt) paidAt.Add(at);
                 }
-                else Count(answer.Outcome);
+                else
+                {
+                    Count(answer.Outcome);
+                    await BackOffAsync(answer);
+                }
             }
         }
+
+        // A buyer refused for now waits as asked before the next purchase, rather than hammering a shop that said it is full.
+        Task BackOffAsync(ApiAnswer answer) => answer.Outcome is Outcome.Shed or Outcome.Limited
+            ? Task.Delay(TimeSpan.FromTicks(Math.Clamp((answer.RetryAfter ?? TimeSpan.FromMilliseconds(200)).Ticks, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond * 2)), time, ct)
+            : Task.CompletedTask;
 
         try
         {
