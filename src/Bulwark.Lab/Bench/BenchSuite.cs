@@ -107,6 +107,21 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
         for (var repeat = 1; repeat <= Repeats; repeat++)
         {
+            try
+            {
+                await RepeatAsync(repeat);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
+            {
+                // What the earlier repeats measured still stands; say which repeat broke and why, and stop there.
+                logger.LogError("Bench {Mode}, repeat {Repeat} failed: {Reason}", mode, repeat, e.Message);
+                notes.Add($"{mode}: repeat {repeat} of {Repeats} failed and the later ones were not run ({e.Message.Split('\n')[0]}); medians are over the repeats that completed.");
+                break;
+            }
+        }
+
+        async Task RepeatAsync(int repeat)
+        {
             var calm = await quiet.WaitAsync($"bench {mode} repeat {repeat}", loadToo: repeat == 1, ct);
             loads.Add(calm.AtStart.OneMinute);
             logger.LogInformation("Bench {Mode}, repeat {Repeat}/{Repeats}: {Load}", mode, repeat, Repeats, calm.Describe());
@@ -231,8 +246,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         {
             var m = await MeasureAsync(target, mode, $"{label} at {r:0}/s", [new TrafficStream(label, mix, [ArrivalPhase.Constant("step", StepLength, r)])], ct);
             var pass = m.P99AllMs <= Slo.TotalMilliseconds && m.FailureShare < 0.001 && m.Dropped == 0;
-            logger.LogInformation("{Label} at {Rate:0}/s: p99 {P99:0} ms, failures {Failures:P2}, dropped {Dropped} → {Verdict}",
-                label, r, m.P99AllMs, m.FailureShare, m.Dropped, pass ? "meets the SLO" : "misses it");
+            logger.LogInformation("{Label} at {Rate:0}/s: p99 {P99:0} ms, failures {Failures:P2} ({Shed} × 503, {Limited} × 429, {Timeouts} timeouts), dropped {Dropped} → {Verdict}",
+                label, r, m.P99AllMs, m.FailureShare, m.Shed, m.Limited, m.Timeouts, m.Dropped, pass ? "meets the SLO" : "misses it");
             return pass;
         }
     }

@@ -51,6 +51,8 @@ public sealed class HotSkuSale(BenchTarget target, TimeProvider time, ILogger lo
         var loop = await new PurchaseLoop(target.Clients, time).RunAsync(buyers,
             new PurchasePlan(_ => productId.ToString(CultureInfo.InvariantCulture), Duration: null, Attempts, RetriesOnOverload: 5, seed), ct);
         var audit = await AuditAsync(connectionString, productId, saleStart, ct);
+        // Sold out, the product would turn later purchases of it (pgbench's among them) into errors: stock it up again.
+        await target.SetStockAsync(productId, BenchTarget.RestockUnits, ct);
         var sellOut = loop.PaidAtSeconds.Count > 0 ? loop.PaidAtSeconds[^1] : double.NaN;
         logger.LogInformation("Hot SKU: {Orders} live orders ({Paid} paid), {Units} units, stock left {Stock}; sold out in {Seconds:0.00} s, all answered in {All:0.00} s",
             audit.LiveOrders, audit.PaidOrders, audit.LiveUnits, audit.FinalStock, sellOut, loop.Seconds);

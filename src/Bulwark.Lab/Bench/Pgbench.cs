@@ -21,6 +21,8 @@ public sealed partial class Pgbench(string connectionString, string scriptDirect
     public const string BrowseScript = "browse.sql";
     public const string CheckoutScript = "checkout.sql";
 
+    int _runs;
+
     /// <summary>The scripts as they ship beside the lab's binaries.</summary>
     public static string DefaultScriptDirectory => Path.Combine(AppContext.BaseDirectory, "Bench", "pgbench");
 
@@ -55,14 +57,17 @@ public sealed partial class Pgbench(string connectionString, string scriptDirect
             ["PGPASSWORD"] = builder.Password ?? "",
             ["PGAPPNAME"] = "bulwark-lab-pgbench",
         };
-        var outputLog = Path.Combine(workDirectory, $"pgbench-{Path.GetFileNameWithoutExtension(script)}-{clients}.log");
+        var outputLog = Path.Combine(workDirectory, $"pgbench-{Path.GetFileNameWithoutExtension(script)}-{clients}-{Interlocked.Increment(ref _runs)}.log");
         await using var process = ChildProcess.Start("pgbench", Executable, arguments, workDirectory, outputLog, environment);
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bound.CancelAfter(duration + TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(bound.Token);
         var output = process.Tail();   // pgbench's summary is about 20 lines: the tail holds all of it
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"pgbench {script} with {clients} clients failed (exit {process.ExitCode}); see {outputLog}:{Environment.NewLine}{process.Tail()}");
+        {
+            var error = output.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? output.Split('\n').LastOrDefault(l => l.Length > 0);
+            throw new InvalidOperationException($"pgbench {script} with {clients} clients failed (exit {process.ExitCode}): {error?.Trim()}; see {outputLog}");
+        }
 
         var histogram = new LatencyHistogram();
         long failed = 0;
