@@ -91,7 +91,8 @@ public static class TargetCheck
     /// <summary>
     /// Checkouts answered 2xx within their SLO, over the checkouts the mode could have served: those
     /// offered, but in each second no more than the guarded checkout capacity at SLO (a surge above
-    /// capacity can only be served up to capacity; the rest should be refused fast).
+    /// capacity can only be served up to capacity; the rest should be refused fast), and none that
+    /// were rightly answered "sold out" or "declined".
     /// </summary>
     public static double CheckoutShare(ModeReport mode, double durationSeconds, double? capacityRps)
     {
@@ -101,6 +102,8 @@ public static class TargetCheck
             servable = mode.Series.CheckoutOfferedRps is { Count: > 0 } perSecond
                 ? perSecond.Sum(offered => Math.Min(offered, c))
                 : Math.Min(checkout.Offered, c * durationSeconds);
+        // "Sold out" and "declined" are correct answers, not service the shop failed to give.
+        servable = Math.Min(servable, checkout.Offered - checkout.SoldOut - checkout.Declined);
         return servable <= 0 ? double.NaN : checkout.Goodput / servable;
     }
 

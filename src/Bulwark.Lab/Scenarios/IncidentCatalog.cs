@@ -31,15 +31,15 @@ public static class IncidentCatalog
             Title = "Incident 1: checkout surge",
             Trigger = "sudden surge on checkout",
             Description = "Checkout slowed for 2 h: product validation and payment waited on connections. " +
-                          "Steady storefront traffic while checkout jumps from 5/s to 360/s for 30 s (above this machine's checkout capacity at SLO), then falls back.",
+                          "Steady storefront traffic while checkout jumps from 5/s to 700/s for 30 s (above this machine's checkout capacity at SLO), then falls back.",
             Streams =
             [
                 new TrafficStream("storefront", Mix(50, 35, 5, 10, 0), [ArrivalPhase.Constant("steady", S(60), 40)]),
                 new TrafficStream("checkout", TrafficMix.Only(RequestClass.Checkout),
                 [
                     ArrivalPhase.Constant("before", S(10), 5),
-                    ArrivalPhase.Ramp("surge begins", S(2), 5, 360),
-                    ArrivalPhase.Spike("surge", S(30), 360),
+                    ArrivalPhase.Ramp("surge begins", S(2), 5, 700),
+                    ArrivalPhase.Spike("surge", S(30), 700),
                     ArrivalPhase.Constant("after", S(18), 5),
                 ]),
             ],
@@ -50,15 +50,15 @@ public static class IncidentCatalog
             Title = "Incident 2: marketing campaign",
             Trigger = "surge on browse + cart + checkout",
             Description = "A campaign brought slow pages, cart errors and payment failures (and a lost hour on a DDoS theory). " +
-                          "The whole storefront ramps from 50/s to 1,500/s, holds 30 s, and ramps back.",
+                          "The whole storefront ramps from 50/s to 4,000/s, holds 30 s, and ramps back.",
             Streams =
             [
                 new TrafficStream("campaign", Mix(55, 25, 0, 12, 8),
                 [
                     ArrivalPhase.Constant("before", S(10), 50),
-                    ArrivalPhase.Ramp("campaign lands", S(5), 50, 1500),
-                    ArrivalPhase.Spike("campaign", S(30), 1500),
-                    ArrivalPhase.Ramp("campaign fades", S(5), 1500, 50),
+                    ArrivalPhase.Ramp("campaign lands", S(5), 50, 4000),
+                    ArrivalPhase.Spike("campaign", S(30), 4000),
+                    ArrivalPhase.Ramp("campaign fades", S(5), 4000, 50),
                     ArrivalPhase.Constant("after", S(10), 50),
                 ]),
             ],
@@ -69,14 +69,14 @@ public static class IncidentCatalog
             Title = "Incident 3: spike while idle connections hog the pool",
             Trigger = "spike while idle/stale connections hog the pool",
             Description = "85% of users down for 45 min: 503s on listings and login while idle connections held the pool. " +
-                          "80 of the server's 100 connections sit idle in transaction; listings and sign-ins spike from 40/s to 300/s.",
+                          "80 of the server's 100 connections sit idle in transaction; listings and sign-ins spike from 40/s to 800/s.",
             IdleConnections = new IdleConnections(80, InTransaction: true),
             Streams =
             [
                 new TrafficStream("users", Mix(60, 25, 5, 5, 5),
                 [
                     ArrivalPhase.Constant("before", S(10), 40),
-                    ArrivalPhase.Spike("spike", S(30), 300),
+                    ArrivalPhase.Spike("spike", S(30), 800),
                     ArrivalPhase.Constant("after", S(20), 40),
                 ]),
             ],
