@@ -46,12 +46,14 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
             return;
         }
 
-        if (LoadShedding.ShouldShed(pressure, settings, priority, out var drain))
+        var deferred = endpoint?.Metadata.GetMetadata<DeferredSheddingMetadata>() is not null;
+        if (!deferred && LoadShedding.ShouldShed(pressure, settings, priority, out var drain))
         {
             await RefuseAsync(context, priority, RejectionReason.QueueDelay, drain);
             return;
         }
 
+        using var deferredScope = deferred ? DeferredShedding.Begin() : default(DeferredShedding.Scope?);
         await RunWithDeadlineAsync(context, priority, settings.Deadlines.For(priority), endpoint?.DisplayName);
     }
 

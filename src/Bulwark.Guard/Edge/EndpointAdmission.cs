@@ -9,6 +9,9 @@ public sealed record PriorityMetadata(Priority Priority);
 /// <summary>Endpoint metadata: a sign-in endpoint, throttled per address against password guessing.</summary>
 public sealed record LoginThrottleMetadata;
 
+/// <summary>Endpoint metadata: shed at the gate, not at the edge (the endpoint usually answers from a cache).</summary>
+public sealed record DeferredSheddingMetadata;
+
 /// <summary>How endpoints declare what the edge needs to know about them.</summary>
 public static class EndpointAdmission
 {
@@ -24,4 +27,12 @@ public static class EndpointAdmission
     public static TBuilder WithLoginThrottle<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new LoginThrottleMetadata());
+
+    /// <summary>
+    /// Marks an endpoint that usually answers without the database (e.g. from a cache): the edge does not
+    /// shed it up front; the gate applies the same queue-delay test only when it asks for a connection.
+    /// </summary>
+    public static TBuilder WithDeferredShedding<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new DeferredSheddingMetadata());
 }

@@ -1,3 +1,4 @@
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Deadlines;
 using Bulwark.Guard.Leaks;
 using Bulwark.Guard.Retries;
@@ -132,6 +133,13 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
             _core.Counters.Rejected(priority, RejectionReason.Expired);
             _core.Counters.TimedOut();
             throw new AdmissionRejectedException(priority, RejectionReason.Expired, _core.EstimatedQueueDelay(priority));
+        }
+
+        if (DeferredShedding.Active && LoadShedding.ShouldShed(this, _core.Settings, priority, out var drain))
+        {
+            // The edge left this request's shedding to us (it usually needs no connection); it needs one now.
+            _core.Counters.Rejected(priority, RejectionReason.QueueDelay);
+            throw new AdmissionRejectedException(priority, RejectionReason.QueueDelay, drain);
         }
 
         var permit = await _core.EnterAsync(priority, _core.TimestampOf(deadline), cancellationToken);

@@ -21,10 +21,12 @@ public static class CatalogApi
 
     public static void MapCatalogApi(this WebApplication app)
     {
+        // Sheddable, but shed at the gate rather than at the edge: most catalog reads are answered from the
+        // cache and cost no connection, so refusing them up front would throw away free answers.
         var api = app.MapGroup("/api").WithTags("Catalog");
-        api.MapGet("/products", ListProducts).WithPriority(Priority.Sheddable);
-        api.MapGet("/products/{id:long}", GetProduct).WithPriority(Priority.Sheddable);
-        api.MapGet("/categories", ListCategories).WithPriority(Priority.Sheddable);
+        api.MapGet("/products", ListProducts).WithPriority(Priority.Sheddable).WithDeferredShedding();
+        api.MapGet("/products/{id:long}", GetProduct).WithPriority(Priority.Sheddable).WithDeferredShedding();
+        api.MapGet("/categories", ListCategories).WithPriority(Priority.Sheddable).WithDeferredShedding();
     }
 
     private static async Task<Results<Ok<Paged<Product>>, ValidationProblem>> ListProducts(

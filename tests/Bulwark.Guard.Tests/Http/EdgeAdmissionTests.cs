@@ -89,6 +89,48 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Cache_first_endpoints_are_served_from_cache_under_overload_and_shed_only_when_they_need_the_database()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["RateLimit:Enabled"] = "false",
+            ["Algorithm"] = "fixed",
+            ["InitialLimit"] = "4",
+        });
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(app.Client, HttpMethod.Get, "/browse")).Status);
+        }
+
+        // The same overload as above; among it, cache hits and cache misses of a deferred-shedding endpoint.
+        var sends = new List<Task<Answer>>();
+        for (var tick = 0; tick < 150; tick++)
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse"));
+            }
+
+            sends.Add(SendAsync(app.Client, HttpMethod.Get, "/cached?miss=false"));
+            sends.Add(SendAsync(app.Client, HttpMethod.Get, "/cached?miss=true"));
+            await Task.Delay(10);
+        }
+
+        var answers = await Task.WhenAll(sends);
+        var hits = answers.Where(a => a.Path.EndsWith("false", StringComparison.Ordinal)).ToList();
+        var misses = answers.Where(a => a.Path.EndsWith("true", StringComparison.Ordinal)).ToList();
+        var browseShed = answers.Count(a => a.Path == "/browse" && a.Status == HttpStatusCode.ServiceUnavailable);
+        output.WriteLine($"browse shed {browseShed}; cache hits {hits.Count(a => a.Status == HttpStatusCode.OK)}/{hits.Count} served; " +
+            $"cache misses {misses.Count(a => a.Status == HttpStatusCode.ServiceUnavailable)}/{misses.Count} shed at the gate");
+
+        Assert.True(browseShed > 0, "the overload did not build a queue");
+        Assert.All(hits, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        var shedMisses = misses.Where(a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.NotEmpty(shedMisses);
+        Assert.All(shedMisses, a => Assert.True(a.RetryAfter >= 1 && a.Reason == "queue_delay", $"{a.Reason} retry-after {a.RetryAfter}"));
+    }
+
+    [Fact]
     public async Task One_noisy_client_gets_429_with_retry_after_while_the_others_are_served()
     {
         await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
