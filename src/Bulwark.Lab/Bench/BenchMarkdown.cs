@@ -116,7 +116,8 @@ public static class BenchMarkdown
         md.Append(Machine(incidents[0].Scenario.Machine));
         md.AppendLine(I($"- Each scenario ran once per mode on a fresh PostgreSQL and shop, same seeded traffic; SLO {incidents[0].Scenario.SloMs:0} ms, deadline {incidents[0].Scenario.DeadlineMs:0} ms. Full reports: `lab-results/<incident>/report.html`."));
         md.AppendLine("- Checkout share = checkouts answered 2xx within the SLO over the checkouts offered" +
-                      (checkoutCapacity is { } c ? I($", capped at the guarded checkout capacity at SLO from the bench ({c:0}/s) times the scenario's length.") : "."));
+                      (checkoutCapacity is { } c ? I($", in each second at most the guarded checkout capacity at SLO from the bench ({c:0}/s)") : "") +
+                      ", leaving out checkouts rightly answered sold out or declined. The guarded run follows the naive one, so its load at start still holds the naive run's.");
         md.AppendLine();
         md.AppendLine("| incident | mode | load at start | goodput req/s | checkout goodput req/s | checkout share | p99 of 2xx ms | errors | 503s | 429s | timeouts | slower than deadline | dropped | orders paid | oversold | first alert |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
