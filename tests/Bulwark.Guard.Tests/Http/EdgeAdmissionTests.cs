@@ -38,6 +38,32 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
         return new Answer(path, response.StatusCode, clock.Elapsed, retryAfter, reason);
     }
 
+    /// <summary>
+    /// After a warm-up (the gate learns how long work holds a connection), ~700 browse requests a second for
+    /// 1.5 s against a capacity of ~100, with whatever <paramref name="alongside"/> adds on each 10 ms tick.
+    /// </summary>
+    private static async Task<Answer[]> OverloadAsync(GuardedTestApp app, Action<int, List<Task<Answer>>> alongside)
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(app.Client, HttpMethod.Get, "/browse")).Status);
+        }
+
+        var sends = new List<Task<Answer>>();
+        for (var tick = 0; tick < 150; tick++)
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse"));
+            }
+
+            alongside(tick, sends);
+            await Task.Delay(10);
+        }
+
+        return await Task.WhenAll(sends);
+    }
+
     [Fact]
     public async Task Under_overload_browsing_gets_fast_503s_with_retry_after_while_checkout_is_served()
     {
@@ -48,30 +74,14 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
             ["InitialLimit"] = "4",
         });
 
-        // Warm up: the gate learns how long work holds a connection.
-        for (var i = 0; i < 5; i++)
+        // Checkouts among the browsing overload.
+        var answers = await OverloadAsync(app, (tick, sends) =>
         {
-            Assert.Equal(HttpStatusCode.OK, (await SendAsync(app.Client, HttpMethod.Get, "/browse")).Status);
-        }
-
-        // ~700 browse requests a second for 1.5 s against a capacity of ~100, with checkouts among them.
-        var sends = new List<Task<Answer>>();
-        for (var tick = 0; tick < 150; tick++)
-        {
-            for (var i = 0; i < 7; i++)
-            {
-                sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse"));
-            }
-
             if (tick % 5 == 0)
             {
                 sends.Add(SendAsync(app.Client, HttpMethod.Post, "/checkout"));
             }
-
-            await Task.Delay(10);
-        }
-
-        var answers = await Task.WhenAll(sends);
+        });
         var browse = answers.Where(a => a.Path == "/browse").ToList();
         var checkout = answers.Where(a => a.Path == "/checkout").ToList();
         var shed = browse.Where(a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
@@ -97,26 +107,12 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
             ["Algorithm"] = "fixed",
             ["InitialLimit"] = "4",
         });
-        for (var i = 0; i < 5; i++)
+        // Cache hits and cache misses of a deferred-shedding endpoint among the browsing overload.
+        var answers = await OverloadAsync(app, (_, sends) =>
         {
-            Assert.Equal(HttpStatusCode.OK, (await SendAsync(app.Client, HttpMethod.Get, "/browse")).Status);
-        }
-
-        // The same overload as above; among it, cache hits and cache misses of a deferred-shedding endpoint.
-        var sends = new List<Task<Answer>>();
-        for (var tick = 0; tick < 150; tick++)
-        {
-            for (var i = 0; i < 7; i++)
-            {
-                sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse"));
-            }
-
             sends.Add(SendAsync(app.Client, HttpMethod.Get, "/cached?miss=false"));
             sends.Add(SendAsync(app.Client, HttpMethod.Get, "/cached?miss=true"));
-            await Task.Delay(10);
-        }
-
-        var answers = await Task.WhenAll(sends);
+        });
         var hits = answers.Where(a => a.Path.EndsWith("false", StringComparison.Ordinal)).ToList();
         var misses = answers.Where(a => a.Path.EndsWith("true", StringComparison.Ordinal)).ToList();
         var browseShed = answers.Count(a => a.Path == "/browse" && a.Status == HttpStatusCode.ServiceUnavailable);
