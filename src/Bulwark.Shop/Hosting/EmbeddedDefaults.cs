@@ -13,12 +13,6 @@ public sealed class EmbeddedDefaults : IAsyncDisposable
     private LocalPostgresCluster? _cluster;
     private WebApplication? _sandbox;
 
-    /// <summary>True when the shop runs on its own private cluster.</summary>
-    public bool OwnsDatabase => _cluster is not null;
-
-    /// <summary>True when the shop hosts the payment sandbox itself.</summary>
-    public bool OwnsPaymentSandbox => _sandbox is not null;
-
     public static async Task<EmbeddedDefaults> StartAsync(ConfigurationManager configuration, CancellationToken cancellationToken)
     {
         var defaults = new EmbeddedDefaults();
