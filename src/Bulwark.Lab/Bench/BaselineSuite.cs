@@ -99,8 +99,8 @@ public sealed class BaselineSuite(RepoLayout repo, LabRunOptions options, TimePr
                 PgbenchUsers = MaxPgbenchClients,
                 ShopSettings = new Dictionary<string, string> { ["Guard:RateLimit:Enabled"] = "false" },
             }, time, logger, ct);
-        var pgbench = new Pgbench(target.ConnectionString!, Pgbench.DefaultScriptDirectory, directory, logger);
-        var wrk = new Wrk(target.Address, directory, logger);
+        var pgbench = new Pgbench(target.ConnectionString!, Pgbench.DefaultScriptDirectory, directory, logger, options.Isolation?.Load);
+        var wrk = new Wrk(target.Address, directory, logger, options.Isolation?.Load);
         var loop = new PurchaseLoop(target.Clients, time);
         var user = target.PgbenchUserBase!.Value.ToString(CultureInfo.InvariantCulture);
         var catalog = target.Fixture.Catalog;

@@ -1,3 +1,4 @@
+using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Scenarios;
 using Bulwark.Lab.Shop;
@@ -39,8 +40,9 @@ public sealed class BenchTarget : IAsyncDisposable
 
     readonly List<IAsyncDisposable> _owned = [];
 
-    BenchTarget(Uri address, ShopClients clients, ShopFixture fixture, string? connectionString, long? pgbenchUserBase, TimeProvider time)
+    BenchTarget(Uri address, ShopClients clients, ShopFixture fixture, string? connectionString, long? pgbenchUserBase, SutProcesses processes, TimeProvider time)
     {
+        Processes = processes;
         Address = address;
         Clients = clients;
         Fixture = fixture;
@@ -57,6 +59,9 @@ public sealed class BenchTarget : IAsyncDisposable
     /// <summary>The shop's PostgreSQL when the lab owns it; null against --target.</summary>
     public string? ConnectionString { get; }
 
+    /// <summary>The shop's and PostgreSQL's processes, whose CPU each run is charged with; none against --target.</summary>
+    public SutProcesses Processes { get; }
+
     /// <summary>The id of pgbench's first account (client n uses base + n); null without a database.</summary>
     public long? PgbenchUserBase { get; }
 
@@ -68,16 +73,19 @@ public sealed class BenchTarget : IAsyncDisposable
         {
             var address = options.Target;
             string? connectionString = null;
+            var processes = SutProcesses.None;
             if (address is null)
             {
                 var layout = repo ?? throw new InvalidOperationException("Starting the shop needs the repository; pass --target to use a running shop.");
                 var cluster = await LocalPostgresCluster.StartEphemeralAsync(logger, ct, bench.ServerMaxConnections);
                 owned.Add(cluster);
                 connectionString = cluster.ConnectionString;
+                var postmaster = await SutPlacement.PlacePostgresAsync(cluster, options.Isolation, ct);
                 var settings = new Dictionary<string, string>(bench.ShopSettings) { ["Logging:LogLevel:Default"] = "Warning" };
                 var shop = await ShopHost.StartAsync(layout, new ShopLaunch(mode, cluster.ConnectionString, mode == ScenarioRunner.Guarded,
-                    "lab-admin@bulwark.test", "Lab!" + Guid.NewGuid().ToString("N")[..16], null, settings), directory, logger, ct);
+                    "lab-admin@bulwark.test", "Lab!" + Guid.NewGuid().ToString("N")[..16], null, settings) { Cpus = options.Isolation?.Sut }, directory, logger, ct);
                 owned.Add(shop);
+                processes = new SutProcesses(shop.ProcessId, postmaster, null);
                 address = shop.BaseAddress;
                 await RestockAsync(connectionString, ct);
             }
@@ -92,7 +100,7 @@ public sealed class BenchTarget : IAsyncDisposable
             if (connectionString is not null && bench.PgbenchUsers > 0)
                 pgbenchBase = await CreatePgbenchUsersAsync(clients.Any, connectionString, bench.PgbenchUsers, time, logger, ct);
 
-            var target = new BenchTarget(address, clients, fixture, connectionString, pgbenchBase, time);
+            var target = new BenchTarget(address, clients, fixture, connectionString, pgbenchBase, processes, time);
             target._owned.AddRange(owned);
             return target;
         }

@@ -15,7 +15,8 @@ public sealed record PgbenchResult(string Script, int Clients, double Seconds, l
 /// same PostgreSQL the shop uses, from this machine, in the same session as the HTTP measurement it
 /// is compared with. Extended protocol, unprepared, as Npgsql and Dapper send the shop's statements.
 /// </summary>
-public sealed partial class Pgbench(string connectionString, string scriptDirectory, string workDirectory, ILogger logger)
+/// <param name="cpus">The load side's CPUs: pgbench is load, not the system under test.</param>
+public sealed partial class Pgbench(string connectionString, string scriptDirectory, string workDirectory, ILogger logger, CpuSet? cpus = null)
 {
     public const string Executable = "pgbench";
     public const string BrowseScript = "browse.sql";
@@ -41,7 +42,7 @@ public sealed partial class Pgbench(string connectionString, string scriptDirect
             "-n",                                  // no VACUUM of pgbench's own tables: we use the shop's
             "-M", "extended",
             "-c", clients.ToString(CultureInfo.InvariantCulture),
-            "-j", Math.Min(clients, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
+            "-j", Math.Min(clients, cpus?.Count ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
             "-T", Math.Max(1, (int)Math.Round(duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
             "-l", "--log-prefix", prefix,
             "-f", Path.Combine(scriptDirectory, script),
@@ -58,7 +59,7 @@ public sealed partial class Pgbench(string connectionString, string scriptDirect
             ["PGAPPNAME"] = "bulwark-lab-pgbench",
         };
         var outputLog = Path.Combine(workDirectory, $"pgbench-{Path.GetFileNameWithoutExtension(script)}-{clients}-{Interlocked.Increment(ref _runs)}.log");
-        await using var process = ChildProcess.Start("pgbench", Executable, arguments, workDirectory, outputLog, environment);
+        await using var process = ChildProcess.Start("pgbench", Executable, arguments, workDirectory, outputLog, environment, cpus);
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bound.CancelAfter(duration + TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(bound.Token);

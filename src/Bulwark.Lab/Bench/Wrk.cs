@@ -18,7 +18,7 @@ public sealed record WrkResult(int Connections, double Seconds, long Requests, d
 /// as in the lab's own runs. wrk sends from one address: the baseline switches the guard's
 /// per-client limit off, or every request after the first 100 would be a 429.
 /// </summary>
-public sealed partial class Wrk(Uri target, string workDirectory, ILogger logger)
+public sealed partial class Wrk(Uri target, string workDirectory, ILogger logger, CpuSet? cpus = null)
 {
     public const string Executable = "wrk";
 
@@ -40,9 +40,9 @@ public sealed partial class Wrk(Uri target, string workDirectory, ILogger logger
         var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         var log = Path.Combine(workDirectory, $"wrk-browse-{connections}.log");
         await using var process = ChildProcess.Start("wrk", Executable,
-            ["-t", Math.Min(connections, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
+            ["-t", Math.Min(connections, cpus?.Count ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
              "-d", seconds + "s", "--timeout", "20s", "--latency", "-s", script, target.ToString().TrimEnd('/')],
-            workDirectory, log);
+            workDirectory, log, cpus: cpus);
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bound.CancelAfter(duration + TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(bound.Token);

@@ -110,6 +110,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             console.MarkupLine("[red]The baseline starts its own PostgreSQL and shop (pgbench needs the database): run it from the repository, without --target.[/]");
             return UsageError;
         }
+        await IsolateAsync(options, logger, ct);
         var suite = new Bench.BaselineSuite(repo, options, time, logger) { Repeats = repeats, StepLength = step, Concurrencies = [.. concurrencies.Distinct().Order()] };
         try
         {
@@ -140,6 +141,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         if (smokeModes && options.Target is null && parse.GetResult(_options.Modes) is null or { Implicit: true }) options = options with { Modes = [ScenarioRunner.Guarded] };
         // Smoke checks that the path works, it measures nothing: it must not wait for other people's builds.
         if (smokeModes) options = options with { Quiet = QuietPolicy.None };
+        await IsolateAsync(options, logger, ct);
 
         var display = new LiveDisplay(console, time);
         var runner = new ScenarioRunner(repo, options, time, logger, display.WatchAsync);
@@ -167,6 +169,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
     async Task<int> BenchAsync(ParseResult parse, BenchChoices settings, CancellationToken ct)
     {
         if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        await IsolateAsync(options, logger, ct);
         var suite = new Bench.BenchSuite(repo, options, time, logger, new LiveDisplay(console, time).WatchAsync)
         {
             Repeats = settings.Repeats,
@@ -186,6 +189,21 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             console.MarkupLine("[yellow]Cancelled; every process the lab started has been stopped.[/]");
             return Cancelled;
         }
+    }
+
+    /// <summary>
+    /// Moves the lab (every thread it has; later ones inherit) onto the load side's CPUs before it
+    /// starts anything, so the generator never competes with the shop for a core.
+    /// </summary>
+    static async Task IsolateAsync(LabRunOptions options, ILogger logger, CancellationToken ct)
+    {
+        if (options.Isolation is not { } split)
+        {
+            logger.LogInformation("CPU isolation off: the shop, PostgreSQL and the load generator share every CPU");
+            return;
+        }
+        await CpuAffinity.PinAsync(Environment.ProcessId, split.Load, ct);
+        logger.LogInformation("CPU isolation: {Split} (the lab now runs on CPU {Allowed})", split.Describe(), CpuAffinity.AllowedFor(Environment.ProcessId));
     }
 
     bool TryPrepare(ParseResult parse, out LabRunOptions options, out RepoLayout? repo, out ILogger logger)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Bulwark.Lab.Load;
+using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Scenarios;
 
 namespace Bulwark.Lab.Cli;
@@ -108,7 +109,26 @@ public sealed class LabOptions
         CustomParser = DurationWithin("--quiet-wait", TimeSpan.FromSeconds(1), TimeSpan.FromHours(2), "waiting is bounded too"),
     };
 
-    public IEnumerable<Option> All => [Target, AllowRemote, Duration, Out, Seed, RateScale, MaxRequests, MaxInFlight, Timeout, Modes, Database, Sandbox, AdminEmail, AdminPassword, QuietLoad, QuietWait];
+    public Option<string?> CpusSut { get; } = new("--cpus-sut")
+    {
+        Description = "CPUs for the shop, its PostgreSQL and the payment sandbox, in taskset's list syntax (0, 0-1, 0,2). Default: the first half of the CPUs.",
+        Recursive = true,
+    };
+
+    public Option<string?> CpusLoad { get; } = new("--cpus-load")
+    {
+        Description = "CPUs for the lab's load generator, pgbench and wrk. Default: the CPUs --cpus-sut does not take.",
+        Recursive = true,
+    };
+
+    public Option<bool> NoIsolation { get; } = new("--no-isolation")
+    {
+        Description = "Let the system under test and the load generator share every CPU (isolation is on by default from 2 CPUs).",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Target, AllowRemote, Duration, Out, Seed, RateScale, MaxRequests, MaxInFlight, Timeout, Modes, Database, Sandbox, AdminEmail, AdminPassword, QuietLoad, QuietWait,
+        CpusSut, CpusLoad, NoIsolation];
 
     public LabOptions()
     {
@@ -149,6 +169,9 @@ public sealed class LabOptions
             return false;
         }
 
+        if (!CpuSplit.TryChoose(parse.GetValue(CpusSut), parse.GetValue(CpusLoad), parse.GetValue(NoIsolation), CpuAffinity.Available(), out var split, out problem))
+            return false;
+
         options = new LabRunOptions
         {
             Target = target,
@@ -169,6 +192,8 @@ public sealed class LabOptions
             AdminEmail = parse.GetValue(AdminEmail),
             AdminPassword = parse.GetValue(AdminPassword),
             Quiet = new QuietPolicy(parse.GetValue(QuietLoad), parse.GetValue(QuietWait) ?? QuietPolicy.Default.MaxWait),
+            // Against --target the lab does not own the shop's processes: it can only keep itself apart.
+            Isolation = split,
         };
         return true;
     }

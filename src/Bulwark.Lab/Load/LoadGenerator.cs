@@ -1,4 +1,5 @@
 using Bulwark.Lab.Arrivals;
+using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Shop;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,12 @@ public sealed class LoadGenerator(ShopActions actions, TimeProvider time, ILogge
     int _unexpectedErrors;
 
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// Actual minus intended send time of every sent action, taken when its worker starts (after the
+    /// thread pool picked it up): what a saturated generator adds before the shop sees anything.
+    /// </summary>
+    public LatencyHistogram SendLag { get; } = new();
 
     public async Task<LoadRunSummary> RunAsync(LoadPlan plan, RunRecorder recorder, long runStart, CancellationToken ct)
     {
@@ -84,6 +91,7 @@ public sealed class LoadGenerator(ShopActions actions, TimeProvider time, ILogge
 
     async Task RunOneAsync(PlannedAction action, VirtualUser? user, TimeSpan intendedAt, RunRecorder recorder, long runStart, CancellationToken ct)
     {
+        SendLag.Record(time.GetElapsedTime(runStart) - intendedAt);
         var recorded = false;
         try
         {

@@ -32,9 +32,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, string logPath,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, CpuSet? cpus = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
+        // taskset execs the program in place: the pid, the signals and the exit code stay the program's own.
+        (fileName, var launched) = CpuAffinity.Under(cpus, fileName, arguments);
         var info = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -43,7 +45,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
             RedirectStandardInput = true,   // a child must never read the lab's terminal (or its Ctrl-C keystrokes)
             UseShellExecute = false,
         };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var argument in launched) info.ArgumentList.Add(argument);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
 
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };

@@ -23,15 +23,16 @@ public sealed class SandboxHost : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+    public int ProcessId => _process.Id;
 
-    public static async Task<SandboxHost> StartAsync(RepoLayout repo, string logDirectory, ILogger logger, CancellationToken ct)
+    public static async Task<SandboxHost> StartAsync(RepoLayout repo, string logDirectory, CpuSet? cpus, ILogger logger, CancellationToken ct)
     {
         await DotnetHost.EnsureBuiltAsync(repo.SandboxProject, repo.SandboxDll, repo.Configuration, [repo.SandboxProject], logDirectory, logger, ct);
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var logPath = Path.Combine(logDirectory, $"sandbox-{baseAddress.Port}.log");
         logger.LogInformation("Starting the payment sandbox on {Address}", baseAddress);
         var process = ChildProcess.Start("payment sandbox", DotnetHost.Executable,
-            [repo.SandboxDll, "--urls", baseAddress.ToString().TrimEnd('/')], Path.GetDirectoryName(repo.SandboxDll)!, logPath);
+            [repo.SandboxDll, "--urls", baseAddress.ToString().TrimEnd('/')], Path.GetDirectoryName(repo.SandboxDll)!, logPath, cpus: cpus);
         var host = new SandboxHost(process, baseAddress);
         try
         {

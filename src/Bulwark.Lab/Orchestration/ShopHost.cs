@@ -11,7 +11,11 @@ public sealed record ShopLaunch(
     string AdminEmail,
     string AdminPassword,
     Uri? PaymentsBaseUrl,
-    IReadOnlyDictionary<string, string> ExtraSettings);
+    IReadOnlyDictionary<string, string> ExtraSettings)
+{
+    /// <summary>The CPUs the shop runs on (null: wherever the kernel puts it).</summary>
+    public CpuSet? Cpus { get; init; }
+}
 
 /// <summary>
 /// The shop as a child process on a free loopback port: built if needed, started with the
@@ -34,6 +38,7 @@ public sealed class ShopHost : IAsyncDisposable
     public Uri BaseAddress { get; }
     public string LogPath { get; }
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
 
     /// <summary>The exit code once exited (143 is SIGTERM: something outside the lab stopped it).</summary>
     public int? ExitCode => _process.ExitCode;
@@ -61,7 +66,7 @@ public sealed class ShopHost : IAsyncDisposable
         logger.LogInformation("Starting the shop ({Mode}) on {Address}; log {Log}", launch.Mode, baseAddress, logPath);
         // The dll's folder as working directory: that is the content root where its appsettings.json lives.
         var process = ChildProcess.Start($"shop ({launch.Mode})", DotnetHost.Executable, arguments, Path.GetDirectoryName(repo.ShopDll)!, logPath,
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_NOLOGO"] = "1" });
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_NOLOGO"] = "1" }, launch.Cpus);
         var host = new ShopHost(process, baseAddress, logPath);
         try
         {

@@ -1,5 +1,6 @@
 using Bulwark.Lab.Cli;
 using Bulwark.Lab.Load;
+using Bulwark.Lab.Orchestration;
 
 namespace Bulwark.Lab.Scenarios;
 
@@ -31,6 +32,12 @@ public sealed record LabRunOptions
     public string? AdminEmail { get; init; }
 
     public string? AdminPassword { get; init; }
+
+    /// <summary>
+    /// The CPUs of the system under test and of the load generator when the lab starts the shop; null:
+    /// everything shares every CPU (--no-isolation, a single CPU, or the tests' in-process runs).
+    /// </summary>
+    public CpuSplit? Isolation { get; init; }
 
     /// <summary>How quiet the machine must be before each measured run (none: start at once).</summary>
     public QuietPolicy Quiet { get; init; } = QuietPolicy.None;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Bulwark.Lab.Arrivals;
 using Bulwark.Lab.Cli;
 using Bulwark.Lab.Load;
+using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Metrics;
 using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Reports;
@@ -88,12 +89,14 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         string? databaseConnectionString;
         SandboxHost? sandbox = null;
         ShopHost? shop = null;
+        int? postmaster = null;
         if (options.Target is null)
         {
             var owned = repo ?? throw new InvalidOperationException("Starting the shop needs the repository; pass --target to use a running shop.");
             var cluster = cleanup.Add(await LocalPostgresCluster.StartEphemeralAsync(logger, ct, scenario.ServerMaxConnections));
             databaseConnectionString = cluster.ConnectionString;
-            if (scenario.Gateway is not null) sandbox = cleanup.Add(await SandboxHost.StartAsync(owned, directory, logger, ct));
+            postmaster = await SutPlacement.PlacePostgresAsync(cluster, options.Isolation, ct);
+            if (scenario.Gateway is not null) sandbox = cleanup.Add(await SandboxHost.StartAsync(owned, directory, options.Isolation?.Sut, logger, ct));
 
             var shopConnectionString = cluster.ConnectionString;
             if (mode == Naive && scenario.NaiveMaxPoolSize is { } badPool)
@@ -102,7 +105,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
                 events.Add(new EventRecord(0, $"deployed with Maximum Pool Size={badPool}", "in effect from the start"));
             }
             shop = cleanup.Add(await ShopHost.StartAsync(owned, new ShopLaunch(mode, shopConnectionString, mode == Guarded, adminEmail, adminPassword,
-                sandbox?.BaseAddress, new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" }), directory, logger, ct));
+                sandbox?.BaseAddress, new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" }) { Cpus = options.Isolation?.Sut }, directory, logger, ct));
             target = shop.BaseAddress;
         }
         else
@@ -155,6 +158,8 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         var timedEvents = RunTimedEventsAsync(scenario, admin, runStart, events, sideTasks.Token);
         var watching = watch?.Invoke(new LiveRun(scenario.Name, mode, recorder, generator, scraper, plan.Duration, runStart), sideTasks.Token) ?? Task.CompletedTask;
 
+        var cpu = new CpuSampler(new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time);
+        var cpuAtStart = cpu.Take();
         LoadRunSummary summary;
         try
         {
@@ -166,6 +171,9 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
             await Task.WhenAll(scraping, timedEvents, watching);
         }
         ct.ThrowIfCancellationRequested();
+        var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
+        notes.Add((options.Isolation is { } split ? $"CPU isolation: {split.Describe()}. " : "No CPU isolation: the shop, PostgreSQL and the generator shared every CPU. ") +
+                  $"This run: {health.Describe()}.");
 
         string? failure = null;
         if (shop is { HasExited: true })
