@@ -65,6 +65,9 @@ public static class BenchMarkdown
         foreach (var (mode, m) in report.Modes)
             md.AppendLine($"- 1-minute load average at the start of each {mode} repeat: {Loads(m.LoadAtStart)}{(m.Failure is null ? "" : $"; **did not complete:** {m.Failure}")}");
         md.AppendLine($"- Capacity at SLO: {report.CapacityRule}. Mix: {s.Mix}.");
+        md.AppendLine(report.Isolation is { } isolation
+            ? $"- CPU isolation (taskset): shop, PostgreSQL and sandbox on CPU {isolation.SystemUnderTestCpus}; the lab's generator, pgbench and wrk on CPU {isolation.LoadCpus}."
+            : "- CPU isolation: none; the shop, PostgreSQL and the generator shared every CPU.");
         md.AppendLine();
 
         md.AppendLine("### Database ceiling and capacity at SLO").AppendLine();
@@ -78,12 +81,13 @@ public static class BenchMarkdown
         md.AppendLine();
 
         md.AppendLine("### Overload sweep (the mix, multiples of that repeat's mix capacity)").AppendLine();
-        md.AppendLine("| mode | load | s | offered req/s | goodput req/s | goodput / capacity | checkout goodput req/s | p99 admitted (2xx) ms | 503s | p99 of 503s ms | 503s within 10 ms | 429s | other 5xx | timeouts | slower than deadline | dropped by generator |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("| mode | load | s | offered req/s | goodput req/s | goodput / capacity | checkout goodput req/s | p99 admitted (2xx) ms | 503s | p99 of 503s ms | 503s within 10 ms | 429s | other 5xx | timeouts | slower than deadline | dropped by generator | SUT CPU | load CPU | generator lag p99 ms | invalid runs |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (mode, m) in report.Modes)
             foreach (var o in m.Overload)
-                md.AppendLine(I($"| {mode} | {o.Multiplier}× | {o.Seconds:0} | {F(o.OfferedRps, "0")} | {F(o.GoodputRps, "0")} | {F(o.GoodputShareOfCapacity, "0.00")} | {F(o.CheckoutGoodputRps, "0")} | {F(o.P99AdmittedMs, "0")} | {F(o.Shed, "0")} | {F(o.P99ShedMs, "0.0")} | {F(o.ShedWithin10msShare, "0.000")} | {F(o.Limited, "0")} | {F(o.Other5xx, "0")} | {F(o.Timeouts, "0")} | {F(o.SlowerThanDeadline, "0")} | {F(o.Dropped, "0")} |"));
+                md.AppendLine(I($"| {mode} | {o.Multiplier}× | {o.Seconds:0} | {F(o.OfferedRps, "0")} | {F(o.GoodputRps, "0")} | {F(o.GoodputShareOfCapacity, "0.00")} | {F(o.CheckoutGoodputRps, "0")} | {F(o.P99AdmittedMs, "0")} | {F(o.Shed, "0")} | {F(o.P99ShedMs, "0.0")} | {F(o.ShedWithin10msShare, "0.000")} | {F(o.Limited, "0")} | {F(o.Other5xx, "0")} | {F(o.Timeouts, "0")} | {F(o.SlowerThanDeadline, "0")} | {F(o.Dropped, "0")} | {F(o.SutCpuShare ?? none, "P0")} | {F(o.LoadCpuShare ?? none, "P0")} | {F(o.GeneratorLagP99Ms ?? none, "0.0")} | {o.Invalid?.Count ?? 0} |"));
         md.AppendLine();
+        md.Append(Costs(report));
         md.AppendLine("Recovery: seconds from the end of the 10× step until p99 of every answer stays ≤ 200 ms for 3 s running (∞: not within the calm tail).").AppendLine();
         md.AppendLine("| mode | recovery s | runs |");
         md.AppendLine("| --- | ---: | --- |");
@@ -105,6 +109,27 @@ public static class BenchMarkdown
             md.AppendLine();
         }
         foreach (var note in report.Notes.Concat(report.Modes.Values.SelectMany(m => m.Notes))) md.AppendLine($"- {note}");
+        foreach (var (mode, m) in report.Modes)
+            foreach (var run in m.Runs?.Where(r => !r.Valid) ?? [])
+                md.AppendLine($"- Invalid run ({mode}, {run.Label}): {run.Invalid}; not counted.");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    /// <summary>The "Cost per request" table: CPU-µs of the system under test per purchase, browse and refusal, and the flood's calibration.</summary>
+    public static string Costs(BenchReport report)
+    {
+        var md = new StringBuilder();
+        if (!report.Modes.Values.Any(m => m.Costs is not null)) return "";
+        md.AppendLine("### Cost per request").AppendLine();
+        md.AppendLine(I($"CPU time of the system under test (shop + PostgreSQL, from /proc) per answer: a purchase in a checkout-only step and a browse in a browse-only step, each at {BenchSuite.CostLoad:0.0}× its capacity; a refusal (429/503) in an anonymous `GET /api/cart` flood from one address at {BenchSuite.FloodMultiplier:0}× the mix capacity; PostgreSQL's CPU per transaction of pgbench's checkout.sql (best client count). In parentheses: PostgreSQL's part. A flood that the generator could not offer (lag or CPU) still prices a refusal, since the cost is per answer; its offered and answered rates show how far it got.")).AppendLine();
+        md.AppendLine("| mode | CPU-µs per purchase (PostgreSQL) | CPU-µs per cached browse (PostgreSQL) | CPU-µs per refusal | CPU-µs per flood answer | pgbench PostgreSQL CPU-µs per checkout tx | purchase / pgbench | purchase PostgreSQL / pgbench | flood offered req/s | flood answered req/s | refused share | flood generator lag p99 ms | flood load CPU | flood runs invalid |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (mode, m) in report.Modes.Where(m => m.Value.Costs is not null))
+        {
+            var c = m.Costs!;
+            md.AppendLine($"| {mode} | {F(c.PurchaseMicros, "0")} ({F(c.PurchasePostgresMicros, "0")}) | {F(c.BrowseMicros, "0")} ({F(c.BrowsePostgresMicros, "0")}) | {F(c.RefusalMicros, "0")} | {F(c.FloodAnswerMicros, "0")} | {F(c.PgbenchCheckoutPostgresMicros, "0")} | {F(c.PurchaseOverPgbench, "0.0")} | {F(c.PurchasePostgresOverPgbench, "0.0")} | {F(c.FloodOfferedRps, "0")} | {F(c.FloodAnsweredRps, "0")} | {F(c.FloodRefusedShare, "P0")} | {F(c.FloodLagP99Ms, "0.0")} | {F(c.FloodLoadCpuShare, "P0")} | {c.FloodInvalidRuns} |");
+        }
         md.AppendLine();
         return md.ToString();
     }

@@ -42,7 +42,20 @@ public sealed record OverloadStep(
     Spread Other5xx,
     Spread Timeouts,
     Spread SlowerThanDeadline,
-    Spread Dropped);
+    Spread Dropped)
+{
+    /// <summary>Share of the SUT's CPUs the step used, over every repeat (valid or not: it explains an invalid one too).</summary>
+    public Spread? SutCpuShare { get; init; }
+
+    /// <summary>Share of the load side's CPUs the generator used.</summary>
+    public Spread? LoadCpuShare { get; init; }
+
+    /// <summary>p99 of the generator's send lag (actual − intended send time).</summary>
+    public Spread? GeneratorLagP99Ms { get; init; }
+
+    /// <summary>Why each repeat left out of the medians above was invalid.</summary>
+    public IReadOnlyList<string>? Invalid { get; init; }
+}
 
 /// <summary>The hot-SKU sell-outs of one mode.</summary>
 public sealed record HotSkuSummary(
@@ -68,7 +81,14 @@ public sealed record BenchMode(
     HotSkuSummary? HotSku,
     IReadOnlyList<double> LoadAtStart,
     IReadOnlyList<string> Notes,
-    string? Failure);
+    string? Failure)
+{
+    /// <summary>CPU per purchase, browse and refusal, and the refusal flood's calibration.</summary>
+    public CostPerRequest? Costs { get; init; }
+
+    /// <summary>Every measured run, in order, with its CPU use and validity.</summary>
+    public IReadOnlyList<BenchRun>? Runs { get; init; }
+}
 
 public sealed record BenchSettings(double StepSeconds, double LongStepSeconds, double TailSeconds, IReadOnlyList<double> Multipliers, IReadOnlyList<double> LongMultipliers, string Mix, int ServerMaxConnections);
 
@@ -81,4 +101,8 @@ public sealed record BenchReport(
     BenchSettings Settings,
     string CapacityRule,
     IReadOnlyDictionary<string, BenchMode> Modes,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>The CPU split of the run; null when everything shared every CPU.</summary>
+    public BenchIsolation? Isolation { get; init; }
+}

@@ -7,6 +7,7 @@ using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Reports;
 using Bulwark.Lab.Scenarios;
+using Bulwark.Lab.Shop;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Lab.Bench;
@@ -44,8 +45,20 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
     public bool HotSku { get; init; } = true;
 
+    /// <summary>The refusal flood's rate when no mix capacity is known: far above anything a 2-core shop admits.</summary>
+    const double FallbackFloodRps = 2_000;
+
+    /// <summary>The refusal flood's rate as a multiple of the mix capacity.</summary>
+    public const double FloodMultiplier = 10;
+
+    /// <summary>Cost steps run at this share of the capacity just found: busy, but admitting everything.</summary>
+    public const double CostLoad = 0.8;
+
+    /// <summary>Every measured run per mode, for the report.</summary>
+    readonly Dictionary<string, List<BenchRun>> _runs = [];
+
     public static string CapacityRule { get; } =
-        $"the highest rate at which p99 of every answer (503s and timeouts included) is ≤ {Slo.TotalMilliseconds:0} ms, errors + timeouts + 503 + 429 < 0.1% and the generator dropped nothing";
+        $"the highest rate at which p99 of every answer (503s and timeouts included) is ≤ {Slo.TotalMilliseconds:0} ms, errors + timeouts + 503 + 429 < 0.1% and the generator dropped nothing; a step whose generator could not keep up (lag p99 > {RunValidity.MaxLagP99Ms:0} ms or load CPUs > {RunValidity.MaxLoadShare:P0} busy) is run again once, then counted as a miss";
 
     public async Task<string> RunAsync(CancellationToken ct)
     {
@@ -76,9 +89,15 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                 "80% category pages, 20% purchases (put in cart + checkout)", new BenchTargetOptions().ServerMaxConnections),
             CapacityRule, modes,
             [
-                "Latencies of the open-model steps run from each request's intended send time (no coordinated omission); the generator shares the 2 cores with the shop and PostgreSQL.",
+                "Latencies of the open-model steps run from each request's intended send time (no coordinated omission); " + (options.Isolation is { } split
+                    ? $"{split.Describe()} (taskset), so neither side's CPU use is the other's latency."
+                    : "the generator shares every CPU with the shop and PostgreSQL (--no-isolation or a single CPU)."),
+                $"Runs whose generator lagged (send lag p99 > {RunValidity.MaxLagP99Ms:0} ms) or used more than {RunValidity.MaxLoadShare:P0} of its CPUs are marked invalid and left out of every median and range.",
                 $"Every product is restocked to {BenchTarget.RestockUnits:N0} units first, so purchases never turn into cheap sold-out answers (except the hot SKU's).",
-            ]);
+            ])
+        {
+            Isolation = options.Isolation is { } i ? new BenchIsolation(i.Sut.ToString(), i.Load.ToString()) : null,
+        };
         await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(report, SummaryJson.Options), ct);
         await File.WriteAllTextAsync(Path.Combine(directory, "summary.md"), "# Bulwark bench\n\n" + BenchMarkdown.Bench(report), ct);
         return directory;
@@ -88,12 +107,14 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     {
         await using var target = await BenchTarget.StartAsync(repo, options, mode, directory,
             new BenchTargetOptions { Buyers = HotSku ? HotSkuSale.AtOnce : 600 }, time, logger, ct);
-        var pgbench = target.ConnectionString is null ? null : new Pgbench(target.ConnectionString, Pgbench.DefaultScriptDirectory, directory, logger);
+        var pgbench = target.ConnectionString is null ? null : new Pgbench(target.ConnectionString, Pgbench.DefaultScriptDirectory, directory, logger, options.Isolation?.Load);
+        _runs[mode] = [];
         var notes = new List<string>();
         if (pgbench is null) notes.Add("No database connection (--target): pgbench and the hot-SKU sale were not run.");
 
         var loads = new List<double>();
-        var ceilings = new List<(double Browse, double Checkout, double HotRow)>();
+        var ceilings = new List<Ceiling>();
+        var costs = new List<CostRun>();
         var capacities = new List<(double Checkout, double Browse, double Mix)>();
         var sweeps = Multipliers.ToDictionary(m => m, _ => new List<StepMeasurement>());
         var recoveries = new List<double>();
@@ -126,21 +147,22 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             loads.Add(calm.AtStart.OneMinute);
             logger.LogInformation("Bench {Mode}, repeat {Repeat}/{Repeats}: {Load}", mode, repeat, Repeats, calm.Describe());
 
-            var ceiling = pgbench is null ? (double.NaN, double.NaN, double.NaN) : await CeilingAsync(pgbench, target, hotRowProduct, ct);
+            var ceiling = pgbench is null ? Ceiling.Unknown : await CeilingAsync(pgbench, target, mode, hotRowProduct, ct);
             ceilings.Add(ceiling);
 
             var previous = capacities.Count > 0 ? capacities[^1] : ((double, double, double)?)null;
             await target.ClearCartsAsync(ct);
             var checkout = await FindCapacityAsync(target, mode, "checkout", TrafficMix.Only(RequestClass.Checkout),
-                previous?.Item1 ?? Guess(ceiling.Item2, 40), previous is not null, ct);
+                previous?.Item1 ?? Guess(ceiling.Checkout, 40), previous is not null, ct);
             var browse = await FindCapacityAsync(target, mode, "browse", TrafficMix.Only(RequestClass.Browse),
-                previous?.Item2 ?? Guess(ceiling.Item1, 100), previous is not null, ct);
+                previous?.Item2 ?? Guess(ceiling.Browse, 100), previous is not null, ct);
             // The mix's capacity lies near the rate at which each class alone would be at its capacity.
             var mixGuess = previous?.Item3 ?? 1 / (0.8 / Math.Max(1, browse) + 0.2 / Math.Max(1, checkout));
             var mix = await FindCapacityAsync(target, mode, "mix", Mix, mixGuess, warm: true, ct);
             capacities.Add((checkout, browse, mix));
             logger.LogInformation("Capacity at SLO ({Mode}): checkout {Checkout:0}/s, browse {Browse:0}/s, mix {Mix:0}/s; pgbench checkout {Tps:0} tps, browse {Qps:0} qps",
-                mode, checkout, browse, mix, ceiling.Item2, ceiling.Item1);
+                mode, checkout, browse, mix, ceiling.Checkout, ceiling.Browse);
+            costs.Add(await CostsAsync(target, mode, checkout, browse, mix, ceiling, repeat, ct));
 
             foreach (var multiplier in Multipliers)
             {
@@ -152,7 +174,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                 await target.ClearCartsAsync(ct);
                 var step = await MeasureAsync(target, mode, $"mix {multiplier}x", [new TrafficStream("mix", Mix, phases)], ct);
                 sweeps[multiplier].Add(step with { CapacityRps = mix, Seconds = phases[0].Duration.TotalSeconds });
-                if (isLast) recoveries.Add(RecoverySeconds(step.P99PerSecond, (int)Math.Ceiling(phases[0].Duration.TotalSeconds)));
+                if (isLast) recoveries.Add(step.Health.Validity.Valid ? RecoverySeconds(step.P99PerSecond, (int)Math.Ceiling(phases[0].Duration.TotalSeconds)) : double.NaN);
             }
 
             if (HotSku && target.ConnectionString is not null)
@@ -176,12 +198,22 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             sales.Count == 0 ? null : SummarizeSales(sales, ceilings),
             loads,
             notes,
-            null);
+            null)
+        {
+            Costs = costs.Count == 0 ? null : CostPerRequest.Of(costs),
+            Runs = _runs[mode],
+        };
     }
 
     static double Guess(double pgbench, double fallback) => double.IsFinite(pgbench) && pgbench > 0 ? pgbench * 0.25 : fallback;
 
-    async Task<(double Browse, double Checkout, double HotRow)> CeilingAsync(Pgbench pgbench, BenchTarget target, long hotRowProduct, CancellationToken ct)
+    /// <summary>pgbench's best per script in one repeat, and PostgreSQL's CPU per checkout transaction in the best checkout run.</summary>
+    sealed record Ceiling(double Browse, double Checkout, double HotRow, double CheckoutPostgresMicros)
+    {
+        public static Ceiling Unknown { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
+    }
+
+    async Task<Ceiling> CeilingAsync(Pgbench pgbench, BenchTarget target, string mode, long hotRowProduct, CancellationToken ct)
     {
         var user = target.PgbenchUserBase!.Value.ToString(CultureInfo.InvariantCulture);
         Dictionary<string, string> Products(long min, long max) => new()
@@ -193,14 +225,78 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         await target.ClearCartsAsync(ct);
         // pgbench's hot row may never run out: its sell-out is the HTTP sale's business.
         await target.SetStockAsync(hotRowProduct, 1_000_000_000, ct);
-        double browse = 0, checkout = 0, hotRow = 0;
+        double browse = 0, checkout = 0, hotRow = 0, checkoutMicros = double.NaN;
         foreach (var clients in PgbenchClients)
         {
-            browse = Math.Max(browse, (await pgbench.RunAsync(Pgbench.BrowseScript, clients, StepLength, new Dictionary<string, string>(), ct)).Tps);
-            checkout = Math.Max(checkout, (await pgbench.RunAsync(Pgbench.CheckoutScript, clients, StepLength, Products(1, 10_000), ct)).Tps);
-            hotRow = Math.Max(hotRow, (await pgbench.RunAsync(Pgbench.CheckoutScript, clients, StepLength, Products(hotRowProduct, hotRowProduct), ct)).Tps);
+            browse = Math.Max(browse, (await MeasuredAsync("browse", Pgbench.BrowseScript, new Dictionary<string, string>())).Tps);
+            var (tps, micros) = await MeasuredAsync("checkout", Pgbench.CheckoutScript, Products(1, 10_000));
+            if (tps > checkout) (checkout, checkoutMicros) = (tps, micros);
+            hotRow = Math.Max(hotRow, (await MeasuredAsync("hot row", Pgbench.CheckoutScript, Products(hotRowProduct, hotRowProduct))).Tps);
+
+            // A pgbench that had no CPU left measured itself, not PostgreSQL: it does not count toward the ceiling.
+            async Task<(double Tps, double Micros)> MeasuredAsync(string label, string script, IReadOnlyDictionary<string, string> variables)
+            {
+                var cpu = new CpuSampler(target.Processes, options.Isolation, time);
+                var start = cpu.Take();
+                var result = await pgbench.RunAsync(script, clients, StepLength, variables, ct);
+                var usage = cpu.Since(start);
+                // pgbench is closed-loop: it has no intended send times, so no lag; only its CPU can make it invalid.
+                var health = new RunHealth(usage, double.NaN, RunValidity.Judge(double.NaN, usage.LoadShare));
+                Record(mode, BenchRun.From($"pgbench {label} × {clients}", result.Seconds, result.Tps, health));
+                return health.Validity.Valid ? (result.Tps, CostPerRequest.Micros(health.Cpu.PostgresSeconds, result.Transactions)) : (0, double.NaN);
+            }
         }
-        return (browse, checkout, hotRow);
+        return new Ceiling(NaNIfZero(browse), NaNIfZero(checkout), NaNIfZero(hotRow), checkoutMicros);
+    }
+
+    static double NaNIfZero(double value) => value > 0 ? value : double.NaN;
+
+    void Record(string mode, BenchRun run)
+    {
+        _runs[mode].Add(run);
+        if (!run.Valid) logger.LogWarning("{Label} is invalid: {Reason}", run.Label, run.Invalid);
+    }
+
+    /// <summary>
+    /// What a request costs the system under test: checkout-only and browse-only steps below their
+    /// capacity (SUT CPU ÷ successes), and the anonymous refusal flood at 10× the mix capacity (SUT
+    /// CPU ÷ 429s and 503s). The flood's cost counts even when the generator lagged: it is per answer,
+    /// whatever rate was reached, and the SUT's CPUs are not the generator's.
+    /// </summary>
+    async Task<CostRun> CostsAsync(BenchTarget target, string mode, double checkout, double browse, double mix, Ceiling ceiling, int repeat, CancellationToken ct)
+    {
+        async Task<(double All, double Postgres)> PerSuccessAsync(string label, RequestClass requestClass, double capacity)
+        {
+            if (capacity <= 0) return (double.NaN, double.NaN);
+            await target.ClearCartsAsync(ct);
+            var rate = Math.Max(1, capacity * CostLoad);
+            var m = await MeasureAsync(target, mode, $"cost: {label} at {rate:0}/s", [new TrafficStream(label, TrafficMix.Only(requestClass), [ArrivalPhase.Constant("step", StepLength, rate)])], ct);
+            if (!m.Health.Validity.Valid) return (double.NaN, double.NaN);
+            return (CostPerRequest.Micros(m.Health.Cpu.SutSeconds, m.Succeeded), CostPerRequest.Micros(m.Health.Cpu.PostgresSeconds, m.Succeeded));
+        }
+        var purchase = await PerSuccessAsync("checkout", RequestClass.Checkout, checkout);
+        var browsing = await PerSuccessAsync("browse", RequestClass.Browse, browse);
+
+        var floodRate = mix > 0 ? mix * FloodMultiplier : FallbackFloodRps;
+        using var http = LabHttp.CreateSingleAddressClient(target.Address, 512);
+        var cpu = new CpuSampler(target.Processes, options.Isolation, time);
+        var start = cpu.Take();
+        var flood = await new RefusalFlood(new ShopApi(http, options.Limits.RequestTimeout), time).RunAsync(floodRate, StepLength, options.Seed + repeat, options.Limits, ct);
+        var health = RunHealth.Of(cpu.Since(start), flood.SendLag);
+        Record(mode, BenchRun.From($"refusal flood at {floodRate:0}/s", flood.Seconds, flood.Offered / flood.ScheduleSeconds, health));
+        logger.LogInformation("Refusal flood ({Mode}) at {Rate:0}/s: {Refused} refused, {Other} other answers, {Dropped} not sent; {Health}",
+            mode, floodRate, flood.Refused, flood.OtherAnswers, flood.Dropped, health.Describe());
+
+        return new CostRun(purchase.All, purchase.Postgres, browsing.All, browsing.Postgres,
+            CostPerRequest.Micros(health.Cpu.SutSeconds, flood.Refused),
+            CostPerRequest.Micros(health.Cpu.SutSeconds, flood.Answered),
+            flood.Offered / flood.ScheduleSeconds,
+            flood.Answered / flood.ScheduleSeconds,
+            flood.Answered == 0 ? double.NaN : flood.Refused / (double)flood.Answered,
+            health.LagP99Ms,
+            health.Cpu.LoadShare,
+            health.Validity.Valid,
+            ceiling.CheckoutPostgresMicros);
     }
 
     /// <summary>
@@ -244,7 +340,16 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
         async Task<bool> PassesAsync(double r)
         {
-            var m = await MeasureAsync(target, mode, $"{label} at {r:0}/s", [new TrafficStream(label, mix, [ArrivalPhase.Constant("step", StepLength, r)])], ct);
+            Task<StepMeasurement> StepAsync(string suffix) =>
+                MeasureAsync(target, mode, $"{label} at {r:0}/s{suffix}", [new TrafficStream(label, mix, [ArrivalPhase.Constant("step", StepLength, r)])], ct);
+            var m = await StepAsync("");
+            // A lagging generator says nothing about the shop: measure again once, then count it against the rate.
+            if (!m.Health.Validity.Valid) m = await StepAsync(" (again)");
+            if (!m.Health.Validity.Valid)
+            {
+                logger.LogInformation("{Label} at {Rate:0}/s → counted as a miss: generator could not keep up ({Reason})", label, r, m.Health.Validity.Reason);
+                return false;
+            }
             var pass = m.P99AllMs <= Slo.TotalMilliseconds && m.FailureShare < 0.001 && m.Dropped == 0;
             logger.LogInformation("{Label} at {Rate:0}/s: p99 {P99:0} ms, failures {Failures:P2} ({Shed} × 503, {Limited} × 429, {Timeouts} timeouts), dropped {Dropped} → {Verdict}",
                 label, r, m.P99AllMs, m.FailureShare, m.Shed, m.Limited, m.Timeouts, m.Dropped, pass ? "meets the SLO" : "misses it");
@@ -267,6 +372,11 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     {
         public double CapacityRps { get; init; }
         public double Seconds { get; init; }
+
+        /// <summary>2xx answers of the whole run: the purchases or browses a cost step divides its CPU by.</summary>
+        public long Succeeded { get; init; }
+
+        public RunHealth Health { get; init; } = new(CpuUsage.Unknown, double.NaN, RunValidity.Ok);
     }
 
     async Task<StepMeasurement> MeasureAsync(BenchTarget target, string mode, string label, IReadOnlyList<TrafficStream> streams, CancellationToken ct)
@@ -279,6 +389,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         using var side = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var start = time.GetTimestamp();
         var watching = watch?.Invoke(new LiveRun($"bench: {label}", mode, recorder, generator, scraper, plan.Duration, start), side.Token) ?? Task.CompletedTask;
+        var cpu = new CpuSampler(target.Processes, options.Isolation, time);
+        var cpuAtStart = cpu.Take();
         try
         {
             await generator.RunAsync(plan, recorder, start, ct);
@@ -288,6 +400,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             await side.CancelAsync();
             await watching;
         }
+        var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
+        logger.LogInformation("{Label}: {Health}", label, health.Describe());
+        if (label != "warm-up") Record(mode, BenchRun.From(label, streams[0].Phases[0].Duration.TotalSeconds, streams[0].Phases[0].StartRps, health));
 
         var classes = recorder.Classes.Values;
         var offered = classes.Sum(c => c.Offered);
@@ -312,27 +427,42 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             classes.Sum(c => c.ServerErrors),
             classes.Sum(c => c.Count(Outcome.Timeout)),
             classes.Sum(c => c.SlowerThanDeadline),
-            [.. inStep.Select(s => s.Completed == 0 ? 0 : s.P99Ms)]);
+            [.. inStep.Select(s => s.Completed == 0 ? 0 : s.P99Ms)])
+        {
+            Succeeded = classes.Sum(c => c.Count(Outcome.Success)),
+            Health = health,
+        };
     }
 
-    static OverloadStep Summarize(double multiplier, IReadOnlyList<StepMeasurement> runs) => new(
-        multiplier,
-        runs.Count > 0 ? runs[0].Seconds : 0,
-        Spread.Of(runs, s => s.OfferedRps),
-        Spread.Of(runs, s => s.GoodputRps),
-        Spread.Of(runs, s => s.CapacityRps > 0 ? s.GoodputRps / s.CapacityRps : 0),
-        Spread.Of(runs, s => s.CheckoutGoodputRps),
-        Spread.Of(runs, s => s.P99AdmittedMs),
-        Spread.Of(runs, s => s.Shed > 0 ? s.P99ShedMs : double.NaN),
-        Spread.Of(runs, s => s.ShedWithin10msShare),
-        Spread.Of(runs, s => s.Shed),
-        Spread.Of(runs, s => s.Limited),
-        Spread.Of(runs, s => s.Other5xx),
-        Spread.Of(runs, s => s.Timeouts),
-        Spread.Of(runs, s => s.SlowerThanDeadline),
-        Spread.Of(runs, s => s.Dropped));
+    /// <summary>The repeats' medians over valid runs only; CPU and lag over all of them, since they explain the invalid ones.</summary>
+    internal static OverloadStep Summarize(double multiplier, IReadOnlyList<StepMeasurement> runs)
+    {
+        Spread Valid(Func<StepMeasurement, double> value) => Spread.Of(runs, s => s.Health.Validity.Valid ? value(s) : double.NaN);
+        return new OverloadStep(
+            multiplier,
+            runs.Count > 0 ? runs[0].Seconds : 0,
+            Valid(s => s.OfferedRps),
+            Valid(s => s.GoodputRps),
+            Valid(s => s.CapacityRps > 0 ? s.GoodputRps / s.CapacityRps : 0),
+            Valid(s => s.CheckoutGoodputRps),
+            Valid(s => s.P99AdmittedMs),
+            Valid(s => s.Shed > 0 ? s.P99ShedMs : double.NaN),
+            Valid(s => s.ShedWithin10msShare),
+            Valid(s => s.Shed),
+            Valid(s => s.Limited),
+            Valid(s => s.Other5xx),
+            Valid(s => s.Timeouts),
+            Valid(s => s.SlowerThanDeadline),
+            Valid(s => s.Dropped))
+        {
+            SutCpuShare = Spread.Of(runs, s => s.Health.Cpu.SutShare),
+            LoadCpuShare = Spread.Of(runs, s => s.Health.Cpu.LoadShare),
+            GeneratorLagP99Ms = Spread.Of(runs, s => s.Health.LagP99Ms),
+            Invalid = [.. runs.Where(s => !s.Health.Validity.Valid).Select(s => s.Health.Validity.Reason!)],
+        };
+    }
 
-    static HotSkuSummary SummarizeSales(IReadOnlyList<HotSkuResult> sales, IReadOnlyList<(double Browse, double Checkout, double HotRow)> ceilings) => new(
+    static HotSkuSummary SummarizeSales(IReadOnlyList<HotSkuResult> sales, IReadOnlyList<Ceiling> ceilings) => new(
         Spread.Of(sales, s => s.Audit.LiveOrders),
         Spread.Of(sales, s => s.Oversold),
         Spread.Of(sales, s => s.SellOutSeconds),

@@ -32,6 +32,13 @@ public static class LabHttp
     }
 
     /// <summary>
+    /// One client from an address no virtual user has (127.0.2.1 for a loopback target): an anonymous
+    /// flood from it meets the per-client limit on its own token bucket and leaves the users' alone.
+    /// </summary>
+    public static HttpClient CreateSingleAddressClient(Uri target, int maxConnections) =>
+        CreateLoadClient(target, maxConnections, IsIPv4Loopback(target) ? new IPAddress([127, 0, 2, 1]) : null);
+
+    /// <summary>
     /// The load generator's client: enough connections that the generator, not the socket pool,
     /// decides how much is in flight; connections recycled so a long run follows restarts; no
     /// client-wide timeout because each call carries its own.

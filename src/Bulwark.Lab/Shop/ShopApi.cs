@@ -27,7 +27,8 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
     public Task<ApiAnswer> SignInAsync(string email, string password, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/api/sessions", JsonContent.Create(new { email, password }), null, null, ct);
 
-    public Task<ApiAnswer> GetCartAsync(string token, CancellationToken ct) =>
+    /// <param name="token">Null sends the request anonymously (the refusal flood's cheap request).</param>
+    public Task<ApiAnswer> GetCartAsync(string? token, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "/api/cart", null, token, null, ct);
 
     public Task<ApiAnswer> PutCartItemAsync(string token, string productId, int quantity, CancellationToken ct) =>

@@ -38,4 +38,25 @@ public class BenchMathTests
 
         Assert.Equal(0.95, BenchSuite.FractionAtOrBelow(shed, 10_000), 2);
     }
+
+    static BenchSuite.StepMeasurement Step(double goodput, RunValidity validity) =>
+        new(1000, goodput, 10, 150, 100, 2, 0, 0, 1, 0, 0, 0, 0, 0, [])
+        {
+            CapacityRps = 100,
+            Seconds = 60,
+            Health = new RunHealth(CpuUsage.Unknown, validity.Valid ? 1 : 25, validity),
+        };
+
+    [Fact]
+    public void An_invalid_repeat_is_left_out_of_the_medians_and_listed_with_its_reason()
+    {
+        var invalid = RunValidity.Judge(25, 0.5);
+        var step = BenchSuite.Summarize(10, [Step(90, RunValidity.Ok), Step(10, invalid), Step(94, RunValidity.Ok)]);
+
+        Assert.Equal(92, step.GoodputRps.Median);
+        Assert.Equal(90, step.GoodputRps.Min);
+        Assert.Equal(3, step.GoodputRps.Runs.Count);
+        Assert.Equal([invalid.Reason!], step.Invalid!);
+        Assert.Equal(25, step.GeneratorLagP99Ms!.Max);     // the lag itself is shown for every repeat
+    }
 }
