@@ -84,9 +84,11 @@ public static class BenchMarkdown
         md.AppendLine("| mode | load | s | offered req/s | goodput req/s | goodput / capacity | checkout goodput req/s | p99 admitted (2xx) ms | 503s | p99 of 503s ms | 503s within 10 ms | 429s | other 5xx | timeouts | slower than deadline | dropped by generator | SUT CPU | load CPU | generator lag p99 ms | invalid runs |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (mode, m) in report.Modes)
-            foreach (var o in m.Overload)
-                md.AppendLine(I($"| {mode} | {o.Multiplier}× | {o.Seconds:0} | {F(o.OfferedRps, "0")} | {F(o.GoodputRps, "0")} | {F(o.GoodputShareOfCapacity, "0.00")} | {F(o.CheckoutGoodputRps, "0")} | {F(o.P99AdmittedMs, "0")} | {F(o.Shed, "0")} | {F(o.P99ShedMs, "0.0")} | {F(o.ShedWithin10msShare, "0.000")} | {F(o.Limited, "0")} | {F(o.Other5xx, "0")} | {F(o.Timeouts, "0")} | {F(o.SlowerThanDeadline, "0")} | {F(o.Dropped, "0")} | {F(o.SutCpuShare ?? none, "P0")} | {F(o.LoadCpuShare ?? none, "P0")} | {F(o.GeneratorLagP99Ms ?? none, "0.0")} | {o.Invalid?.Count ?? 0} |"));
+            foreach (var (o, retrying) in m.AggressiveOverload is { } a ? m.Overload.Select(o => (o, false)).Append((a, true)) : m.Overload.Select(o => (o, false)))
+                md.AppendLine(I($"| {mode} | {o.Multiplier}×{(retrying ? " retrying at once" : "")} | {o.Seconds:0} | {F(o.OfferedRps, "0")} | {F(o.GoodputRps, "0")} | {F(o.GoodputShareOfCapacity, "0.00")} | {F(o.CheckoutGoodputRps, "0")} | {F(o.P99AdmittedMs, "0")} | {F(o.Shed, "0")} | {F(o.P99ShedMs, "0.0")} | {F(o.ShedWithin10msShare, "0.000")} | {F(o.Limited, "0")} | {F(o.Other5xx, "0")} | {F(o.Timeouts, "0")} | {F(o.SlowerThanDeadline, "0")} | {F(o.Dropped, "0")} | {F(o.SutCpuShare ?? none, "P0")} | {F(o.LoadCpuShare ?? none, "P0")} | {F(o.GeneratorLagP99Ms ?? none, "0.0")} | {o.Invalid?.Count ?? 0} |"));
         md.AppendLine();
+        if (report.Modes.Values.Any(m => m.AggressiveOverload is not null))
+            md.AppendLine(I($"\"Retrying at once\": the same step with clients that send a refused request (503, 429) again immediately, up to {BenchTarget.AggressiveRetries} times, ignoring Retry-After; the other rows' clients give up on a refusal. Latency runs from the first intended send to the last answer.")).AppendLine();
         md.Append(Costs(report));
         md.AppendLine("Recovery: seconds from the end of the 10× step until p99 of every answer stays ≤ 200 ms for 3 s running (∞: not within the calm tail).").AppendLine();
         md.AppendLine("| mode | recovery s | runs |");

@@ -86,6 +86,9 @@ public sealed record BenchMode(
     /// <summary>CPU per purchase, browse and refusal, and the refusal flood's calibration.</summary>
     public CostPerRequest? Costs { get; init; }
 
+    /// <summary>The 10× step again with clients that retry every refusal at once (bench --aggressive); null when not run.</summary>
+    public OverloadStep? AggressiveOverload { get; init; }
+
     /// <summary>Every measured run, in order, with its CPU use and validity.</summary>
     public IReadOnlyList<BenchRun>? Runs { get; init; }
 }

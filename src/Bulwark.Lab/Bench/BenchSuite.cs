@@ -45,6 +45,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
     public bool HotSku { get; init; } = true;
 
+    /// <summary>Also run the 10× step with clients that retry refusals at once, to compare goodput with polite clients.</summary>
+    public bool Aggressive { get; init; }
+
     /// <summary>The refusal flood's rate when no mix capacity is known: far above anything a 2-core shop admits.</summary>
     const double FallbackFloodRps = 2_000;
 
@@ -118,6 +121,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         var capacities = new List<(double Checkout, double Browse, double Mix)>();
         var sweeps = Multipliers.ToDictionary(m => m, _ => new List<StepMeasurement>());
         var recoveries = new List<double>();
+        var aggressive = new List<StepMeasurement>();
         var sales = new List<HotSkuResult>();
         var hotRowProduct = long.Parse(target.Fixture.Catalog.Hot[^1].Id, CultureInfo.InvariantCulture);
 
@@ -177,6 +181,16 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                 if (isLast) recoveries.Add(step.Health.Validity.Valid ? RecoverySeconds(step.P99PerSecond, (int)Math.Ceiling(phases[0].Duration.TotalSeconds)) : double.NaN);
             }
 
+            if (Aggressive)
+            {
+                var multiplier = Multipliers[^1];
+                var seconds = LongMultipliers.Contains(multiplier) ? LongStepLength : StepLength;
+                await target.ClearCartsAsync(ct);
+                var step = await MeasureAsync(target, mode, $"mix {multiplier}x, retrying at once",
+                    [new TrafficStream("mix", Mix, [ArrivalPhase.Constant($"{multiplier}x", seconds, Math.Max(1, mix * multiplier))])], ct, target.AggressiveActions);
+                aggressive.Add(step with { CapacityRps = mix, Seconds = seconds.TotalSeconds });
+            }
+
             if (HotSku && target.ConnectionString is not null)
             {
                 var products = target.Fixture.Catalog.Hot;
@@ -201,6 +215,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             null)
         {
             Costs = costs.Count == 0 ? null : CostPerRequest.Of(costs),
+            AggressiveOverload = aggressive.Count == 0 ? null : Summarize(Multipliers[^1], aggressive),
             Runs = _runs[mode],
         };
     }
@@ -379,12 +394,13 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         public RunHealth Health { get; init; } = new(CpuUsage.Unknown, double.NaN, RunValidity.Ok);
     }
 
-    async Task<StepMeasurement> MeasureAsync(BenchTarget target, string mode, string label, IReadOnlyList<TrafficStream> streams, CancellationToken ct)
+    async Task<StepMeasurement> MeasureAsync(BenchTarget target, string mode, string label, IReadOnlyList<TrafficStream> streams, CancellationToken ct,
+        ShopActions? actions = null)
     {
         var serviceLevel = new ServiceLevel(Slo, Deadline);
         var plan = new LoadPlan(streams, ArrivalProcess.Poisson, options.Seed, options.Limits, serviceLevel);
         var recorder = new RunRecorder(serviceLevel, plan.Duration + plan.DrainAllowance);
-        var generator = new LoadGenerator(target.Actions, time, logger);
+        var generator = new LoadGenerator(actions ?? target.Actions, time, logger);
         await using var scraper = new Metrics.MetricsScraper(target.Address, time);
         using var side = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var start = time.GetTimestamp();

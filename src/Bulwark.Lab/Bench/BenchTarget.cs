@@ -49,12 +49,19 @@ public sealed class BenchTarget : IAsyncDisposable
         ConnectionString = connectionString;
         PgbenchUserBase = pgbenchUserBase;
         Actions = new ShopActions(clients, fixture, new PurchaseLedger(), time);
+        AggressiveActions = new ShopActions(clients, fixture, new PurchaseLedger(), time, immediateRetries: AggressiveRetries);
     }
+
+    /// <summary>How often an aggressive client sends a refused request again at once.</summary>
+    public const int AggressiveRetries = 5;
 
     public Uri Address { get; }
     public ShopClients Clients { get; }
     public ShopFixture Fixture { get; }
     public ShopActions Actions { get; }
+
+    /// <summary>The same users as clients that retry a refusal at once, ignoring Retry-After (the aggressive overload step).</summary>
+    public ShopActions AggressiveActions { get; }
 
     /// <summary>The shop's PostgreSQL when the lab owns it; null against --target.</summary>
     public string? ConnectionString { get; }

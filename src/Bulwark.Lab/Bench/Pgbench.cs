@@ -87,10 +87,13 @@ public sealed partial class Pgbench(string connectionString, string scriptDirect
         return result;
     }
 
-    /// <summary>The "tps = N (without initial connection time)" line; older pgbench prints "excluding connections establishing".</summary>
+    /// <summary>
+    /// The "tps = N (without initial connection time)" line; older pgbench prints "excluding connections establishing".
+    /// A run that completed no transaction (a starved server in a short step) prints no tps line: that is 0, not unreadable.
+    /// </summary>
     public static double? ParseTps(string output)
     {
-        double? any = null;
+        double? any = NothingProcessed().IsMatch(output) ? 0 : null;
         foreach (Match match in TpsLine().Matches(output))
         {
             var value = double.Parse(match.Groups["tps"].Value, CultureInfo.InvariantCulture);
@@ -111,6 +114,9 @@ public sealed partial class Pgbench(string connectionString, string scriptDirect
         if (fields[2] is "failed" or "skipped") return (0, true);
         return long.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var micros) ? (micros, false) : null;
     }
+
+    [GeneratedRegex(@"^number of transactions actually processed: 0\s*$", RegexOptions.Multiline)]
+    private static partial Regex NothingProcessed();
 
     [GeneratedRegex(@"tps = (?<tps>[0-9]+(\.[0-9]+)?)[^\n]*")]
     private static partial Regex TpsLine();

@@ -55,15 +55,20 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             CustomParser = LabOptions.DurationWithin("--long-step", TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), "steps are bounded"),
         };
         var noHotSku = new Option<bool>("--no-hot-sku") { Description = "Skip the hot-SKU sell-out (it signs in 2,000 buyers per mode)." };
+        var aggressive = new Option<bool>("--aggressive")
+        {
+            Description = $"Also run the 10× step with clients that retry every refusal at once (up to {Bench.BenchTarget.AggressiveRetries} times, no Retry-After), beside the polite one.",
+        };
         var bench = new Command("bench", "pgbench ceiling, capacity at SLO, overload sweep 0.5×–10×, recovery and hot-SKU sell-out, repeated; writes <out>/bench.")
         {
-            repeats, step, longStep, noHotSku,
+            repeats, step, longStep, noHotSku, aggressive,
         };
         bench.SetAction((parse, ct) => BenchAsync(parse, new BenchChoices(
             parse.GetValue(repeats),
             parse.GetValue(step) ?? TimeSpan.FromSeconds(5),
             parse.GetValue(longStep) ?? TimeSpan.FromSeconds(60),
-            !parse.GetValue(noHotSku)), ct));
+            !parse.GetValue(noHotSku),
+            parse.GetValue(aggressive)), ct));
         root.Subcommands.Add(bench);
 
         var baselineRepeats = new Option<int>("--repeats") { Description = "Repeat every measurement this many times.", DefaultValueFactory = _ => 3 };
@@ -164,7 +169,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         return exit;
     }
 
-    sealed record BenchChoices(int Repeats, TimeSpan StepLength, TimeSpan LongStepLength, bool HotSku);
+    sealed record BenchChoices(int Repeats, TimeSpan StepLength, TimeSpan LongStepLength, bool HotSku, bool Aggressive);
 
     async Task<int> BenchAsync(ParseResult parse, BenchChoices settings, CancellationToken ct)
     {
@@ -176,6 +181,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             StepLength = settings.StepLength,
             LongStepLength = settings.LongStepLength,
             HotSku = settings.HotSku,
+            Aggressive = settings.Aggressive,
         };
         try
         {

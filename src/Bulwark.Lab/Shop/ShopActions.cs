@@ -9,7 +9,11 @@ namespace Bulwark.Lab.Shop;
 /// user would make afterwards (reloading an uncertain cart, dropping a sold-out item) never count
 /// in the latency.
 /// </summary>
-public sealed class ShopActions(ShopClients clients, ShopFixture fixture, PurchaseLedger ledger, TimeProvider time, string paymentToken = "tok_visa")
+/// <param name="immediateRetries">
+/// How often a refused call (503, 429) is sent again at once, ignoring Retry-After, as badly written
+/// clients and bots do; 0 (the lab's users) gives up on the first refusal and leaves it to the next visit.
+/// </param>
+public sealed class ShopActions(ShopClients clients, ShopFixture fixture, PurchaseLedger ledger, TimeProvider time, string paymentToken = "tok_visa", int immediateRetries = 0)
 {
     /// <summary>A buyer keeps at most this many lines: failed purchases leave items behind, and carts must not grow without end.</summary>
     const int MaxBuyerCartLines = 3;
@@ -24,10 +28,10 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
         switch (action.Class)
         {
             case RequestClass.Browse:
-                answered(await clients.ForAnonymous(action.Who).ListProductsAsync(action.CategoryId!, action.Page, PlannedAction.BrowsePageSize, ct));
+                answered(await InsistAsync(() => clients.ForAnonymous(action.Who).ListProductsAsync(action.CategoryId!, action.Page, PlannedAction.BrowsePageSize, ct)));
                 return;
             case RequestClass.Product:
-                answered(await clients.ForAnonymous(action.Who).GetProductAsync(action.ProductId!, ct));
+                answered(await InsistAsync(() => clients.ForAnonymous(action.Who).GetProductAsync(action.ProductId!, ct)));
                 return;
             case RequestClass.SignIn:
                 // Anyone may sign in while another action uses the same account: the shop issues a second token.
@@ -79,7 +83,7 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
         var productId = action.ProductId!;
         if (user.Cart.Count < MaxBuyerCartLines && !user.Cart.ContainsKey(productId))
         {
-            var put = await api.PutCartItemAsync(user.Token!, productId, 1, ct);
+            var put = await InsistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct));
             Remember(user, put, productId, 1);
             if (!put.IsSuccess)
             {
@@ -89,7 +93,9 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
             }
         }
 
-        var checkout = await api.CheckoutAsync(user.Token!, Guid.NewGuid().ToString("N"), paymentToken, ct);
+        // One key for every retry: a checkout sent again after a refusal can never buy twice.
+        var key = Guid.NewGuid().ToString("N");
+        var checkout = await InsistAsync(() => api.CheckoutAsync(user.Token!, key, paymentToken, ct));
         answered(checkout);
 
         switch (checkout.Outcome)
@@ -110,6 +116,13 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
                 user.CartUncertain = true;
                 break;
         }
+    }
+
+    async Task<ApiAnswer> InsistAsync(Func<Task<ApiAnswer>> call)
+    {
+        var answer = await call();
+        for (var retry = 0; retry < immediateRetries && answer.Outcome is Outcome.Shed or Outcome.Limited; retry++) answer = await call();
+        return answer;
     }
 
     async Task<ApiAnswer?> EnsureSignedInAsync(VirtualUser user, CancellationToken ct)

@@ -22,6 +22,7 @@ public class BenchMarkdownTests
             GeneratorLagP99Ms = S(2.5),
             Invalid = ["generator lag p99 12.0 ms > 10 ms"],
         }],
+        AggressiveOverload = Step(10, 0.4, 1, 0),
         Costs = CostPerRequest.Of([Repeat, Repeat with { PurchaseMicros = 5_000, RefusalMicros = 55 }]),
         Runs =
         [
@@ -53,6 +54,16 @@ public class BenchMarkdownTests
         Assert.Contains("- Invalid run (guarded, mix 10x): generator lag p99 12.0 ms > 10 ms; not counted.", md);
         Assert.DoesNotContain("checkout at 300/s", md);
         Assert.Contains("| 97 % | 55 % | 2.5 | 1 |", md);
+    }
+
+    [Fact]
+    public void Goodput_with_clients_that_retry_at_once_is_a_row_beside_the_polite_one()
+    {
+        var md = BenchMarkdown.Bench(Measured());
+
+        Assert.Contains("| guarded | 10× | 60 | 1000 | 90 | 0.90 |", md);
+        Assert.Contains("| guarded | 10× retrying at once | 60 | 1000 | 40 | 0.40 |", md);
+        Assert.Contains("up to 5 times, ignoring Retry-After", md);
     }
 
     [Fact]

@@ -26,6 +26,8 @@ public class ToolOutputTests
         Assert.Equal(904.613522, Pgbench.ParseTps(PgbenchOutput));
         Assert.Equal(12.5, Pgbench.ParseTps("tps = 11.000000 (including connections establishing)\ntps = 12.500000 (excluding connections establishing)\n"));
         Assert.Null(Pgbench.ParseTps("pgbench: error: connection to server failed"));
+        Assert.Equal(0, Pgbench.ParseTps("duration: 2 s\nnumber of transactions actually processed: 0\nnumber of failed transactions: 0 (NaN%)\n"));
+        Assert.Null(Pgbench.ParseTps("number of transactions actually processed: 0/100\n"));
     }
 
     [Fact]
