@@ -29,6 +29,21 @@ public sealed class AccountsApiTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task Sixteen_people_signing_up_at_once_on_an_idle_shop_are_all_served()
+    {
+        // A plain client: a 503 here is the failure under test, not something to retry.
+        using var client = new HttpClient { BaseAddress = shop.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            using var response = await client.PostAsJsonAsync("/api/accounts", new { email = $"crowd-{Guid.NewGuid():N}@example.com", password = Password });
+            var body = await response.Content.ReadAsStringAsync();
+            return $"{(int)response.StatusCode} {body[Math.Max(0, body.Length - 160)..]}";
+        }));
+
+        Assert.All(answers, answer => Assert.StartsWith("201", answer, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Passwords_are_stored_hashed()
     {
         using var client = shop.Client();

@@ -63,12 +63,22 @@ public sealed partial class ReadmeRunCommandTests : IAsyncLifetime
             while (answer is null)
             {
                 Assert.False(process.HasExited, $"`{runCommand}` exited with {(process.HasExited ? process.ExitCode : 0)}:\n{string.Join('\n', output.TakeLast(30))}");
-                var listening = output.FirstOrDefault(line => line.Contains("Now listening on:", StringComparison.Ordinal));
-                Assert.True(listening is null || listening.Contains(tryIt.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal), $"`{runCommand}` listens elsewhere than the README says ({tryIt}): {listening}");
+                // The in-process payment sandbox says where it listens first, then the shop: once both have,
+                // one of them must be the README's address.
+                var listening = output.Where(line => line.Contains("Now listening on:", StringComparison.Ordinal)).ToList();
+                Assert.True(listening.Count < 2 || listening.Any(line => line.Contains(tryIt.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal)),
+                    $"`{runCommand}` listens elsewhere than the README says ({tryIt}): {string.Join(" | ", listening)}");
                 Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(4), $"Nothing answered {tryIt} within 4 minutes of `{runCommand}`:\n{string.Join('\n', output.TakeLast(30))}");
                 try
                 {
                     answer = await client.GetAsync(tryIt);
+                    if (answer.StatusCode == HttpStatusCode.ServiceUnavailable && answer.Headers.RetryAfter is not null)
+                    {
+                        // Listening, still migrating and seeding: a user would come back as it says.
+                        answer.Dispose();
+                        answer = null;
+                        await Task.Delay(250);
+                    }
                 }
                 catch (HttpRequestException)
                 {

@@ -73,6 +73,9 @@ public sealed class GuardOptions
 
     public PriorityDurations QueueDelayTargets { get; set; } = new GateSettings().QueueDelayTargets;
 
+    /// <summary>See <see cref="GateSettings.ShedAfter"/>.</summary>
+    public TimeSpan ShedAfter { get; set; } = new GateSettings().ShedAfter;
+
     public ClientRateLimitSettings RateLimit { get; set; } = new();
 
     public LoginThrottleSettings LoginThrottle { get; set; } = new();
@@ -88,6 +91,7 @@ public sealed class GuardOptions
         MaxWaiters = MaxWaiters,
         Deadlines = Deadlines,
         QueueDelayTargets = QueueDelayTargets,
+        ShedAfter = ShedAfter,
         RateLimit = RateLimit,
         LoginThrottle = LoginThrottle,
     };

@@ -43,6 +43,7 @@ public static class GuardServiceCollectionExtensions
         services.AddSingleton(sp => (IGateStatisticsProvider)sp.GetRequiredService<GuardGate>().Gate);
 
         services.AddSingleton<EdgeLimiters>();
+        services.AddSingleton<EdgeRouteTable>();
         services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<IGateControl>(), Options(sp).Mode,
             sp.GetRequiredService<IGatePressure>()));
         services.AddExceptionHandler<AdmissionExceptionHandler>();
@@ -51,9 +52,15 @@ public static class GuardServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The edge middleware: rate limits (429), shedding (503), deadlines and operation names, and the
-    /// mapping of later refusals to 503 + Retry-After. Call after authentication and routing. Nothing in
-    /// Off mode.
+    /// The edge's refusals: rate limits and sign-in floods (429), shedding (503), decided from a
+    /// precomputed route table. Call first, before routing and authentication. Nothing in Off mode.
+    /// </summary>
+    public static IApplicationBuilder UseBulwarkEdge(this IApplicationBuilder app) =>
+        app.UseMiddleware<EdgeRefusalMiddleware>();
+
+    /// <summary>
+    /// Deadlines and operation names for admitted requests, and the mapping of later refusals (the gate,
+    /// the deadline) to 503 + Retry-After. Call after routing. Nothing in Off mode.
     /// </summary>
     public static IApplicationBuilder UseBulwarkAdmission(this IApplicationBuilder app) =>
         app.UseMiddleware<AdmissionMiddleware>();

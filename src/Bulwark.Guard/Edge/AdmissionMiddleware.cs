@@ -7,17 +7,16 @@ using Microsoft.Extensions.Options;
 namespace Bulwark.Guard.Edge;
 
 /// <summary>
-/// The edge: before any work, refuse what should not start (a client over its rate: 429; a priority
-/// whose queue for the database is already longer than its target: 503), then give the request its
-/// deadline and name, which flow to the gate, the statement timeouts and outbound calls. Refusals that
-/// happen later (the gate, the deadline) become the same 503 + Retry-After instead of a 500 or a hang.
+/// The request's deadline and name, which flow to the gate, the statement timeouts and outbound calls;
+/// refusals that happen later (the gate, the deadline) become 503 + Retry-After instead of a 500 or a
+/// hang. What should not start at all was already refused by <see cref="EdgeRefusalMiddleware"/>.
 /// </summary>
 /// <remarks>
-/// Place it after authentication (the rate limit keys on the user) and routing (it reads endpoint
-/// metadata). With <c>Guard:Mode=off</c> it passes everything through untouched.
+/// Place it after routing (it reads endpoint metadata). With <c>Guard:Mode=off</c> it passes everything
+/// through untouched.
 /// </remarks>
 public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pressure, IGateControl control,
-    EdgeLimiters limiters, IOptions<GuardOptions> options, TimeProvider clock)
+    IOptions<GuardOptions> options, TimeProvider clock)
 {
     private readonly GuardMode _mode = options.Value.Mode;
 
@@ -31,30 +30,9 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
 
         var endpoint = context.GetEndpoint();
         var priority = endpoint?.Metadata.GetMetadata<PriorityMetadata>()?.Priority ?? Priority.Normal;
-        var settings = control.Settings;
-
-        if (settings.RateLimit.Enabled && !limiters.TryAdmitClient(ClientKeys.Of(context), out var clientWait))
-        {
-            await RefuseAsync(context, priority, RejectionReason.RateLimited, clientWait);
-            return;
-        }
-
-        if (endpoint?.Metadata.GetMetadata<LoginThrottleMetadata>() is not null
-            && !limiters.TryAdmitLogin(ClientKeys.AddressOf(context), out var loginWait))
-        {
-            await RefuseAsync(context, priority, RejectionReason.LoginThrottled, loginWait);
-            return;
-        }
-
         var deferred = endpoint?.Metadata.GetMetadata<DeferredSheddingMetadata>() is not null;
-        if (!deferred && LoadShedding.ShouldShed(pressure, settings, priority, out var drain))
-        {
-            await RefuseAsync(context, priority, RejectionReason.QueueDelay, drain);
-            return;
-        }
-
         using var deferredScope = deferred ? DeferredShedding.Begin() : default(DeferredShedding.Scope?);
-        await RunWithDeadlineAsync(context, priority, settings.Deadlines.For(priority), endpoint?.DisplayName);
+        await RunWithDeadlineAsync(context, priority, control.Settings.Deadlines.For(priority), endpoint?.DisplayName);
     }
 
     private async Task RunWithDeadlineAsync(HttpContext context, Priority priority, TimeSpan budget, string? operation)
@@ -88,11 +66,5 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
         {
             context.RequestAborted = clientAborted;
         }
-    }
-
-    private Task RefuseAsync(HttpContext context, Priority priority, RejectionReason reason, TimeSpan retryAfter)
-    {
-        pressure.RecordRejection(priority, reason);
-        return OverloadResponses.WriteAsync(context, priority, reason, retryAfter);
     }
 }

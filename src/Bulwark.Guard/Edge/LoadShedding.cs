@@ -4,18 +4,31 @@ namespace Bulwark.Guard.Edge;
 
 /// <summary>
 /// The edge's decision, kept pure so the simulation makes exactly the call the middleware makes: shed a
-/// priority while the gate's queue delay for it exceeds that priority's target, and tell the client to
-/// come back when the queue will have drained under the target.
+/// priority while the gate's queue delay for it exceeds that priority's target and the queue has stood
+/// above the target for <see cref="GateSettings.ShedAfter"/>, or at once beyond ShedAfter's worth of
+/// delay; tell the client to come back when the queue will have drained under the target. An idle gate
+/// has no queue and so never sheds.
 /// </summary>
 public static class LoadShedding
 {
     /// <summary>The shortest Retry-After worth sending; HTTP counts whole seconds.</summary>
     public static readonly TimeSpan MinimumRetryAfter = TimeSpan.FromSeconds(1);
 
+    /// <summary>How far above its target a priority's queue may go while it has not yet stood there for ShedAfter.</summary>
+    public const int BurstFactor = 10;
+
     public static bool ShouldShed(IGatePressure gate, GateSettings settings, Priority priority, out TimeSpan retryAfter)
     {
         var target = settings.QueueDelayTargets.For(priority);
-        if (gate.EstimatedQueueDelay(priority) <= target)
+        var delay = gate.EstimatedQueueDelay(priority);
+        // A burst the gate can absorb may queue up to BurstFactor times the target (at most ShedAfter),
+        // which bounds the backlog a surge builds before it is recognised; overload is held at the target
+        // (Facebook's adaptive queue timeout, CoDel's interval). The factor is small because the delay
+        // estimate is least accurate exactly then: in the simulated critical surge a factor of 4 let
+        // normal work queue for 300 ms.
+        var burst = TimeSpan.FromTicks(Math.Min(settings.ShedAfter.Ticks, target.Ticks * BurstFactor));
+        var limit = burst > target && gate.AbsorbingBurst(priority, target, settings.ShedAfter) ? burst : target;
+        if (delay <= limit)
         {
             retryAfter = TimeSpan.Zero;
             return false;

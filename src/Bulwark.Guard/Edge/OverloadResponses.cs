@@ -5,10 +5,13 @@ namespace Bulwark.Guard.Edge;
 
 /// <summary>
 /// The honest answers to overload: 503 (shed, refused, out of time) or 429 (this client's own rate),
-/// always <c>application/problem+json</c> with <c>Retry-After</c> in whole seconds, never a hang.
+/// always <c>application/problem+json</c> with <c>Retry-After</c> in whole seconds, never a hang. The
+/// bodies are prepared once (<see cref="RefusalBodies"/>), so a refusal costs a lookup and a write.
 /// </summary>
 public static class OverloadResponses
 {
+    public const string ProblemJson = "application/problem+json";
+
     public static int StatusFor(RejectionReason reason) =>
         reason is RejectionReason.RateLimited or RejectionReason.LoginThrottled
             ? StatusCodes.Status429TooManyRequests
@@ -16,25 +19,14 @@ public static class OverloadResponses
 
     public static Task WriteAsync(HttpContext context, Priority priority, RejectionReason reason, TimeSpan retryAfter)
     {
-        var seconds = LoadShedding.RetryAfterSeconds(retryAfter);
-        var status = StatusFor(reason);
-        context.Response.Clear();
-        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var (title, detail) = reason switch
-        {
-            RejectionReason.RateLimited => ("Too many requests", "This client is sending faster than its share; slow down and retry after the given time."),
-            RejectionReason.LoginThrottled => ("Too many sign-in attempts", "Too many sign-in attempts; retry after the given time."),
-            RejectionReason.QueueDelay => ("Busy", "The service is shedding load to stay fast for the requests it takes; retry after the given time."),
-            RejectionReason.DeadlineUnmeetable or RejectionReason.Expired => ("Out of time", "The request could not be served within its deadline; retry after the given time."),
-            _ => ("Busy", "The service is at capacity; retry after the given time."),
-        };
-
-        return TypedResults.Problem(detail, statusCode: status, title: title,
-            extensions: new Dictionary<string, object?>
-            {
-                ["reason"] = reason.Tag(),
-                ["priority"] = priority.Tag(),
-                ["retryAfterSeconds"] = seconds,
-            }).ExecuteAsync(context);
+        var refusal = RefusalBodies.For(reason, priority, LoadShedding.RetryAfterSeconds(retryAfter));
+        var response = context.Response;
+        response.Clear();
+        response.StatusCode = refusal.Status;
+        response.ContentType = ProblemJson;
+        response.ContentLength = refusal.Body.Length;
+        response.Headers.RetryAfter = refusal.RetryAfter;
+        var write = response.Body.WriteAsync(refusal.Body);
+        return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask();
     }
 }

@@ -45,6 +45,13 @@ public sealed class ConcurrencyGate : IGatePressure
     private readonly double[] _admitRate = new double[PriorityCount];
     private readonly long[] _admittedBefore = new long[PriorityCount];
 
+    // Per priority, the timestamp from which every waiter that left the line had waited longer than the
+    // priority's shedding target (0: the last one did not). CoDel's "first above time".
+    private readonly long[] _delayAboveSince = new long[PriorityCount];
+
+    // Per priority, when the edge last shed it (0: never).
+    private readonly long[] _lastShedAt = new long[PriorityCount];
+
     /// <param name="settings">Initial settings (validated by the caller).</param>
     /// <param name="serverCeiling">Leases the server can give this instance (see <see cref="CeilingDiscovery"/>).</param>
     /// <param name="clock">All time comes from here.</param>
@@ -105,6 +112,12 @@ public sealed class ConcurrencyGate : IGatePressure
         if (Volatile.Read(ref _waiting) == 0 && TryTakeSlot(priority))
         {
             permit = new Permit(priority, _clock.GetTimestamp(), TimeSpan.Zero);
+            if (Volatile.Read(ref _delayAboveSince[(int)priority]) != 0)
+            {
+                // Admitted without waiting: whatever queue there was has drained.
+                Volatile.Write(ref _delayAboveSince[(int)priority], 0);
+            }
+
             Counters.Admitted(priority);
             Counters.QueueDelay.Record(TimeSpan.Zero);
             return true;
@@ -355,7 +368,47 @@ public sealed class ConcurrencyGate : IGatePressure
         return excess > TimeSpan.Zero ? excess : TimeSpan.Zero;
     }
 
-    void IGatePressure.RecordRejection(Priority priority, RejectionReason reason) => Counters.Rejected(priority, reason);
+    /// <inheritdoc />
+    public bool AbsorbingBurst(Priority priority, TimeSpan target, TimeSpan interval)
+    {
+        var p = (int)priority;
+        var now = _clock.GetTimestamp();
+        for (var above = 0; above < p; above++)
+        {
+            if (Volatile.Read(ref _queued[above]) > 0)
+            {
+                return false;
+            }
+        }
+
+        var shedAt = Volatile.Read(ref _lastShedAt[p]);
+        if (shedAt != 0 && _clock.GetElapsedTime(shedAt, now) < interval * 10)
+        {
+            return false;
+        }
+
+        var since = Volatile.Read(ref _delayAboveSince[p]);
+        if (since != 0 && _clock.GetElapsedTime(since, now) >= interval)
+        {
+            return false;
+        }
+
+        // Strict priority can keep a lower priority's line from moving at all, so nothing leaves it to
+        // be measured: its oldest waiter's age is then the evidence. Read without the lock: a stale
+        // answer only shifts one decision by one waiter.
+        var oldest = _queues[p].Oldest;
+        return oldest is null || _clock.GetElapsedTime(oldest.EnqueuedAt, now) < target + interval;
+    }
+
+    void IGatePressure.RecordRejection(Priority priority, RejectionReason reason)
+    {
+        if (reason == RejectionReason.QueueDelay)
+        {
+            Volatile.Write(ref _lastShedAt[(int)priority], _clock.GetTimestamp());
+        }
+
+        Counters.Rejected(priority, reason);
+    }
 
     /// <summary>
     /// Slot-seconds of work queued ahead (each waiter will hold a slot for its priority's mean hold time)
@@ -513,6 +566,19 @@ public sealed class ConcurrencyGate : IGatePressure
 
     private void Admit(GateWaiter waiter, long now, TimeSpan waited)
     {
+        // Hysteresis: the queue counts as drained only when a waiter got through in under half the
+        // target; around the target itself (where shedding holds a standing queue) it still stands.
+        var p = (int)waiter.Priority;
+        var target = _settings.QueueDelayTargets.For(waiter.Priority);
+        if (waited <= target / 2)
+        {
+            Volatile.Write(ref _delayAboveSince[p], 0);
+        }
+        else if (waited > target && Volatile.Read(ref _delayAboveSince[p]) == 0)
+        {
+            Volatile.Write(ref _delayAboveSince[p], now);
+        }
+
         Counters.Admitted(waiter.Priority);
         Counters.QueueDelay.Record(waited);
         waiter.OnAdmitted(new Permit(waiter.Priority, now, waited));

@@ -138,7 +138,7 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
         if (DeferredShedding.Active && LoadShedding.ShouldShed(this, _core.Settings, priority, out var drain))
         {
             // The edge left this request's shedding to us (it usually needs no connection); it needs one now.
-            _core.Counters.Rejected(priority, RejectionReason.QueueDelay);
+            RecordRejection(priority, RejectionReason.QueueDelay);
             throw new AdmissionRejectedException(priority, RejectionReason.QueueDelay, drain);
         }
 
@@ -226,7 +226,9 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
 
     public TimeSpan EstimatedDrainTime(Priority priority, TimeSpan target) => _core.EstimatedDrainTime(priority, target);
 
-    public void RecordRejection(Priority priority, RejectionReason reason) => _core.Counters.Rejected(priority, reason);
+    public bool AbsorbingBurst(Priority priority, TimeSpan target, TimeSpan interval) => _core.AbsorbingBurst(priority, target, interval);
+
+    public void RecordRejection(Priority priority, RejectionReason reason) => ((IGatePressure)_core).RecordRejection(priority, reason);
 
     public void Apply(GateSettings settings) => _core.Apply(settings);
 

@@ -46,6 +46,15 @@ public sealed record GateSettings
         Sheddable = TimeSpan.FromMilliseconds(5),
     };
 
+    /// <summary>
+    /// How long the measured queue delay of a priority must stay above its target before the edge sheds
+    /// it at that target (CoDel's interval); until then it sheds only beyond this much delay. A burst
+    /// that the queue absorbs within this time is served, not shed: with instant shedding on the
+    /// estimated delay, Poisson bursts at moderate load shed cart updates and sign-ups on a shop with
+    /// spare capacity. Default 100 ms; zero sheds on the target alone.
+    /// </summary>
+    public TimeSpan ShedAfter { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Per-client token bucket at the edge.</summary>
     public ClientRateLimitSettings RateLimit { get; init; } = new();
 
@@ -74,6 +83,11 @@ public sealed record GateSettings
         if (!LimitAlgorithms.IsKnown(Algorithm))
         {
             errors.Add($"algorithm '{Algorithm}' is unknown; use one of {string.Join(", ", LimitAlgorithms.Names)}.");
+        }
+
+        if (ShedAfter < TimeSpan.Zero || ShedAfter > TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"shedAfter must be between 0 and 10 s (was {ShedAfter.TotalMilliseconds:0} ms).");
         }
 
         if (ReservedCriticalShare is < 0 or >= 1 || double.IsNaN(ReservedCriticalShare))

@@ -95,6 +95,8 @@ public sealed class PassThroughGate : IDatabaseGate, IGatePressure, IGateStatist
 
     public TimeSpan EstimatedDrainTime(Priority priority, TimeSpan target) => TimeSpan.Zero;
 
+    public bool AbsorbingBurst(Priority priority, TimeSpan target, TimeSpan interval) => true;
+
     public void RecordRejection(Priority priority, RejectionReason reason) => _counters.Rejected(priority, reason);
 
     /// <summary>Keeps the settings (validated) for when the guard is switched back on; nothing else changes.</summary>

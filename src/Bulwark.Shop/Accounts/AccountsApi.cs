@@ -1,3 +1,5 @@
+using Bulwark.Guard.Bulkheads;
+using Bulwark.Guard.DependencyInjection;
 using Bulwark.Guard.Edge;
 using System.Security.Claims;
 using Bulwark.Guard.Gate;
@@ -18,6 +20,13 @@ public static class AccountsApi
     {
         builder.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IPasswordHasher<ShopUser>, PasswordHasher<ShopUser>>();
+        builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddKeyedSingleton(PasswordHashing.BulkheadKey, (services, _) => new Bulkhead(PasswordHashing.BulkheadKey,
+            services.GetRequiredService<IOptions<GuardOptions>>().Value.Mode == GuardMode.Off
+                ? null
+                : services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value.Concurrency,
+            services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10)));
+        builder.Services.AddSingleton<PasswordHashing>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PasswordVerifier>();
         builder.Services.AddSingleton<SignInChecker>();
@@ -39,7 +48,7 @@ public static class AccountsApi
     }
 
     private static async Task<Results<Created<AccountCreated>, ValidationProblem, ProblemHttpResult>> CreateAccount(
-        Credentials body, AccountStore accounts, IPasswordHasher<ShopUser> hasher, CancellationToken cancellationToken)
+        Credentials body, AccountStore accounts, PasswordHashing hashing, CancellationToken cancellationToken)
     {
         if (EmailAddress.Problem(body.Email) is { } emailProblem)
         {
@@ -52,7 +61,7 @@ public static class AccountsApi
         }
 
         // Hash before asking for a connection: PBKDF2 is deliberately slow and must not hold one.
-        var hash = hasher.HashPassword(new ShopUser(), body.Password);
+        var hash = await hashing.HashAsync(body.Password, cancellationToken);
         var created = await accounts.CreateAsync(body.Email, hash, [], cancellationToken);
         return created is null
             ? Problems.Conflict("Email already registered", $"An account for {EmailAddress.Normalize(body.Email)} already exists.")

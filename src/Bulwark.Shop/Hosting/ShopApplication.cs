@@ -51,9 +51,12 @@ public static class ShopApplication
         // Size Npgsql's pool from the server's max_connections before any hosted service asks for the pool.
         await app.Services.GetRequiredService<GuardDataSourceFactory>().DiscoverAsync(cancellationToken);
         app.UseShopErrors();
+        // Refusals first: a flood is answered before routing, authentication or any JSON (issue 8).
+        app.UseBulwarkEdge();
+        app.UseRouting();
         app.UseDatabaseReadiness();
         app.UseAuthentication();
-        // After authentication, so the per-client rate limit can key on the user; before any endpoint work.
+        // Deadlines for admitted requests, and 503s for refusals that come later from the gate.
         app.UseBulwarkAdmission();
         app.UseAuthorization();
 

@@ -10,30 +10,88 @@ public sealed class LoadSheddingTests
 {
     private readonly VirtualClock _clock = new();
 
-    [Fact]
-    public void Sheds_a_priority_only_while_its_queue_delay_exceeds_its_target_and_says_when_to_come_back()
+    private ConcurrencyGate BusyGate(GateSettings settings, int waiters, out Permit[] running)
     {
-        var settings = new GateSettings { Algorithm = LimitAlgorithms.Fixed, InitialLimit = 2, Floor = 1, ReservedCriticalShare = 0 };
         var gate = new ConcurrencyGate(settings, 10, _clock);
         Assert.True(gate.TryEnter(Priority.Normal, out var first));
-        _clock.RunUntil(TimeSpan.FromMilliseconds(10));
+        _clock.RunUntil(_clock.Now + TimeSpan.FromMilliseconds(10));
         gate.Exit(first, LeaseOutcome.Completed); // work takes ~10 ms
 
-        Assert.False(LoadShedding.ShouldShed(gate, settings, Priority.Sheddable, out _));
-
-        Assert.True(gate.TryEnter(Priority.Normal, out _));
-        Assert.True(gate.TryEnter(Priority.Normal, out _));
-        for (var i = 0; i < 10; i++)
+        running = new Permit[2];
+        Assert.True(gate.TryEnter(Priority.Normal, out running[0]));
+        Assert.True(gate.TryEnter(Priority.Normal, out running[1]));
+        for (var i = 0; i < waiters; i++)
         {
             gate.Enqueue(new RecordingWaiter(Priority.Normal, gate.TimestampIn(TimeSpan.FromSeconds(2))));
         }
 
-        // Ten waiters × 10 ms over two slots: ~50 ms of queue, over sheddable's 5 ms and normal's 10 ms
-        // targets, far under critical's 500 ms.
-        Assert.True(LoadShedding.ShouldShed(gate, settings, Priority.Sheddable, out var retryAfter));
-        Assert.InRange(retryAfter, TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(60));
-        Assert.True(LoadShedding.ShouldShed(gate, settings, Priority.Normal, out _));
-        Assert.False(LoadShedding.ShouldShed(gate, settings, Priority.Critical, out _));
+        return gate;
+    }
+
+    private static readonly GateSettings TwoSlots = new() { Algorithm = LimitAlgorithms.Fixed, InitialLimit = 2, Floor = 1, ReservedCriticalShare = 0 };
+
+    [Fact]
+    public void An_idle_gate_never_sheds()
+    {
+        var gate = new ConcurrencyGate(TwoSlots, 10, _clock);
+        foreach (var priority in new[] { Priority.Critical, Priority.Normal, Priority.Sheddable })
+        {
+            Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, priority, out _));
+        }
+    }
+
+    [Fact]
+    public void A_burst_on_a_calm_gate_queues_up_to_its_allowance_instead_of_being_shed()
+    {
+        // Ten waiters × 10 ms over two slots: ~50 ms of queue. Above normal's 10 ms target, but a burst:
+        // within its allowance (min(ShedAfter, 10 × target) = 100 ms), so it queues.
+        var gate = BusyGate(TwoSlots, 10, out _);
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, out _));
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, out _));
+
+        // Thirty: ~150 ms, beyond any allowance: shed at once, with the time the queue needs to drain.
+        var crowded = BusyGate(TwoSlots, 30, out _);
+        Assert.True(LoadShedding.ShouldShed(crowded, TwoSlots, Priority.Normal, out var retryAfter));
+        Assert.InRange(retryAfter, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200));
+        Assert.False(LoadShedding.ShouldShed(crowded, TwoSlots, Priority.Critical, out _));
+    }
+
+    [Fact]
+    public void A_queue_that_stands_above_its_target_for_shed_after_is_shed_at_the_target()
+    {
+        var gate = BusyGate(TwoSlots, 10, out var running);
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, out _));
+
+        // The first waiter leaves the line 20 ms late (over the 10 ms target), and the queue still stands
+        // ShedAfter (100 ms) later, when the next one leaves: no longer a burst.
+        _clock.RunUntil(_clock.Now + TimeSpan.FromMilliseconds(20));
+        gate.Exit(running[0], LeaseOutcome.Completed);
+        _clock.RunUntil(_clock.Now + TwoSlots.ShedAfter);
+        gate.Exit(running[1], LeaseOutcome.Completed);
+
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, out _));
+    }
+
+    [Fact]
+    public void Once_a_priority_was_shed_the_next_arrivals_are_judged_by_its_target_alone()
+    {
+        var gate = BusyGate(TwoSlots, 10, out _);
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, out _));
+
+        ((IGatePressure)gate).RecordRejection(Priority.Normal, RejectionReason.QueueDelay);
+
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, out _));
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots with { ShedAfter = TimeSpan.Zero }, Priority.Critical, out _));
+    }
+
+    [Fact]
+    public void Without_shed_after_the_target_alone_decides()
+    {
+        var instant = TwoSlots with { ShedAfter = TimeSpan.Zero };
+        var gate = BusyGate(instant, 10, out _);
+        Assert.True(LoadShedding.ShouldShed(gate, instant, Priority.Normal, out _));
+        Assert.True(LoadShedding.ShouldShed(gate, instant, Priority.Sheddable, out _));
+        Assert.False(LoadShedding.ShouldShed(gate, instant, Priority.Critical, out _));
     }
 
     [Theory]

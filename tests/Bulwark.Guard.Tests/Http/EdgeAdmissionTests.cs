@@ -21,7 +21,7 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
         using var request = new HttpRequestMessage(method, path);
         if (user is not null)
         {
-            request.Headers.Add("X-User", user);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user);
         }
 
         var clock = Stopwatch.StartNew();
@@ -144,6 +144,43 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
         Assert.All(limited, a => Assert.Equal("rate_limited", a.Reason));
         Assert.All(limited, a => Assert.True(a.RetryAfter >= 1));
         Assert.All(others, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+    }
+
+    [Fact]
+    public async Task An_anonymous_flood_is_refused_at_the_edge_with_prepared_problems_and_what_passed_is_never_refused_later()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["RateLimit:PermitsPerSecond"] = "5",
+            ["RateLimit:Burst"] = "5",
+        });
+
+        var answers = new List<(HttpStatusCode Status, string? ContentType, string Body, bool RetryAfter)>();
+        for (var i = 0; i < 60; i++)
+        {
+            // A checkout without credentials: anything past the edge would run the endpoint.
+            using var response = await app.Client.PostAsync("/checkout", null);
+            answers.Add((response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync(),
+                response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1)));
+        }
+
+        var refused = answers.Where(a => a.Status == HttpStatusCode.TooManyRequests).ToList();
+        Assert.InRange(refused.Count, 30, 55);
+        Assert.All(refused, a =>
+        {
+            Assert.Equal("application/problem+json", a.ContentType);
+            Assert.True(a.RetryAfter);
+            var problem = JsonDocument.Parse(a.Body).RootElement;
+            Assert.Equal(429, problem.GetProperty("status").GetInt32());
+            Assert.Equal("rate_limited", problem.GetProperty("reason").GetString());
+            Assert.Equal("critical", problem.GetProperty("priority").GetString()); // known from the route table, before routing
+        });
+
+        // Every request the edge let through reached the rest of the pipeline and was served: the edge
+        // decides once, first, and nothing after it refuses on its behalf.
+        var passed = answers.Count - refused.Count;
+        Assert.Equal(passed, app.PastTheEdge);
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.TooManyRequests), a => Assert.Equal(HttpStatusCode.OK, a.Status));
     }
 
     [Fact]

@@ -18,7 +18,8 @@ namespace Bulwark.Guard.Tests.Http;
 /// <summary>
 /// A tiny app on real Kestrel (127.0.0.1, a free port) wired as any app would use the guard: browse
 /// (sheddable), checkout (critical), a runaway query, a sign-in, a hello without database. The
-/// <c>X-User</c> header stands in for authentication, so tests can be several clients from one address.
+/// bearer credential <c>Authorization: Bearer &lt;user&gt;</c> stands in for authentication (taken as the
+/// user's name unchecked), so tests can be several clients from one address.
 /// </summary>
 public sealed class GuardedTestApp : IAsyncDisposable
 {
@@ -32,6 +33,11 @@ public sealed class GuardedTestApp : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>Requests that got past the edge into the rest of the pipeline (authentication onwards).</summary>
+    public int PastTheEdge => Volatile.Read(ref _pastTheEdge);
+
+    private int _pastTheEdge;
+
     public GateStatistics Statistics => _app.Services.GetRequiredService<IGateStatisticsProvider>().GetStatistics();
 
     public static async Task<GuardedTestApp> StartAsync(string connectionString, IReadOnlyDictionary<string, string?> guard)
@@ -43,11 +49,19 @@ public sealed class GuardedTestApp : IAsyncDisposable
         builder.Services.AddBulwarkGuard(builder.Configuration.GetSection(GuardOptions.Section), connectionString);
 
         var app = builder.Build();
+        // As in the shop: the edge refuses first, before anything else has looked at the request.
+        app.UseBulwarkEdge();
+        GuardedTestApp? self = null;
         app.Use((context, next) =>
         {
-            if (context.Request.Headers["X-User"] is [{ Length: > 0 } user])
+            if (self is not null)
             {
-                context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user)], "test"));
+                Interlocked.Increment(ref self._pastTheEdge);
+            }
+
+            if (context.Request.Headers.Authorization is [{ Length: > 7 } credential] && credential.StartsWith("Bearer ", StringComparison.Ordinal))
+            {
+                context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, credential[7..])], "test"));
             }
 
             return next(context);
@@ -79,7 +93,8 @@ public sealed class GuardedTestApp : IAsyncDisposable
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GuardedTestApp(app, new Uri(address));
+        self = new GuardedTestApp(app, new Uri(address));
+        return self;
     }
 
     private static async Task<IResult> Sleep(IDatabaseGate gate, Priority priority, double seconds, CancellationToken cancellationToken)

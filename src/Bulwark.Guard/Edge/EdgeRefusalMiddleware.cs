@@ -1,0 +1,54 @@
+using Bulwark.Guard.DependencyInjection;
+using Bulwark.Guard.Gate;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Bulwark.Guard.Edge;
+
+/// <summary>
+/// The first thing a request meets: refuse what should not start — a client over its rate or a sign-in
+/// flood from one address (429), a priority whose queue for the database has stood above its target
+/// (503) — before routing, authentication, model binding or any JSON. The endpoint's priority comes
+/// from <see cref="EdgeRouteTable"/>; the answer is a prepared problem document. A request that passes
+/// is never refused by the edge again (later refusals come only from the gate and the deadline).
+/// </summary>
+/// <remarks>Place it first in the pipeline. With <c>Guard:Mode=off</c> it passes everything through.</remarks>
+public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable routes, IGatePressure pressure, IGateControl control,
+    EdgeLimiters limiters, IOptions<GuardOptions> options)
+{
+    private readonly GuardMode _mode = options.Value.Mode;
+
+    // Not async: a request that passes costs no state machine, a refusal one write.
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (_mode == GuardMode.Off)
+        {
+            return next(context);
+        }
+
+        var route = routes.Match(context.Request.Method, context.Request.Path);
+        var settings = control.Settings;
+        if (settings.RateLimit.Enabled && !limiters.TryAdmitClient(ClientKeys.Of(context), out var clientWait))
+        {
+            return Refuse(context, route.Priority, RejectionReason.RateLimited, clientWait);
+        }
+
+        if (route.LoginThrottle && !limiters.TryAdmitLogin(ClientKeys.AddressOf(context), out var loginWait))
+        {
+            return Refuse(context, route.Priority, RejectionReason.LoginThrottled, loginWait);
+        }
+
+        if (!route.DeferredShedding && LoadShedding.ShouldShed(pressure, settings, route.Priority, out var drain))
+        {
+            return Refuse(context, route.Priority, RejectionReason.QueueDelay, drain);
+        }
+
+        return next(context);
+    }
+
+    private Task Refuse(HttpContext context, Priority priority, RejectionReason reason, TimeSpan retryAfter)
+    {
+        pressure.RecordRejection(priority, reason);
+        return OverloadResponses.WriteAsync(context, priority, reason, retryAfter);
+    }
+}

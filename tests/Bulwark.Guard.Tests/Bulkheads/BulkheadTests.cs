@@ -1,0 +1,78 @@
+using Bulwark.Guard.Bulkheads;
+using Bulwark.Guard.Deadlines;
+using Bulwark.Guard.Gate;
+
+namespace Bulwark.Guard.Tests.Bulkheads;
+
+public sealed class BulkheadTests
+{
+    [Fact]
+    public async Task Work_beyond_the_limit_waits_its_turn_and_runs_when_a_slot_frees()
+    {
+        var bulkhead = new Bulkhead("cpu", 1, TimeProvider.System, TimeSpan.FromSeconds(30));
+        using var release = new ManualResetEventSlim();
+        var first = Task.Run(async () => await bulkhead.RunAsync(Priority.Normal, () => { release.Wait(); return 1; }, CancellationToken.None));
+        await WaitUntilAsync(() => bulkhead.InFlight == 1);
+
+        var second = bulkhead.RunAsync(Priority.Normal, () => 2, CancellationToken.None).AsTask();
+        await WaitUntilAsync(() => bulkhead.Waiting == 1);
+        Assert.False(second.IsCompleted);
+
+        release.Set();
+        var results = await Task.WhenAll(first, second);
+        Assert.Equal(new[] { 1, 2 }, results);
+        Assert.Equal(0, bulkhead.InFlight);
+    }
+
+    [Fact]
+    public async Task Work_that_cannot_start_before_its_request_deadline_is_refused_not_run()
+    {
+        var bulkhead = new Bulkhead("cpu", 1, TimeProvider.System, TimeSpan.FromSeconds(30));
+        using var release = new ManualResetEventSlim();
+        var holder = Task.Run(async () => await bulkhead.RunAsync(Priority.Normal, () => { release.Wait(); return 1; }, CancellationToken.None));
+        await WaitUntilAsync(() => bulkhead.InFlight == 1);
+
+        var ran = false;
+        using (RequestDeadline.Set(DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100)))
+        {
+            var refused = await Assert.ThrowsAsync<AdmissionRejectedException>(async () =>
+                await bulkhead.RunAsync(Priority.Normal, () => ran = true, CancellationToken.None));
+            Assert.Equal(Priority.Normal, refused.Priority);
+            Assert.Equal(RejectionReason.Expired, refused.Reason);
+            Assert.True(refused.RetryAfter >= TimeSpan.Zero);
+        }
+
+        release.Set();
+        await holder;
+        Assert.False(ran);
+        Assert.Equal(1, bulkhead.Counters!.RejectedCount(Priority.Normal, RejectionReason.Expired));
+    }
+
+    [Fact]
+    public async Task An_unbounded_bulkhead_runs_everything_at_once()
+    {
+        var bulkhead = new Bulkhead("cpu", null, TimeProvider.System, TimeSpan.FromSeconds(30));
+        using var release = new ManualResetEventSlim();
+        var running = 0;
+        var tasks = Enumerable.Range(0, 8).Select(_ => Task.Run(async () => await bulkhead.RunAsync(Priority.Sheddable, () =>
+        {
+            Interlocked.Increment(ref running);
+            release.Wait();
+            return 0;
+        }, CancellationToken.None))).ToArray();
+        await WaitUntilAsync(() => Volatile.Read(ref running) == 8);
+        release.Set();
+        await Task.WhenAll(tasks);
+        Assert.Null(bulkhead.Limit);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 1000 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+}
