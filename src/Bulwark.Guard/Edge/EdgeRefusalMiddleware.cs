@@ -7,14 +7,14 @@ namespace Bulwark.Guard.Edge;
 
 /// <summary>
 /// The first thing a request meets: refuse what should not start — a client over its rate or a sign-in
-/// flood from one address (429), a priority whose queue for the database has stood above its target
-/// (503) — before routing, authentication, model binding or any JSON. The endpoint's priority comes
+/// flood from one address (429), a priority whose queue for the database or the CPU has stood above its
+/// target (503) — before routing, authentication, model binding or any JSON. The endpoint's priority comes
 /// from <see cref="EdgeRouteTable"/>; the answer is a prepared problem document. A request that passes
 /// is never refused by the edge again (later refusals come only from the gate and the deadline).
 /// </summary>
 /// <remarks>Place it first in the pipeline. With <c>Guard:Mode=off</c> it passes everything through.</remarks>
 public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable routes, IGatePressure pressure, IGateControl control,
-    EdgeLimiters limiters, IOptions<GuardOptions> options)
+    EdgeLimiters limiters, ProcessingDelay processing, IOptions<GuardOptions> options)
 {
     private readonly GuardMode _mode = options.Value.Mode;
 
@@ -38,7 +38,10 @@ public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable r
             return Refuse(context, route.Priority, RejectionReason.LoginThrottled, loginWait);
         }
 
-        if (!route.DeferredShedding && LoadShedding.ShouldShed(pressure, settings, route.Priority, out var drain))
+        var cpu = processing.Current;
+        if (route.DeferredShedding
+                ? LoadShedding.ShouldShedCached(settings, route.Priority, cpu, out var drain)
+                : LoadShedding.ShouldShed(pressure, settings, route.Priority, cpu, out drain))
         {
             return Refuse(context, route.Priority, RejectionReason.QueueDelay, drain);
         }

@@ -7,7 +7,9 @@ namespace Bulwark.Guard.Edge;
 /// priority while the gate's queue delay for it exceeds that priority's target and the queue has stood
 /// above the target for <see cref="GateSettings.ShedAfter"/>, or at once beyond ShedAfter's worth of
 /// delay; tell the client to come back when the queue will have drained under the target. An idle gate
-/// has no queue and so never sheds.
+/// has no queue and so never sheds. The queue a request meets is the gate's or the CPU's, whichever is
+/// longer: when the process cannot keep up (<see cref="ProcessingDelay"/>), work waits before it ever
+/// reaches the gate, and every priority is held to its target the same way.
 /// </summary>
 public static class LoadShedding
 {
@@ -17,10 +19,18 @@ public static class LoadShedding
     /// <summary>How far above its target a priority's queue may go while it has not yet stood there for ShedAfter.</summary>
     public const int BurstFactor = 10;
 
-    public static bool ShouldShed(IGatePressure gate, GateSettings settings, Priority priority, out TimeSpan retryAfter)
+    public static bool ShouldShed(IGatePressure gate, GateSettings settings, Priority priority, out TimeSpan retryAfter) =>
+        ShouldShed(gate, settings, priority, TimeSpan.Zero, out retryAfter);
+
+    /// <param name="gate">The connection queue.</param>
+    /// <param name="settings">Targets and ShedAfter.</param>
+    /// <param name="priority">The request's.</param>
+    /// <param name="processingDelay">How late this process runs queued work (<see cref="ProcessingDelay"/>).</param>
+    /// <param name="retryAfter">When coming back has a fair chance.</param>
+    public static bool ShouldShed(IGatePressure gate, GateSettings settings, Priority priority, TimeSpan processingDelay, out TimeSpan retryAfter)
     {
         var target = settings.QueueDelayTargets.For(priority);
-        var delay = gate.EstimatedQueueDelay(priority);
+        var delay = Max(gate.EstimatedQueueDelay(priority), processingDelay);
         // A burst the gate can absorb may queue up to BurstFactor times the target (at most ShedAfter),
         // which bounds the backlog a surge builds before it is recognised; overload is held at the target
         // (Facebook's adaptive queue timeout, CoDel's interval). The factor is small because the delay
@@ -34,9 +44,22 @@ public static class LoadShedding
             return false;
         }
 
-        retryAfter = gate.EstimatedDrainTime(priority, target);
+        retryAfter = Max(gate.EstimatedDrainTime(priority, target), processingDelay - target);
         return true;
     }
+
+    /// <summary>
+    /// For endpoints that usually answer from a cache (shed at the gate only on a miss): a hit costs no
+    /// connection, but it costs CPU, so a CPU queue over the target sheds it here all the same.
+    /// </summary>
+    public static bool ShouldShedCached(GateSettings settings, Priority priority, TimeSpan processingDelay, out TimeSpan retryAfter)
+    {
+        var target = settings.QueueDelayTargets.For(priority);
+        retryAfter = processingDelay - target;
+        return processingDelay > TimeSpan.FromTicks(Math.Min(settings.ShedAfter.Ticks, target.Ticks * BurstFactor)) && processingDelay > target;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Whole seconds for a Retry-After header: rounded up, at least one.</summary>
     public static int RetryAfterSeconds(TimeSpan retryAfter) =>

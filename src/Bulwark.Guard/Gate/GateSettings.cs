@@ -34,14 +34,16 @@ public sealed record GateSettings
     public PriorityDurations Deadlines { get; init; } = PriorityDurations.All(TimeSpan.FromSeconds(2));
 
     /// <summary>
-    /// Queue delay above which the edge sheds a priority before doing any work. Defaults: critical 500 ms,
+    /// Queue delay above which the edge sheds a priority before doing any work. Defaults: critical 50 ms,
     /// normal 10 ms, sheddable 5 ms: a few query times, so admitted work stays fast (in the simulation
     /// the p99 of admitted work at 10× load stayed under 3× the unloaded p99) and the queue only smooths
-    /// bursts, while critical work waits as long as it usefully can.
+    /// bursts. Critical was 500 ms ("wait as long as it usefully can"), but a purchase is two critical
+    /// requests (cart change, checkout) and the objective is 200 ms at p99: two half-second queues
+    /// cannot meet it, so at 10× load admitted purchases were served too late to count.
     /// </summary>
     public PriorityDurations QueueDelayTargets { get; init; } = new()
     {
-        Critical = TimeSpan.FromMilliseconds(500),
+        Critical = TimeSpan.FromMilliseconds(50),
         Normal = TimeSpan.FromMilliseconds(10),
         Sheddable = TimeSpan.FromMilliseconds(5),
     };

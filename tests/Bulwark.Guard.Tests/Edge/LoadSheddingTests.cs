@@ -94,6 +94,48 @@ public sealed class LoadSheddingTests
         Assert.False(LoadShedding.ShouldShed(gate, instant, Priority.Critical, out _));
     }
 
+    [Fact]
+    public void A_cpu_queue_over_the_target_sheds_even_a_calm_gate_and_cached_reads_past_their_allowance()
+    {
+        var gate = new ConcurrencyGate(TwoSlots, 10, _clock);
+        var busy = TimeSpan.FromMilliseconds(150);
+
+        // The process runs queued work 150 ms late: past every priority's allowance but critical's target...
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, busy, out var retryAfter));
+        Assert.True(retryAfter > TimeSpan.Zero);
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, busy, out _));
+        Assert.True(LoadShedding.ShouldShedCached(TwoSlots, Priority.Sheddable, busy, out _));
+
+        // ...while a few milliseconds of lateness are a burst, not overload.
+        var calm = TimeSpan.FromMilliseconds(8);
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, calm, out _));
+        Assert.False(LoadShedding.ShouldShedCached(TwoSlots, Priority.Sheddable, calm, out _));
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, TimeSpan.FromMilliseconds(60), out _));
+    }
+
+    [Fact]
+    public void Processing_delay_follows_lateness_smoothed_over_a_few_samples()
+    {
+        using var delay = new ProcessingDelay(_clock);
+        Assert.Equal(TimeSpan.Zero, delay.Current);
+        delay.Record(TimeSpan.FromMilliseconds(200));
+        Assert.True(delay.Current <= TimeSpan.FromMilliseconds(20), "one hiccup is not overload");
+        for (var i = 0; i < 60; i++)
+        {
+            delay.Record(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.InRange(delay.Current.TotalMilliseconds, 99, 100.01);
+        delay.Record(TimeSpan.Zero);
+        Assert.InRange(delay.Current.TotalMilliseconds, 85, 95); // one on-time sample does not end overload
+        for (var i = 0; i < 60; i++)
+        {
+            delay.Record(TimeSpan.Zero);
+        }
+
+        Assert.True(delay.Current < TimeSpan.FromMilliseconds(1));
+    }
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(300, 1)]
