@@ -26,5 +26,5 @@ public static class ClientKeys
     }
 
     public static string AddressOf(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } address ? AddressKeys.Of(address) : "ip:unknown";
+        "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

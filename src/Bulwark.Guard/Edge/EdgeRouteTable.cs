@@ -46,12 +46,12 @@ public sealed class EdgeRouteTable(EndpointDataSource endpoints)
     [
         .. endpoints.OfType<RouteEndpoint>()
             .Select(Entry.From)
-            .OrderByDescending(entry => entry.Literals)
+            .OrderByDescending(entry => entry.Segments.Count(segment => segment is not null))
             .ThenByDescending(entry => entry.Segments.Length)
             .ThenBy(entry => entry.CatchAll),
     ];
 
-    internal sealed record Entry(string[]? Methods, string?[] Segments, bool CatchAll, int Literals, EdgeRoute Route)
+    internal sealed record Entry(string[]? Methods, string?[] Segments, bool CatchAll, EdgeRoute Route)
     {
         public static Entry From(RouteEndpoint endpoint)
         {
@@ -81,8 +81,7 @@ public sealed class EdgeRouteTable(EndpointDataSource endpoints)
                 metadata.GetMetadata<LoginThrottleMetadata>() is not null,
                 metadata.GetMetadata<DeferredSheddingMetadata>() is not null);
             var methods = metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
-            return new Entry(methods is { Count: > 0 } ? [.. methods] : null, [.. segments], catchAll,
-                segments.Count(s => s is not null), route);
+            return new Entry(methods is { Count: > 0 } ? [.. methods] : null, [.. segments], catchAll, route);
         }
 
         public bool Allows(string method)
