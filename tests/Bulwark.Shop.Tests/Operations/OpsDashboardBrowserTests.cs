@@ -42,6 +42,7 @@ public sealed class OpsDashboardBrowserTests(OperationsFixture shop)
         await WaitForTextAsync(page, "#updated", text => text.StartsWith("updated", StringComparison.Ordinal));
         Assert.Contains("Alerting lives in Prometheus", await page.TextContentAsync("#alerts-note"), StringComparison.Ordinal);
         await WaitForTextAsync(page, "#tile-ready", text => text == "yes");
+        await WaitForTextAsync(page, "#tile-payments", text => text == "flowing");
 
         // Browse traffic: the requests-per-second tile must leave zero while it lasts.
         using var load = new CancellationTokenSource();

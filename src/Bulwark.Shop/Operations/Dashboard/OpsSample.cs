@@ -3,6 +3,7 @@ namespace Bulwark.Shop.Operations.Dashboard;
 /// <summary>
 /// One second of the shop as the dashboard draws it. Times are milliseconds, rates per second; null
 /// means nothing was measured in that second (no request, no wait), which charts draw as a gap.
+/// <see cref="PaymentsOpen"/>: the payment gateway's circuit is open, so checkouts are refused.
 /// </summary>
 public sealed record OpsSample(
     DateTimeOffset At,
@@ -14,7 +15,8 @@ public sealed record OpsSample(
     PerPriority Errors,
     double? LatencyP50Ms,
     double? LatencyP99Ms,
-    bool Ready);
+    bool Ready,
+    bool PaymentsOpen);
 
 /// <summary>
 /// Connections: in use and idle (as the gate counts them), the gate's current adaptive limit, and the

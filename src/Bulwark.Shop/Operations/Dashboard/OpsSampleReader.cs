@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Operations.Metrics;
+using Bulwark.Shop.Payments;
 using static Bulwark.Shop.Operations.Dashboard.OpsInstruments;
 
 namespace Bulwark.Shop.Operations.Dashboard;
@@ -52,7 +53,8 @@ public sealed class OpsSampleReader(RoutePriorities routes)
             Errors: previous is null ? PerPriority.Zero : errorCounts.RateSince(previous.Errors, seconds),
             LatencyP50Ms: previous is null ? null : Milliseconds(latencyWindow?.Quantile(0.5)),
             LatencyP99Ms: previous is null ? null : Milliseconds(latencyWindow?.Quantile(0.99)),
-            ready);
+            ready,
+            PaymentsOpen: metrics.Sum(GatewayCircuit.OpenInstrument, meterName: ShopTelemetry.MeterName) > 0);
 
         return (sample, totals);
     }

@@ -131,6 +131,8 @@
   function showNow(sample) {
     document.getElementById("updated").textContent = `updated ${new Date(sample.at).toLocaleTimeString()}`;
     document.getElementById("tile-ready").textContent = sample.ready ? "yes" : "NO";
+    // The gateway's circuit breaker: OPEN means checkouts are answered 503 without calling the gateway.
+    document.getElementById("tile-payments").textContent = sample.paymentsOpen ? "OPEN" : "flowing";
     document.getElementById("tile-pool").textContent =
       `${number(sample.pool.used)} / ${number(sample.pool.limit)}` + (sample.pool.ceiling == null ? "" : ` (max ${number(sample.pool.ceiling)})`);
     document.getElementById("tile-waiters").textContent = number(sample.waiters.total);
