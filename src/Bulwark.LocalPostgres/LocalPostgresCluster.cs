@@ -186,6 +186,25 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the server the way a crash looks to its clients (<c>pg_ctl stop -m immediate</c>: connections cut,
+    /// no checkpoint, crash recovery on the next start), keeping the cluster and its port like <see cref="StopServerAsync"/>.
+    /// </summary>
+    public async Task CrashServerAsync(CancellationToken cancellationToken = default)
+    {
+        await lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfStopped();
+            await StopCoreAsync("immediate", cancellationToken).ConfigureAwait(false);
+            portReservation ??= PortReservation.TryReserve(Port);
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
     /// <summary>Starts the server again on the same port with the same data. Does nothing when it is running.</summary>
     public async Task StartServerAsync(CancellationToken cancellationToken = default)
     {

@@ -37,6 +37,10 @@ public static class GuardDataSource
             settings.ConnectionIdleLifetime = Seconds(options.ConnectionIdleLifetime);
             settings.ConnectionLifetime = Seconds(options.ConnectionLifetime);
             settings.Timeout = Math.Max(1, Seconds(options.ConnectTimeout));
+            // A statement cancelled at its deadline waits this long for the server to confirm the cancel, then
+            // the connection is broken. Npgsql's 2 s default would let a hung server hold a request 2 s past
+            // its deadline; a healthy server confirms within milliseconds.
+            settings.CancellationTimeout = (int)CancelConfirmation.TotalMilliseconds;
             if (options.StatementTimeoutBackstop > TimeSpan.Zero)
             {
                 var backstop = ((long)options.StatementTimeoutBackstop.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
@@ -52,6 +56,8 @@ public static class GuardDataSource
 
         return builder;
     }
+
+    private static readonly TimeSpan CancelConfirmation = TimeSpan.FromMilliseconds(250);
 
     private static int Seconds(TimeSpan duration) => (int)Math.Ceiling(duration.TotalSeconds);
 }

@@ -27,6 +27,11 @@ public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable r
         }
 
         var route = routes.Match(context.Request.Method, context.Request.Path);
+        if (route.Exempt)
+        {
+            return next(context);
+        }
+
         var settings = control.Settings;
         if (settings.RateLimit.Enabled && !limiters.TryAdmitClient(ClientKeys.Of(context), out var clientWait))
         {

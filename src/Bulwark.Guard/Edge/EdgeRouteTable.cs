@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing.Patterns;
 namespace Bulwark.Guard.Edge;
 
 /// <summary>What the edge must know about a request's endpoint before routing has run.</summary>
-public readonly record struct EdgeRoute(Priority Priority, bool LoginThrottle, bool DeferredShedding)
+public readonly record struct EdgeRoute(Priority Priority, bool LoginThrottle, bool DeferredShedding, bool Exempt = false)
 {
     /// <summary>A request that matches no mapped route: treated like ordinary user work.</summary>
     public static EdgeRoute Unmapped { get; } = new(Priority.Normal, LoginThrottle: false, DeferredShedding: false);
@@ -79,7 +79,8 @@ public sealed class EdgeRouteTable(EndpointDataSource endpoints)
             var route = new EdgeRoute(
                 metadata.GetMetadata<PriorityMetadata>()?.Priority ?? Priority.Normal,
                 metadata.GetMetadata<LoginThrottleMetadata>() is not null,
-                metadata.GetMetadata<DeferredSheddingMetadata>() is not null);
+                metadata.GetMetadata<DeferredSheddingMetadata>() is not null,
+                metadata.GetMetadata<AdmissionExemptMetadata>() is not null);
             var methods = metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
             return new Entry(methods is { Count: > 0 } ? [.. methods] : null, [.. segments], catchAll, route);
         }

@@ -12,6 +12,9 @@ public sealed record LoginThrottleMetadata;
 /// <summary>Endpoint metadata: shed at the gate, not at the edge (the endpoint usually answers from a cache).</summary>
 public sealed record DeferredSheddingMetadata;
 
+/// <summary>Endpoint metadata: never refused by the edge (monitoring that must answer most when the shop is overloaded).</summary>
+public sealed record AdmissionExemptMetadata;
+
 /// <summary>How endpoints declare what the edge needs to know about them.</summary>
 public static class EndpointAdmission
 {
@@ -35,4 +38,14 @@ public static class EndpointAdmission
     public static TBuilder WithDeferredShedding<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new DeferredSheddingMetadata());
+
+    /// <summary>
+    /// Marks an operational endpoint (metrics scrape, health probes) that the edge never rate-limits or
+    /// sheds: a shop shedding its own monitoring under overload goes blind exactly when it is needed, and a
+    /// load balancer that sees failed probes takes healthy instances out. Such endpoints must stay cheap and
+    /// must not use the gate's connections for work of their own.
+    /// </summary>
+    public static TBuilder WithoutAdmission<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AdmissionExemptMetadata());
 }

@@ -37,6 +37,7 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
     private readonly RetryBudget _budget;
     private readonly Backoff _backoff;
     private readonly NpgsqlPoolObserver? _npgsqlPool;
+    private long _lastPoolClear;
     private readonly int _maxPoolSize;
 
     /// <param name="dataSource">A pooling data source whose Max Pool Size is the ceiling (see <c>GuardDataSource</c>).</param>
@@ -85,6 +86,7 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
             }
             catch (Exception failure) when (TransientFailures.IsTransient(failure) && !cancellationToken.IsCancellationRequested)
             {
+                DiscardIdleConnectionsAfter(failure);
                 var delay = _backoff.Delay(attempt);
                 var left = deadline - _clock.GetUtcNow();
                 if (attempt >= _options.Retry.MaxAttempts || left < delay + _core.ExpectedHoldTime)
@@ -103,6 +105,26 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
                 await Task.Delay(delay, _clock, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// After a connection loss, the pool's idle connections to the same server are most likely dead too
+    /// (a crash or restart cut them all): drop them at once, so each later request does not meet one and
+    /// fail in turn. In-use connections are closed as they come back. At most once a second.
+    /// </summary>
+    private void DiscardIdleConnectionsAfter(Exception failure)
+    {
+        var now = _clock.GetTimestamp();
+        var last = Interlocked.Read(ref _lastPoolClear);
+        if (!TransientFailures.IsConnectionLoss(failure)
+            || (last != 0 && _clock.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
+            || Interlocked.CompareExchange(ref _lastPoolClear, now, last) != last)
+        {
+            return;
+        }
+
+        PoolCleared(_logger, failure.Message);
+        _dataSource.Clear();
     }
 
     private async Task<T> RunOnceAsync<T>(Priority priority, DateTimeOffset deadline, CancellationToken cancellationToken,
@@ -306,6 +328,10 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
         _leaks.Dispose();
         _npgsqlPool?.Dispose();
     }
+
+    [LoggerMessage(EventId = 4113, Level = LogLevel.Warning,
+        Message = "A database connection was lost ({Failure}); idle pooled connections are discarded")]
+    private static partial void PoolCleared(ILogger logger, string failure);
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Information,
         Message = "Retrying {Operation} after a transient failure (attempt {Attempt}, backoff {DelayMs:0} ms): {Failure}")]

@@ -29,6 +29,18 @@ public static class TransientFailures
         _ => false,
     };
 
+    /// <summary>
+    /// The connection itself is gone (server crashed, restarted or killed the backend, socket broken): the
+    /// pool's other idle connections to that server most likely died with it.
+    /// </summary>
+    public static bool IsConnectionLoss(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+            || postgres.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException npgsql => npgsql.IsTransient && npgsql.InnerException is IOException or System.Net.Sockets.SocketException or EndOfStreamException,
+        _ => false,
+    };
+
     /// <summary>Failures that also mean the database is overloaded, which the limit should back off from.</summary>
     public static bool IsOverload(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.TooManyConnections }

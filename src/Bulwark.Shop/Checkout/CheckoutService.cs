@@ -59,9 +59,13 @@ public sealed class CheckoutService(StockReservation reservations, PaymentGatewa
             return new CheckoutResult.OutcomeUnknown(new OrderReceipt(orderId, OrderStatus.PendingPayment, total));
         }
 
-        // The money has moved (or definitely not): record it even if the client has gone or the request's
-        // deadline is spent, under a fresh short budget. Should this fail too, the reconciler settles the order.
-        using var settleDeadline = RequestDeadline.Set(clock.GetUtcNow() + options.Value.CallTimeout);
+        // The money has moved (or definitely not): record it even if the client has gone, within what is left
+        // of the request's deadline but never less than the settle reserve the gateway call kept back. A
+        // database too slow for that (hung, restarting) leaves the order pending: the answer is 202 within
+        // the deadline and the reconciler settles the order once the database answers again.
+        var settleBudget = RequestDeadline.Remaining(clock, options.Value.CallTimeout);
+        using var settleDeadline = RequestDeadline.Set(clock.GetUtcNow()
+            + (settleBudget > options.Value.SettleReserve ? settleBudget : options.Value.SettleReserve));
         try
         {
             if (payment.Result == PaymentResult.Succeeded)

@@ -1,4 +1,5 @@
 using Bulwark.Guard.DependencyInjection;
+using Bulwark.Guard.Edge;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -40,7 +41,8 @@ public static class ShopDatabase
     public static void MapHealthApi(this WebApplication app)
     {
         // Live: the process answers. Ready: migrations done and the database answers right now.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        // Never refused by the edge: a load balancer must see the truth, not a shed probe, when the shop is busy.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithoutAdmission();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithoutAdmission();
     }
 }

@@ -147,6 +147,22 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Monitoring_endpoints_are_never_refused_even_for_a_client_over_its_rate()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["RateLimit:PermitsPerSecond"] = "5",
+            ["RateLimit:Burst"] = "5",
+        });
+
+        var hello = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => SendAsync(app.Client, HttpMethod.Get, "/hello", "scraper")));
+        var probes = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => SendAsync(app.Client, HttpMethod.Get, "/probe", "scraper")));
+
+        Assert.Contains(hello, a => a.Status == HttpStatusCode.TooManyRequests); // the same client, limited elsewhere
+        Assert.All(probes, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+    }
+
+    [Fact]
     public async Task An_anonymous_flood_is_refused_at_the_edge_with_prepared_problems_and_what_passed_is_never_refused_later()
     {
         await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>

@@ -76,6 +76,7 @@ public sealed class GuardedTestApp : IAsyncDisposable
         app.MapGet("/runaway", (IDatabaseGate gate, CancellationToken cancellationToken) =>
             Sleep(gate, Priority.Normal, 30, cancellationToken));
         app.MapGet("/hello", () => "hello");
+        app.MapGet("/probe", () => "ok").WithoutAdmission();
         // A cache-first endpoint: a hit needs no connection, a miss asks the gate like /browse does.
         app.MapGet("/cached", (IDatabaseGate gate, bool miss, CancellationToken cancellationToken) =>
             miss ? Sleep(gate, Priority.Sheddable, 0.03, cancellationToken) : Task.FromResult(Results.Ok()))

@@ -23,6 +23,9 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public string ConnectionString => _cluster!.ConnectionString;
 
+    /// <summary>The fixture's own PostgreSQL: fault tests stop, crash and freeze it (each with a fixture of its own).</summary>
+    public LocalPostgresCluster Cluster => _cluster!;
+
     /// <summary>The tests' own few connections, kept apart from the shop's pool so they never crowd it.</summary>
     private string TestConnectionString => ConnectionString + ";Maximum Pool Size=4;Application Name=bulwark-tests";
 
@@ -51,6 +54,8 @@ public sealed class ShopFixture : IAsyncLifetime
             "--Guard:RateLimit:Burst", "100000",
             "--Guard:LoginThrottle:PerAddressPerMinute", "100000",
             "--Guard:LoginThrottle:PerAddressBurst", "100000",
+            // Tests inject gateway errors on purpose (tok_error, faults); the breaker has tests of its own.
+            "--Payments:CircuitBreaker:MinimumThroughput", "10000",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -73,7 +74,7 @@ public static class TelemetryRegistration
 
     public static void MapMetricsApi(this WebApplication app) =>
         // Scrapes every second would drown the request metrics they read, so they are not measured.
-        app.MapPrometheusScrapingEndpoint(MetricsPath).DisableHttpMetrics().WithTags("Operations");
+        app.MapPrometheusScrapingEndpoint(MetricsPath).DisableHttpMetrics().WithoutAdmission().WithTags("Operations");
 
     private const string MetricsPath = "/metrics";
 

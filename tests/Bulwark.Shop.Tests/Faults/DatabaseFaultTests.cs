@@ -1,0 +1,113 @@
+using System.Globalization;
+using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Shop.Tests.Operations;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Bulwark.Shop.Tests.Faults;
+
+/// <summary>
+/// PostgreSQL crashing under a purchase load: while it is gone every request is answered within
+/// its deadline (503 + Retry-After with problem details, never a 500, never a hang), the shop recovers by
+/// itself when it is back, and the stock invariant holds. Each test has a shop and cluster of its own.
+/// </summary>
+public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    /// <summary>Every priority's deadline (Guard:Deadlines, 2 s) plus what a busy CI machine adds to an answer.</summary>
+    private static readonly TimeSpan Slowest = TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(1.5);
+
+    private const int InitialStock = 100_000;
+
+    private readonly ShopFixture _shop = new();
+
+    public Task InitializeAsync() => _shop.InitializeAsync();
+
+    public Task DisposeAsync() => _shop.DisposeAsync();
+
+    [Fact]
+    public async Task A_database_crash_under_load_is_answered_with_fast_503s_and_the_shop_recovers_by_itself()
+    {
+        var products = await ProductsAsync();
+        await using var load = await PurchaseLoad.StartAsync(_shop, buyers: 6, products);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var crashedAt = load.Now;
+        await _shop.Cluster.CrashServerAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var restartedAt = load.Now;
+        await _shop.Cluster.StartServerAsync();
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        await load.StopAsync();
+
+        var answers = load.Answers();
+        Report(answers, crashedAt, restartedAt);
+        AssertFastAndHonest(answers);
+        Assert.Contains(answers, answer => answer.SentAt > crashedAt && answer.SentAt < restartedAt && answer.Status == 503);
+        AssertRecovered(answers, restartedAt, within: TimeSpan.FromSeconds(5));
+        await AssertStockInvariantAsync(products);
+    }
+
+    private async Task<long[]> ProductsAsync()
+    {
+        var products = new[] { _shop.ReserveProduct(), _shop.ReserveProduct() };
+        foreach (var product in products)
+        {
+            await _shop.SetStockAsync(product, InitialStock);
+        }
+
+        return products;
+    }
+
+    /// <summary>Nothing the client can see as a server fault: no 500, no broken connection, nothing slower than its deadline.</summary>
+    private static void AssertFastAndHonest(IReadOnlyList<PurchaseLoad.Answer> answers)
+    {
+        Assert.NotEmpty(answers);
+        Assert.All(answers, answer =>
+        {
+            Assert.True(answer.Status is 200 or 201 or 202 or 503,
+                $"{answer.Request} sent at {answer.SentAt.TotalSeconds:0.00} s was answered {answer.Status}");
+            Assert.True(answer.Took <= Slowest,
+                $"{answer.Request} sent at {answer.SentAt.TotalSeconds:0.00} s took {answer.Took.TotalMilliseconds:0} ms");
+            if (answer.Status == 503)
+            {
+                Assert.True(answer.ProblemDetails && answer.RetryAfter, $"a 503 at {answer.SentAt.TotalSeconds:0.00} s lacked problem details or Retry-After");
+            }
+        });
+    }
+
+    /// <summary>Purchases go through again soon after the database is back, with no restart of the shop.</summary>
+    private static void AssertRecovered(IReadOnlyList<PurchaseLoad.Answer> answers, TimeSpan backAt, TimeSpan within)
+    {
+        var firstPaid = answers.Where(answer => answer.Request == "checkout" && answer.Status == 201 && answer.SentAt > backAt)
+            .Select(answer => answer.SentAt + answer.Took).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+        Assert.True(firstPaid - backAt <= within, $"no purchase succeeded within {within.TotalSeconds} s of the database coming back");
+        var lastSecond = answers.Where(answer => answer.SentAt > answers.Max(a => a.SentAt) - TimeSpan.FromSeconds(2)).ToList();
+        Assert.Contains(lastSecond, answer => answer.Status == 201);
+    }
+
+    private async Task AssertStockInvariantAsync(long[] products)
+    {
+        // The test's own pooled connections died with the server too.
+        NpgsqlConnection.ClearAllPools();
+        await _shop.ReconcileUntilNoneOpenAsync();
+        foreach (var product in products)
+        {
+            Assert.Equal(InitialStock, await _shop.StockAsync(product) + await _shop.UnitsInLiveOrdersAsync(product));
+        }
+    }
+
+    private void Report(IReadOnlyList<PurchaseLoad.Answer> answers, TimeSpan faultAt, TimeSpan backAt)
+    {
+        foreach (var (phase, from, to) in new[] { ("before", TimeSpan.Zero, faultAt), ("fault", faultAt, backAt), ("after", backAt, TimeSpan.MaxValue) })
+        {
+            var inPhase = answers.Where(answer => answer.SentAt >= from && answer.SentAt < to).ToList();
+            var statuses = string.Join(", ", inPhase.GroupBy(answer => answer.Status).OrderBy(group => group.Key).Select(group => $"{group.Key}: {group.Count()}"));
+            var slowest = inPhase.Count == 0 ? 0 : inPhase.Max(answer => answer.Took.TotalMilliseconds);
+            var refusals = string.Join(", ", inPhase.Where(answer => answer.Title is not null).GroupBy(answer => answer.Title).Select(group => $"{group.Key}: {group.Count()}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{phase}: {inPhase.Count} answers ({statuses}); slowest {slowest:0} ms; problems: {refusals}"));
+        }
+
+        var firstPaid = answers.Where(answer => answer.Status == 201 && answer.SentAt > backAt).Select(answer => answer.SentAt + answer.Took).DefaultIfEmpty().Min();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first purchase after the database came back: {(firstPaid - backAt).TotalSeconds:0.00} s"));
+    }
+}
