@@ -36,32 +36,38 @@ public class PrometheusAlertingTests
         var rules = TimeScaledRules.Load(File.ReadAllText(Path.Combine(RepoLayout.Find().Root, "deploy", "prometheus", "alerts.yml")), 30);
         var logs = Directory.CreateTempSubdirectory("bulwark-alerting-test-").FullName;
 
-        int[] pids;
-        var started = DateTimeOffset.UtcNow;
-        await using (var observers = await AlertObservers.StartAsync(target.Address, rules, cpus: null, Path.Combine(logs, "test-"), TimeProvider.System, NullLogger.Instance, ct))
+        try
         {
-            pids = [.. observers.ProcessIds];
-            await observers.WaitForFirstScrapeAsync(ct);
+            int[] pids;
+            var started = DateTimeOffset.UtcNow;
+            await using (var observers = await AlertObservers.StartAsync(target.Address, rules, cpus: null, Path.Combine(logs, "test-"), TimeProvider.System, NullLogger.Instance, ct))
+            {
+                pids = [.. observers.ProcessIds];
+                await observers.WaitForFirstScrapeAsync(ct);
 
-            while (!observers.Webhook.Received.Any(a => a is { Name: "BulwarkPoolUseHigh", Status: "firing" }))
-                await Task.Delay(200, ct);
+                while (!observers.Webhook.Received.Any(a => a is { Name: "BulwarkPoolUseHigh", Status: "firing" }))
+                    await Task.Delay(200, ct);
 
-            var observed = await observers.CollectAsync(started, DateTimeOffset.UtcNow, ct);
-            var alerts = AlertTimeline.Build(rules.Rules, observed, started);
-            var high = alerts.Single(a => a.Name == "BulwarkPoolUseHigh");
-            Assert.NotNull(high.FiredAtSeconds);
-            Assert.NotNull(high.NotifiedAtSeconds);
-            Assert.True(high.SecondsFiring >= 1);
-            Assert.Equal("127.0.0.1:" + target.Address.Port, observed.Notifications.First(n => n.Name == "BulwarkPoolUseHigh").Labels["instance"]);
-            // 90% is under the 95% threshold, and the target is up and ready.
-            Assert.Null(alerts.Single(a => a.Name == "BulwarkPoolUseCritical").FiredAtSeconds);
-            Assert.Null(alerts.Single(a => a.Name == "BulwarkInstanceNotReady").FiredAtSeconds);
-            Assert.Equal(0, observers.Webhook.Rejected);
-            Assert.StartsWith("Prometheus 2.", observers.Versions);
+                var observed = await observers.CollectAsync(started, DateTimeOffset.UtcNow, ct);
+                var alerts = AlertTimeline.Build(rules.Rules, observed, started);
+                var high = alerts.Single(a => a.Name == "BulwarkPoolUseHigh");
+                Assert.NotNull(high.FiredAtSeconds);
+                Assert.NotNull(high.NotifiedAtSeconds);
+                Assert.True(high.SecondsFiring >= 1);
+                Assert.Equal("127.0.0.1:" + target.Address.Port, observed.Notifications.First(n => n.Name == "BulwarkPoolUseHigh").Labels["instance"]);
+                // 90% is under the 95% threshold, and the target is up and ready.
+                Assert.Null(alerts.Single(a => a.Name == "BulwarkPoolUseCritical").FiredAtSeconds);
+                Assert.Null(alerts.Single(a => a.Name == "BulwarkInstanceNotReady").FiredAtSeconds);
+                Assert.Equal(0, observers.Webhook.Rejected);
+                Assert.StartsWith("Prometheus 2.", observers.Versions);
+            }
+
+            Assert.All(pids, pid => Assert.False(IsRunning(pid), $"process {pid} outlived the observers"));
         }
-
-        Assert.All(pids, pid => Assert.False(IsRunning(pid), $"process {pid} outlived the observers"));
-        Directory.Delete(logs, recursive: true);
+        finally
+        {
+            Directory.Delete(logs, recursive: true);
+        }
     }
 
     static bool IsRunning(int pid)

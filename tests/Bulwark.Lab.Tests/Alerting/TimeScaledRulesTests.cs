@@ -65,19 +65,26 @@ public class TimeScaledRulesTests
     [Fact]
     public async Task The_scaled_file_passes_promtool_check_rules()
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("bulwark-rules-").FullName, "alerts.lab.yml");
-        await File.WriteAllTextAsync(path, TimeScaledRules.Load(AlertsYaml, 10).Yaml);
-
-        using var promtool = Process.Start(new ProcessStartInfo("promtool", ["check", "rules", path])
+        var directory = Directory.CreateTempSubdirectory("bulwark-rules-").FullName;
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
-        await promtool.WaitForExitAsync();
+            var path = Path.Combine(directory, "alerts.lab.yml");
+            await File.WriteAllTextAsync(path, TimeScaledRules.Load(AlertsYaml, 10).Yaml);
 
-        Assert.True(promtool.ExitCode == 0, output);
-        Assert.Contains("SUCCESS: 8 rules found", output);
-        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+            using var promtool = Process.Start(new ProcessStartInfo("promtool", ["check", "rules", path])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+            await promtool.WaitForExitAsync();
+
+            Assert.True(promtool.ExitCode == 0, output);
+            Assert.Contains("SUCCESS: 8 rules found", output);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
