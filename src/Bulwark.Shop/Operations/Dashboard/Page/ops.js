@@ -139,13 +139,28 @@
     document.getElementById("tile-p99").textContent = sample.latencyP99Ms == null ? "–" : `${number(sample.latencyP99Ms, 1)} ms`;
   }
 
-  function showAlerts(alerts) {
+  // Alert states come from Prometheus (Operations:PrometheusUrl); the shop evaluates no rules of its own.
+  function showAlerts(board) {
+    const source = document.getElementById("alerts-source");
+    const note = document.getElementById("alerts-note");
     const body = document.querySelector("#alerts tbody");
-    body.replaceChildren(...alerts.map((alert) => {
+    if (board.source === "none") {
+      source.textContent = "";
+      note.hidden = false;
+      note.textContent = "Alerting lives in Prometheus (rules: deploy/prometheus/alerts.yml). " +
+        "Set Operations:PrometheusUrl to show its alert states here.";
+      body.replaceChildren();
+      return;
+    }
+    source.textContent = `(from ${board.prometheusUrl}` +
+      (board.checkedAt ? `, read ${new Date(board.checkedAt).toLocaleTimeString()})` : ")");
+    note.hidden = board.error == null;
+    note.textContent = board.error == null ? "" : `Prometheus: ${board.error}`;
+    body.replaceChildren(...board.rules.map((rule) => {
       const row = document.createElement("tr");
-      row.dataset.alert = alert.name;
-      const cells = [alert.name, alert.severity, alert.state.toLowerCase(), number(alert.value, 3),
-        `${alert.comparison} ${alert.threshold}` + (alert.for === "00:00:00" ? "" : ` for ${alert.for}`), alert.runbookUrl];
+      row.dataset.alert = rule.name;
+      const active = rule.alerts.map((a) => `${a.instance ?? "–"} ${a.state} since ${new Date(a.activeAt).toLocaleTimeString()}`).join("; ");
+      const cells = [rule.name, rule.severity ?? "–", rule.state, active || "–", rule.summary ?? "", rule.runbookUrl ?? ""];
       cells.forEach((text, i) => {
         const cell = document.createElement("td");
         cell.textContent = text;
