@@ -157,7 +157,10 @@ public static class BenchMarkdown
             }
         md.AppendLine();
 
-        md.AppendLine("When each alert rule (replayed on the run's per-second series, holds shortened to seconds) would have fired:").AppendLine();
+        var scalings = incidents.SelectMany(i => i.Modes.Values).Select(m => m.Alerting?.Scaling).Distinct().ToList();
+        md.AppendLine(scalings is [{ } scaling]
+            ? $"When each alert fired in a real Prometheus (with Alertmanager) watching the run, rules from `alerts.yml` with {scaling}; seconds from the start of the load:"
+            : "When each alert fired (runs recorded before the lab ran Prometheus replayed the rules on per-second series, holds shortened to seconds):").AppendLine();
         var alertNames = incidents.SelectMany(i => i.Modes.Values.SelectMany(m => m.Alerts.Select(a => a.Name))).Distinct().ToList();
         md.AppendLine("| incident | mode | " + string.Join(" | ", alertNames) + " |");
         md.AppendLine("| --- | --- | " + string.Join(" | ", alertNames.Select(_ => "---:")) + " |");

@@ -442,7 +442,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             shed.PercentileMs(99),
             offered == 0 ? 0 : failures / (double)offered,
             classes.Sum(c => c.Count(Outcome.Dropped)),
-            shed.Count == 0 ? 1.0 : FractionAtOrBelow(shed, 10_000),
+            shed.Count == 0 ? 1.0 : shed.FractionAtOrBelow(10_000),
             classes.Sum(c => c.Count(Outcome.Shed)),
             classes.Sum(c => c.Count(Outcome.Limited)),
             classes.Sum(c => c.ServerErrors),
@@ -494,17 +494,4 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         sales.All(s => s.Balanced),
         [.. sales.Select(s => new HotSkuRun(s.ProductId, s.Audit.LiveOrders, s.Audit.PaidOrders, s.Oversold, s.Balanced, s.SellOutSeconds, s.AllAnsweredSeconds,
             s.Loop.Shed, s.Loop.Limited, s.Loop.Errors, s.Loop.Timeouts, s.Loop.Checkout.P99Ms))]);
-
-    /// <summary>Share of recorded values at or below <paramref name="micros"/>, by bisecting percentiles (precision of the histogram).</summary>
-    internal static double FractionAtOrBelow(LatencyHistogram histogram, long micros)
-    {
-        double low = 0, high = 100;
-        for (var i = 0; i < 30; i++)
-        {
-            var middle = (low + high) / 2;
-            if (histogram.PercentileMicros(middle) <= micros) low = middle;
-            else high = middle;
-        }
-        return low / 100;
-    }
 }

@@ -50,6 +50,14 @@ public sealed class LabOptions
         DefaultValueFactory = _ => 1.0,
     };
 
+    public Option<double> AlertTimeScale { get; } = new("--alert-time-scale")
+    {
+        Description = "Divide the alert rules' times (every for: and rate window of deploy/prometheus/alerts.yml) by this for incident replays, " +
+                      "so that rules written for minutes can fire within a minute-long run; 1 runs the rules as deployed.",
+        Recursive = true,
+        DefaultValueFactory = _ => LabRunOptions.DefaultAlertTimeScale,
+    };
+
     public Option<long> MaxRequests { get; } = new("--max-requests")
     {
         Description = "Hard cap on requests sent per run.",
@@ -127,7 +135,7 @@ public sealed class LabOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Target, AllowRemote, Duration, Out, Seed, RateScale, MaxRequests, MaxInFlight, Timeout, Modes, Database, Sandbox, AdminEmail, AdminPassword, QuietLoad, QuietWait,
+    public IEnumerable<Option> All => [Target, AllowRemote, Duration, Out, Seed, RateScale, AlertTimeScale, MaxRequests, MaxInFlight, Timeout, Modes, Database, Sandbox, AdminEmail, AdminPassword, QuietLoad, QuietWait,
         CpusSut, CpusLoad, NoIsolation];
 
     public LabOptions()
@@ -136,6 +144,10 @@ public sealed class LabOptions
         RateScale.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<double>() is <= 0 or > 100) r.AddError("--rate-scale must be above 0 and at most 100.");
+        });
+        AlertTimeScale.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 1 or > 60) r.AddError("--alert-time-scale must be between 1 (the rules as deployed) and 60.");
         });
         MaxRequests.Validators.Add(r =>
         {
@@ -178,6 +190,7 @@ public sealed class LabOptions
             OutputRoot = Path.GetFullPath(parse.GetValue(Out) ?? defaultOutputRoot),
             Seed = parse.GetValue(Seed),
             RateScale = parse.GetValue(RateScale),
+            AlertTimeScale = parse.GetValue(AlertTimeScale),
             Duration = parse.GetValue(Duration),
             Limits = new LoadLimits
             {

@@ -78,8 +78,8 @@ public sealed class RunTimeline
     sealed class Second
     {
         public long Offered, Completed, Good, CheckoutGood, Shed, Limited, Errors, Timeouts, Dropped, CheckoutCompleted, CheckoutFailed, CheckoutOffered;
-        public readonly LatencyHistogram Latency = new();
-        public readonly LatencyHistogram CheckoutLatency = new();
+        public readonly LatencyHistogram Latency = new(LatencyHistogram.ChartDigits);
+        public readonly LatencyHistogram CheckoutLatency = new(LatencyHistogram.ChartDigits);
     }
 }
 

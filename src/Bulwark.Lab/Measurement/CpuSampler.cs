@@ -7,9 +7,10 @@ namespace Bulwark.Lab.Measurement;
 /// own time, and PostgreSQL's as the postmaster's own and reaped children's time plus its live
 /// backends' own time (a backend that exits mid-run moves its time into the postmaster's reaped
 /// total, so the sum never loses it). The load side: the lab's own time plus its reaped children's,
-/// which is where a pgbench or wrk run lands once it has exited.
+/// which is where a pgbench or wrk run lands once it has exited, plus the observers' own time
+/// (Prometheus and Alertmanager watching an incident run from the load side's CPUs).
 /// </summary>
-public sealed class CpuSampler(SutProcesses sut, CpuSplit? split, TimeProvider time)
+public sealed class CpuSampler(SutProcesses sut, CpuSplit? split, TimeProvider time, Func<long>? observerTicks = null)
 {
     public CpuSnapshot Take()
     {
@@ -20,7 +21,7 @@ public sealed class CpuSampler(SutProcesses sut, CpuSplit? split, TimeProvider t
             return postmaster.WithReapedChildren + ProcessTable.ChildrenOf(pid).Sum(c => c.Own);
         }
         return new CpuSnapshot(time.GetTimestamp(), Own(sut.Shop), Postgres(), Own(sut.Sandbox),
-            ProcessTable.Self()?.WithReapedChildren ?? -1, ProcessTable.Cpus());
+            ProcessTable.Self() is { } self ? self.WithReapedChildren + (observerTicks?.Invoke() ?? 0) : -1, ProcessTable.Cpus());
     }
 
     public CpuUsage Since(CpuSnapshot start)

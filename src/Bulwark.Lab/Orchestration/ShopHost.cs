@@ -47,7 +47,22 @@ public sealed class ShopHost : IAsyncDisposable
     public static async Task<ShopHost> StartAsync(RepoLayout repo, ShopLaunch launch, string logDirectory, ILogger logger, CancellationToken ct)
     {
         await DotnetHost.EnsureBuiltAsync(repo.ShopProject, repo.ShopDll, repo.Configuration, repo.ShopSourceDirectories, logDirectory, logger, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(repo, launch, logDirectory, logger, ct);
+            }
+            // The free port was taken by someone else between the lab's choice and the shop's bind: choose again.
+            catch (ShopStartException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                logger.LogWarning("The shop's port was taken before it could bind; starting it on another one");
+            }
+        }
+    }
 
+    static async Task<ShopHost> StartOnceAsync(RepoLayout repo, ShopLaunch launch, string logDirectory, ILogger logger, CancellationToken ct)
+    {
         var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         List<string> arguments =

@@ -80,22 +80,25 @@ public static class HtmlReport
         html.Append(SvgLineChart.Render("Errors and timeouts per second (dashed: timeouts)", "req/s",
             [.. Lines(modes, m => m.Series.ErrorRps.Select(v => (double?)v), suffix: " errors"), .. Lines(modes, m => m.Series.TimeoutRps.Select(v => (double?)v), dashed: true, suffix: " timeouts")], markers));
 
-        html.Append("<h2>Alerts</h2><table><thead><tr><th>alert</th><th>condition</th>");
-        foreach (var (name, _) in modes) html.Append($"<th>{Html(name)}</th>");
-        html.Append("</tr></thead><tbody>");
-        foreach (var (name, condition) in modes.SelectMany(m => m.Value.Alerts.Select(a => (a.Name, a.Condition))).Distinct())
+        if (modes.FirstOrDefault(m => m.Value.Alerting is not null).Value?.Alerting is { } setup)
         {
-            html.Append($"<tr><td>{Html(name)}</td><td>{Html(condition)}</td>");
-            foreach (var (_, mode) in modes)
+            html.Append($"<h2>Alerts</h2><p>Raised by {Html(setup.Source)}, from <code>deploy/prometheus/alerts.yml</code> with {Html(setup.Scaling)}. " +
+                        "Seconds from the start of the load.</p><table><thead><tr><th>alert</th><th>rule as run</th>");
+            foreach (var (name, _) in modes) html.Append($"<th>{Html(name)}</th>");
+            html.Append("</tr></thead><tbody>");
+            foreach (var (name, condition) in modes.SelectMany(m => m.Value.Alerts.Select(a => (a.Name, a.Condition))).DistinctBy(a => a.Name))
             {
-                var alert = mode.Alerts.FirstOrDefault(a => a.Name == name);
-                html.Append(alert?.FiredAtSeconds is { } at
-                    ? Invariant($"<td class=\"fired\">at {at:0} s</td>")
-                    : "<td>never</td>");
+                html.Append($"<tr><td>{Html(name)}</td><td>{Html(condition)}</td>");
+                foreach (var (_, mode) in modes)
+                {
+                    var alert = mode.Alerts.FirstOrDefault(a => a.Name == name);
+                    html.Append(alert?.FiredAtSeconds is not null ? "<td class=\"fired\">" : "<td>")
+                        .Append(Html(MarkdownSummary.AlertCell(alert, mode.Alerting))).Append("</td>");
+                }
+                html.Append("</tr>");
             }
-            html.Append("</tr>");
+            html.Append("</tbody></table>");
         }
-        html.Append("</tbody></table>");
 
         foreach (var (name, mode) in modes.Where(m => m.Value.Events.Count > 0 || m.Value.Notes.Count > 0 || m.Value.Failure is not null))
         {

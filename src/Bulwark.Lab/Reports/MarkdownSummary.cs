@@ -48,18 +48,7 @@ public static class MarkdownSummary
         md.AppendLine();
         md.AppendLine("Latencies run from each request's intended send time and include every answer (503s, errors, and timeouts at the timeout).").AppendLine();
 
-        md.AppendLine("## When the alerts would have fired").AppendLine();
-        md.AppendLine("| alert | condition | " + string.Join(" | ", modes) + " |");
-        md.AppendLine("| --- | --- | " + string.Join(" | ", modes.Select(_ => "---:")) + " |");
-        var alertNames = report.Modes.Values.SelectMany(m => m.Alerts.Select(a => (a.Name, a.Condition))).Distinct();
-        foreach (var (name, condition) in alertNames)
-        {
-            var cells = modes.Select(mode => report.Modes[mode].Alerts.FirstOrDefault(a => a.Name == name) is { FiredAtSeconds: { } at } a
-                ? Invariant($"at {at:0} s ({a.SecondsFiring:0} s firing)")
-                : "never");
-            md.AppendLine($"| {name} | {Escape(condition)} | {string.Join(" | ", cells)} |");
-        }
-        md.AppendLine();
+        AppendAlerts(md, report, modes);
 
         foreach (var mode in modes)
         {
@@ -73,6 +62,54 @@ public static class MarkdownSummary
         }
         return md.ToString();
     }
+
+    /// <summary>The alerts a real Prometheus fired in each mode, how they were observed, and how long after the trigger.</summary>
+    static void AppendAlerts(StringBuilder md, ScenarioReport report, IReadOnlyList<string> modes)
+    {
+        var observed = modes.Where(m => report.Modes[m].Alerting is not null).ToList();
+        if (observed.Count == 0) return;
+        md.AppendLine("## Alerts that fired").AppendLine();
+        var first = report.Modes[observed[0]].Alerting!;
+        md.AppendLine($"Raised by {Escape(first.Source)}, from `deploy/prometheus/alerts.yml` with {Escape(first.Scaling)}. " +
+                      "Times are seconds from the start of the load; \"fired\" is Prometheus' firing time, \"webhook\" when Alertmanager's notification reached the lab.").AppendLine();
+        foreach (var mode in observed)
+        {
+            var m = report.Modes[mode];
+            var setup = m.Alerting!;
+            var trigger = setup.TriggerAtSeconds is { } t ? Invariant($"trigger at {t:0} s") : "no trigger time";
+            var fired = m.Alerts.Where(a => a.FiredAtSeconds is not null).OrderBy(a => a.FiredAtSeconds).ToList();
+            var summary = setup.Problem is { } problem ? $"alerts not observed: {problem}"
+                : fired.Count == 0 ? "no alert fired"
+                : string.Join("; ", fired.Select(a => $"{a.Name} fired {Invariant($"{a.FiredAtSeconds:0} s")} into the run{AfterTrigger(a, setup)}"));
+            md.AppendLine($"- **{mode}** ({trigger}): {Escape(summary)}");
+        }
+        md.AppendLine();
+
+        md.AppendLine("| alert | severity | rule as run | " + string.Join(" | ", modes) + " |");
+        md.AppendLine("| --- | --- | --- | " + string.Join(" | ", modes.Select(_ => "---")) + " |");
+        foreach (var (name, severity, condition) in report.Modes.Values.SelectMany(m => m.Alerts.Select(a => (a.Name, a.Severity, a.Condition))).DistinctBy(a => a.Name))
+        {
+            var cells = modes.Select(mode => AlertCell(report.Modes[mode].Alerts.FirstOrDefault(a => a.Name == name), report.Modes[mode].Alerting));
+            md.AppendLine($"| {name} | {Escape(severity ?? "")} | {Escape(condition)} | {string.Join(" | ", cells.Select(Escape))} |");
+        }
+        md.AppendLine();
+    }
+
+    /// <summary>One mode's cell for one alert: "fired at 14 s (4 s after the trigger), webhook at 14.3 s, firing 40 s", or "never".</summary>
+    public static string AlertCell(AlertFiring? alert, AlertingSetup? setup)
+    {
+        if (setup is null) return "not replayed";
+        if (alert is null) return setup.Problem is null ? "never" : "not observed";
+        if (alert.FiredAtSeconds is not { } at) return alert.PendingAtEnd ? "never (pending at the end)" : "never";
+        var text = Invariant($"fired at {at:0.#} s") + AfterTrigger(alert, setup);
+        if (alert.NotifiedAtSeconds is { } notified) text += Invariant($", webhook at {notified:0.#} s");
+        return text + Invariant($", firing {alert.SecondsFiring:0} s");
+    }
+
+    static string AfterTrigger(AlertFiring alert, AlertingSetup setup) =>
+        alert.FiredAtSeconds is { } at && setup.TriggerAtSeconds is { } trigger
+            ? at >= trigger ? Invariant($" ({at - trigger:0.#} s after the trigger)") : Invariant($" ({trigger - at:0.#} s before the trigger)")
+            : "";
 
     static void Table(StringBuilder md, string corner, IReadOnlyList<string> modes, (string Label, Func<ModeReport, string> Cell)[] rows, ScenarioReport report)
     {

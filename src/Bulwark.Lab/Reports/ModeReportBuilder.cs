@@ -18,7 +18,9 @@ public sealed record ModeRun(
     IReadOnlyDictionary<string, long> InitialStock,
     IReadOnlyList<EventRecord> Events,
     IReadOnlyList<string> Notes,
-    string? Failure = null);
+    string? Failure = null,
+    IReadOnlyList<AlertFiring>? Alerts = null,
+    AlertingSetup? Alerting = null);
 
 public static class ModeReportBuilder
 {
@@ -53,7 +55,8 @@ public static class ModeReportBuilder
             OrdersByStatus = ordersByStatus,
             Classes = classes.ToDictionary(c => c.Key.Key(), c => ClassReportOf(c.Value, scheduleSeconds)),
             Series = series,
-            Alerts = AlertReplay.Evaluate(series),
+            Alerts = run.Alerts ?? [],
+            Alerting = run.Alerting,
             Events = run.Events,
             Generator = new GeneratorReport(
                 run.Generator.Sent,

@@ -78,7 +78,11 @@ public sealed record ModeReport
     public required IReadOnlyDictionary<string, long> OrdersByStatus { get; init; }
     public required IReadOnlyDictionary<string, ClassReport> Classes { get; init; }
     public required TimeSeries Series { get; init; }
+    /// <summary>Every rule of alerts.yml and what a real Prometheus did with it during the run; empty when alerts were not replayed.</summary>
     public required IReadOnlyList<AlertFiring> Alerts { get; init; }
+
+    /// <summary>How the alerts were observed (programs, time scale, the trigger's time); null when they were not.</summary>
+    public AlertingSetup? Alerting { get; init; }
     public required IReadOnlyList<EventRecord> Events { get; init; }
     public required GeneratorReport Generator { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
@@ -133,8 +137,29 @@ public sealed record TimeSeries(
     IReadOnlyList<double> CheckoutP99Ms,
     IReadOnlyList<double>? CheckoutOfferedRps = null);
 
-/// <summary>An alert rule replayed on the run's per-second samples; <see cref="FiredAtSeconds"/> is null if it never fired.</summary>
-public sealed record AlertFiring(string Name, string Condition, double? FiredAtSeconds, double SecondsFiring);
+/// <summary>
+/// One alert rule as Prometheus evaluated it during the run. Times are seconds from the start of the
+/// load; <see cref="FiredAtSeconds"/> (Prometheus' firing time, as Alertmanager's <c>startsAt</c>) is
+/// null if it never fired; <see cref="SecondsFiring"/> counts the seconds its <c>ALERTS</c> series said firing.
+/// </summary>
+public sealed record AlertFiring(string Name, string Condition, double? FiredAtSeconds, double SecondsFiring)
+{
+    public string? Severity { get; init; }
+
+    /// <summary>When the lab's webhook received Alertmanager's first notification of it firing.</summary>
+    public double? NotifiedAtSeconds { get; init; }
+
+    /// <summary>The condition held when the load ended, but not yet for the rule's <c>for:</c>.</summary>
+    public bool PendingAtEnd { get; init; }
+}
+
+/// <summary>How a mode's alerts were observed: which programs, the rules' time scale, and when the incident's trigger came.</summary>
+/// <param name="Source">"Prometheus 2.42.0, Alertmanager 0.25.0, scrape and evaluation every 1 s".</param>
+/// <param name="TimeScale">Rule times (<c>for:</c>, rate windows) were divided by this; 1 means the rules as deployed.</param>
+/// <param name="Scaling">The scaling in words, for the report.</param>
+/// <param name="TriggerAtSeconds">When the incident's trigger came, seconds into the load (the spike, the bad deploy).</param>
+/// <param name="Problem">Set when Prometheus or Alertmanager could not run or be read; the alerts are then missing, not "never".</param>
+public sealed record AlertingSetup(string Source, double TimeScale, string Scaling, double? TriggerAtSeconds, string? Problem = null);
 
 /// <summary>Something the scenario did during the run (deploy a config, slow the gateway) and what came of it.</summary>
 public sealed record EventRecord(double AtSeconds, string Description, string Outcome);

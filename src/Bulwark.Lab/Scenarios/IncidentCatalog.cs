@@ -28,6 +28,7 @@ public static class IncidentCatalog
         new()
         {
             Name = "incident-1",
+            TriggerAt = S(10),
             Title = "Incident 1: checkout surge",
             Trigger = "sudden surge on checkout",
             Description = "Checkout slowed for 2 h: product validation and payment waited on connections. " +
@@ -47,6 +48,7 @@ public static class IncidentCatalog
         new()
         {
             Name = "incident-2",
+            TriggerAt = S(10),
             Title = "Incident 2: marketing campaign",
             Trigger = "surge on browse + cart + checkout",
             Description = "A campaign brought slow pages, cart errors and payment failures (and a lost hour on a DDoS theory). " +
@@ -66,6 +68,7 @@ public static class IncidentCatalog
         new()
         {
             Name = "incident-3",
+            TriggerAt = S(10),
             Title = "Incident 3: spike while idle connections hog the pool",
             Trigger = "spike while idle/stale connections hog the pool",
             Description = "85% of users down for 45 min: 503s on listings and login while idle connections held the pool. " +
@@ -104,6 +107,7 @@ public static class IncidentCatalog
         new()
         {
             Name = "incident-5",
+            TriggerAt = S(5),
             Title = "Incident 5: flash sale with a slow payment gateway",
             Trigger = "flash sale on a few hot products, slow payment gateway",
             Description = "A flash sale ended in 504s at checkout; the payment gateway was wrongly blamed and suspended. " +
@@ -132,6 +136,7 @@ public static class IncidentCatalog
     public static ScenarioDefinition Smoke { get; } = new()
     {
         Name = "smoke",
+        ReplaysAlerts = false,
         Title = "Smoke: a few seconds of ordinary traffic",
         Trigger = "none (health check of the lab and the shop)",
         Description = "Light storefront traffic with purchases; every request must succeed.",

@@ -14,6 +14,16 @@ public sealed record LabRunOptions
     public int Seed { get; init; } = 1;
     public double RateScale { get; init; } = 1.0;
 
+    /// <summary>
+    /// A minute-long run against rules written for minutes (<c>for: 1m</c>–<c>5m</c>, <c>[5m]</c> windows):
+    /// dividing their times by 10 makes a 1 min hold 6 s and a 5 min window 30 s, so each rule can fire
+    /// within the run and still needs its condition to last a tenth of what production asks.
+    /// </summary>
+    public const double DefaultAlertTimeScale = 10;
+
+    /// <summary>Alert rule times are divided by this for incident replays (1: the rules as deployed).</summary>
+    public double AlertTimeScale { get; init; } = DefaultAlertTimeScale;
+
     /// <summary>Stretch or shrink each scenario to this length; null keeps its own.</summary>
     public TimeSpan? Duration { get; init; }
 

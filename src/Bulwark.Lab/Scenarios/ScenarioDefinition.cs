@@ -42,6 +42,23 @@ public sealed record ScenarioDefinition
 
     public TimeSpan Duration => Streams.Max(s => s.Duration);
 
+    /// <summary>When the incident's trigger comes, from the start of the load (the surge's first second); null: none.</summary>
+    public TimeSpan? TriggerAt { get; init; }
+
+    /// <summary>Whether the lab runs Prometheus and Alertmanager beside this scenario and reports the alerts that fired.</summary>
+    public bool ReplaysAlerts { get; init; } = true;
+
+    /// <summary>
+    /// The trigger as one mode meets it: the naive shop's bad deploy is in effect from the first
+    /// second, the guarded shop's configuration change comes when it is sent.
+    /// </summary>
+    public TimeSpan? TriggerFor(string mode) => mode switch
+    {
+        ScenarioRunner.Naive when NaiveMaxPoolSize is not null => TimeSpan.Zero,
+        not ScenarioRunner.Naive when GuardedConfigChange is { } change => change.At,
+        _ => TriggerAt,
+    };
+
     /// <summary>
     /// The same scenario stretched to <paramref name="duration"/> (phases keep their proportions,
     /// timed events move with them) and with every rate multiplied by <paramref name="rateScale"/>.
@@ -55,6 +72,7 @@ public sealed record ScenarioDefinition
         {
             Streams = scaledStreams,
             GuardedConfigChange = GuardedConfigChange is { } c ? c with { At = c.At * timeFactor } : null,
+            TriggerAt = TriggerAt * timeFactor,
             Fixture = Fixture with
             {
                 Buyers = UsersFor(scaledStreams, RequestClass.Checkout, Fixture.Buyers),

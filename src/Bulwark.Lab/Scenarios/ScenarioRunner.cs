@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Bulwark.Lab.Alerting;
 using Bulwark.Lab.Arrivals;
 using Bulwark.Lab.Cli;
 using Bulwark.Lab.Load;
@@ -37,13 +38,14 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         var modes = options.Target is null ? options.Modes : [Target];
         var reports = new Dictionary<string, ModeReport>();
         var quiet = new QuietMachine(options.Quiet, time, logger);
+        var rules = scenario.ReplaysAlerts ? IncidentAlerting.LoadRules(repo, options.AlertTimeScale) : null;
         foreach (var mode in modes)
         {
             // The first mode waits for a quiet machine; the next only for others' test hosts, since the
             // load average still remembers the run just finished.
             var calm = await quiet.WaitAsync($"{scenario.Name} ({mode})", loadToo: mode == modes[0], ct);
             logger.LogInformation("{Scenario}: {Mode} run; {Load}", scenario.Title, mode, calm.Describe());
-            var measured = await RunModeBoundedAsync(scenario, mode, directory, ct);
+            var measured = await RunModeBoundedAsync(scenario, mode, directory, rules, ct);
             reports[mode] = measured with
             {
                 LoadAverageAtStart = calm.AtStart.OneMinute,
@@ -60,14 +62,14 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
     }
 
     /// <summary>One mode, bounded in time whatever happens inside; a failure becomes the mode's report rather than the end of the scenario.</summary>
-    async Task<ModeReport> RunModeBoundedAsync(ScenarioDefinition scenario, string mode, string directory, CancellationToken ct)
+    async Task<ModeReport> RunModeBoundedAsync(ScenarioDefinition scenario, string mode, string directory, TimeScaledRules? rules, CancellationToken ct)
     {
         var bound = SetupAllowance + scenario.Duration + options.Limits.RequestTimeout * 3 + AuditAllowance;
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(bound);
         try
         {
-            return await RunModeAsync(scenario, mode, directory, bounded.Token);
+            return await RunModeAsync(scenario, mode, directory, rules, bounded.Token);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
         {
@@ -77,7 +79,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         }
     }
 
-    async Task<ModeReport> RunModeAsync(ScenarioDefinition scenario, string mode, string directory, CancellationToken ct)
+    async Task<ModeReport> RunModeAsync(ScenarioDefinition scenario, string mode, string directory, TimeScaledRules? rules, CancellationToken ct)
     {
         await using var cleanup = new AsyncCleanup();
         var notes = new List<string>();
@@ -150,15 +152,19 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         var recorder = new RunRecorder(scenario.ServiceLevel, plan.Duration + plan.DrainAllowance);
         var generator = new LoadGenerator(actions, time, logger);
         await using var scraper = new MetricsScraper(target, time);
+        // The operator's Prometheus and Alertmanager: observers, so on the load side's CPUs.
+        var alerting = rules is null ? null
+            : cleanup.Add(await IncidentAlerting.StartAsync(rules, target, options.Isolation?.Load, Path.Combine(directory, $"{mode}-"), time, logger, ct));
 
         logger.LogInformation("Load: {Expected:0} requests expected over {Duration:0} s", plan.ExpectedArrivals, plan.Duration.TotalSeconds);
         using var sideTasks = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var runStart = time.GetTimestamp();
+        alerting?.LoadStarted(time.GetUtcNow());
         var scraping = scraper.RunAsync(runStart, TimeSpan.FromSeconds(1), sideTasks.Token);
         var timedEvents = RunTimedEventsAsync(scenario, admin, runStart, events, sideTasks.Token);
         var watching = watch?.Invoke(new LiveRun(scenario.Name, mode, recorder, generator, scraper, plan.Duration, runStart), sideTasks.Token) ?? Task.CompletedTask;
 
-        var cpu = new CpuSampler(new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time);
+        var cpu = new CpuSampler(new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time, alerting?.CpuTicks);
         var cpuAtStart = cpu.Take();
         LoadRunSummary summary;
         try
@@ -172,6 +178,14 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         }
         ct.ThrowIfCancellationRequested();
         var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
+        IReadOnlyList<AlertFiring>? alerts = null;
+        AlertingSetup? alertingSetup = null;
+        if (alerting is not null)
+        {
+            (alerts, alertingSetup, var observerCpu) = await alerting.FinishAsync(scenario.TriggerFor(mode), ct);
+            if (observerCpu is not null) notes.Add(observerCpu);
+            await alerting.DisposeAsync();
+        }
         notes.Add((options.Isolation is { } split ? $"CPU isolation: {split.Describe()}. " : "No CPU isolation: the shop, PostgreSQL and the generator shared every CPU. ") +
                   $"This run: {health.Describe()}.");
 
@@ -207,7 +221,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         if (scraper.Failures > 0) notes.Add($"{scraper.Failures} /metrics scrapes failed (last: {scraper.LastError}).");
 
         return ModeReportBuilder.Build(new ModeRun(mode, recorder, summary, plan.Duration, scraper.Samples, scraper.Failures, audit, ledger,
-            fixture.Catalog.InitialStock, events, notes, failure));
+            fixture.Catalog.InitialStock, events, notes, failure, alerts, alertingSetup));
     }
 
     async Task<string> ApplyGatewayFaultsAsync(SandboxHost? sandbox, GatewayFaults faults, List<string> notes, CancellationToken ct)

@@ -42,7 +42,16 @@ static class ReportFixtures
 
         var pool = Enumerable.Range(0, 10).Select(s => new PoolSample(S(s + 0.5), Used: 100, Idle: 0, Max: 100, Pending: 40, Limit: null, RejectedTotal: null, TimeoutsTotal: s * 2)).ToList();
         var audit = new AuditResult(true, new Dictionary<string, long> { ["paid"] = 12, ["payment_failed"] = 1 }, new Dictionary<string, long> { ["p1"] = 12 }, null);
-        return Run("naive", recorder, pool, audit, events: []);
+        return Run("naive", recorder, pool, audit, events: []) with
+        {
+            Alerts =
+            [
+                new AlertFiring("BulwarkPoolUseHigh", "Database pool use at or above 80% of the gate's limit; held 6s (rule: 60s)", 7, 3) { Severity = "warning", NotifiedAtSeconds = 7.4 },
+                new AlertFiring("BulwarkConnectionAcquireTimeouts", "Requests timed out waiting for a database connection; no hold; windows [30s] (rule: [300s])", 2, 8)
+                    { Severity = "critical", NotifiedAtSeconds = 2.3 },
+            ],
+            Alerting = Setup,
+        };
     }
 
     /// <summary>Guarded: fast successes, 30 shed, pool below its limit, 20 paid orders, one product oversold by 2 units (to prove the field is computed).</summary>
@@ -70,8 +79,20 @@ static class ReportFixtures
 
         var pool = Enumerable.Range(0, 10).Select(s => new PoolSample(S(s + 0.5), Used: 5, Idle: 4, Max: 40, Pending: 0, Limit: 10, RejectedTotal: s * 3, TimeoutsTotal: 0)).ToList();
         var audit = new AuditResult(true, new Dictionary<string, long> { ["paid"] = 20 }, new Dictionary<string, long> { ["p1"] = 52, ["p2"] = 3 }, null);
-        return Run("guarded", recorder, pool, audit, events: [new EventRecord(4, "PUT /api/admin/config floor=1 ceiling=2", "refused: 422 too small for the measured load")]);
+        return Run("guarded", recorder, pool, audit, events: [new EventRecord(4, "PUT /api/admin/config floor=1 ceiling=2", "refused: 422 too small for the measured load")]) with
+        {
+            Alerts =
+            [
+                new AlertFiring("BulwarkPoolUseHigh", "Database pool use at or above 80% of the gate's limit; held 6s (rule: 60s)", null, 0) { Severity = "warning", PendingAtEnd = true },
+                new AlertFiring("BulwarkConnectionAcquireTimeouts", "Requests timed out waiting for a database connection; no hold; windows [30s] (rule: [300s])", null, 0)
+                    { Severity = "critical" },
+            ],
+            Alerting = Setup,
+        };
     }
+
+    static readonly AlertingSetup Setup = new("Prometheus 2.42.0, Alertmanager 0.25.0; scrape and rule evaluation every 1 s", 10,
+        "rule times divided by 10", TriggerAtSeconds: 5);
 
     static ModeRun Run(string mode, RunRecorder recorder, IReadOnlyList<PoolSample> pool, AuditResult audit, IReadOnlyList<EventRecord> events) => new(
         mode,

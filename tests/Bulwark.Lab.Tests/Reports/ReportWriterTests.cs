@@ -70,16 +70,26 @@ public class ReportWriterTests
     }
 
     [Fact]
-    public void Markdown_reports_when_each_alert_would_have_fired()
+    public void Markdown_lists_the_alerts_that_fired_when_and_how_long_after_the_trigger_side_by_side()
     {
         var md = MarkdownSummary.Render(ReportFixtures.Report());
 
-        // Naive's pool sits at 100% of its maximum from the first sample: fired once held for 5 s.
-        Assert.Matches(@"\| BulwarkPoolUseHigh \| [^|]+ \| at 5 s \(6 s firing\) \| never \|", md);
-        // Guarded sheds 3 of 5 checkouts every second: 503s count as 5xx for the checkout error alert.
-        Assert.Matches(@"\| BulwarkCheckoutErrorRate \| [^|]+ \| [^|]+ \| at 5 s", md);
-        // Naive's acquire-timeout counter rises 2 a second: that alert needs no hold.
-        Assert.Matches(@"\| BulwarkConnectionAcquireTimeouts \| [^|]+ \| at 2 s \(9 s firing\) \| never \|", md);
+        Assert.Contains("## Alerts that fired", md);
+        Assert.Contains("Prometheus 2.42.0, Alertmanager 0.25.0", md);
+        Assert.Contains("rule times divided by 10", md);
+        Assert.Contains("- **naive** (trigger at 5 s): BulwarkConnectionAcquireTimeouts fired 2 s into the run (3 s before the trigger); BulwarkPoolUseHigh fired 7 s into the run (2 s after the trigger)", md);
+        Assert.Contains("- **guarded** (trigger at 5 s): no alert fired", md);
+        Assert.Matches(@"\| BulwarkPoolUseHigh \| warning \| [^|]+ \| fired at 7 s \(2 s after the trigger\), webhook at 7.4 s, firing 3 s \| never \(pending at the end\) \|", md);
+    }
+
+    [Fact]
+    public void Html_shows_each_alert_per_mode()
+    {
+        var html = HtmlReport.Render(ReportFixtures.Report());
+
+        Assert.Contains("<h2>Alerts</h2>", html);
+        Assert.Contains("<td class=\"fired\">fired at 7 s (2 s after the trigger), webhook at 7.4 s, firing 3 s</td>", html);
+        Assert.Contains("<td>never (pending at the end)</td>", html);
     }
 
     [Fact]
