@@ -1,4 +1,5 @@
 using Bulwark.Shop.Accounts;
+using Bulwark.Shop.ApiContract;
 using Bulwark.Shop.Cart;
 using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Checkout;
@@ -46,6 +47,7 @@ public static class ShopApplication
         builder.AddOrders();
         builder.AddRuntimeSettings(ShopSettings.FromConfiguration(builder.Configuration));
         builder.AddOperations();
+        builder.AddApiContract();
 
         var app = builder.Build();
         // Size Npgsql's pool from the server's max_connections before any hosted service asks for the pool.
@@ -69,6 +71,7 @@ public static class ShopApplication
         app.MapRuntimeSettingsApi();
         app.MapStorefront();
         app.MapOperations();
+        app.MapApiContract();
         return app;
     }
 }

@@ -44,7 +44,8 @@ public static class MetricsApi
 
     public static void MapMetricsApi(this WebApplication app) =>
         // Scrapes every few seconds would drown the request metrics they read, so they are not measured.
-        app.MapGet("/metrics", Scrape).DisableHttpMetrics().WithTags("Operations");
+        app.MapGet("/metrics", Scrape).DisableHttpMetrics().WithTags("Operations")
+            .WithSummary("Prometheus scrape (text exposition format)").Produces<string>(StatusCodes.Status200OK, "text/plain");
 
     private static ContentHttpResult Scrape(MetricCollector collector) =>
         TypedResults.Text(PrometheusTextWriter.Write(collector.Collect()), PrometheusTextWriter.ContentType);
