@@ -1,6 +1,11 @@
 using System.Text.RegularExpressions;
 using Bulwark.Shop.ApiContract;
 using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Guard.Edge;
+using Bulwark.Guard.Gate;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Bulwark.Shop.Tests.ApiContract;
@@ -58,6 +63,24 @@ public sealed partial class ApiReferenceTests(ShopFixture shop)
         await page.GetByText("Search and page through the catalog").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         Assert.Empty(elsewhere);
         Assert.Empty(pageErrors);
+    }
+
+    [Fact]
+    public void The_contract_endpoints_are_kept_off_the_database_queue_and_out_of_the_request_metrics()
+    {
+        var contract = shop.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(endpoint => ServedDocument.PathOf(endpoint) is var path
+                && (path == ServedDocument.Path || path == ApiContractRegistration.ReferencePath || path.StartsWith(ApiContractRegistration.ReferencePath + "/", StringComparison.Ordinal)))
+            .ToList();
+
+        Assert.Contains(contract, endpoint => ServedDocument.PathOf(endpoint) == ServedDocument.Path);
+        Assert.Contains(contract, endpoint => ServedDocument.PathOf(endpoint).StartsWith(ApiContractRegistration.ReferencePath, StringComparison.Ordinal));
+        Assert.All(contract, endpoint =>
+        {
+            Assert.NotNull(endpoint.Metadata.GetMetadata<DeferredSheddingMetadata>());
+            Assert.Equal(Priority.Sheddable, endpoint.Metadata.GetMetadata<PriorityMetadata>()?.Priority);
+            Assert.NotNull(endpoint.Metadata.GetMetadata<IDisableHttpMetricsMetadata>());
+        });
     }
 
     [GeneratedRegex("""<script[^>]*\ssrc="(?<src>[^"]+)"[^>]*>""")]
