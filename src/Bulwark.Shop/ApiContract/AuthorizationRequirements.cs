@@ -17,7 +17,7 @@ public sealed class AuthorizationRequirements(IAuthorizationPolicyProvider polic
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
         SecuritySchemes.AddTo(context.Document!);
         operation.Security ??= [];
-        if (!Authorization.IsRequired(metadata))
+        if (!EndpointAuthorization.IsRequired(metadata))
         {
             // An empty list says "public" explicitly, rather than leaving readers to guess.
             return;
@@ -33,15 +33,4 @@ public sealed class AuthorizationRequirements(IAuthorizationPolicyProvider polic
             operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(name, context.Document)] = [] });
         }
     }
-}
-
-/// <summary>What an endpoint's metadata says about the credentials it needs.</summary>
-public static class Authorization
-{
-    public static bool IsRequired(IList<object> metadata) =>
-        metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
-
-    /// <summary>A policy or role beyond "signed in": a signed-in caller may still be refused (403).</summary>
-    public static bool MayForbid(IList<object> metadata) =>
-        IsRequired(metadata) && metadata.OfType<IAuthorizeData>().Any(data => data.Policy is not null || data.Roles is not null);
 }

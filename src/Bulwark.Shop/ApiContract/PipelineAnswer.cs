@@ -4,25 +4,6 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Bulwark.Shop.ApiContract;
 
-/// <summary>Which operations can get a <see cref="PipelineAnswer"/>.</summary>
-public enum AnsweredFor
-{
-    /// <summary>Every request: the edge sees them all before routing.</summary>
-    Every,
-
-    /// <summary>Operations that bind a body, or a query or header value that must parse.</summary>
-    Input,
-
-    /// <summary>Operations with a JSON request body.</summary>
-    Body,
-
-    /// <summary>Operations that require a signed-in caller.</summary>
-    SignedIn,
-
-    /// <summary>Operations whose policy asks more than being signed in (a role).</summary>
-    Role,
-}
-
 /// <summary>
 /// A status the pipeline answers before (or instead of) the handler, so no handler's result type can say
 /// it: the one place where statuses are documented without a result type behind them. Each names the
@@ -72,8 +53,8 @@ public sealed record PipelineAnswer(int Status, string Description, bool RetryAf
             // A route value is held to its constraint by routing (404); a string always binds.
             || (parameter.Source == BindingSource.Query || parameter.Source == BindingSource.Header) && parameter.Type != typeof(string)),
         AnsweredFor.Body => description.ParameterDescriptions.Any(parameter => parameter.Source == BindingSource.Body),
-        AnsweredFor.SignedIn => Authorization.IsRequired(description.ActionDescriptor.EndpointMetadata),
-        AnsweredFor.Role => Authorization.MayForbid(description.ActionDescriptor.EndpointMetadata),
+        AnsweredFor.SignedIn => EndpointAuthorization.IsRequired(description.ActionDescriptor.EndpointMetadata),
+        AnsweredFor.Role => EndpointAuthorization.MayForbid(description.ActionDescriptor.EndpointMetadata),
         _ => false,
     };
 }
