@@ -20,6 +20,12 @@ public sealed class RequestHeaders : IOpenApiOperationTransformer
             {
                 // Bound as optional so that a missing key is answered with a problem that says so (400), but required all the same.
                 parameter.Required = true;
+                if (parameter.Schema is OpenApiSchema schema)
+                {
+                    schema.MinLength = 1;
+                    schema.MaxLength = CheckoutApi.MaxIdempotencyKeyLength;
+                }
+
                 parameter.Description = $"""
                     A unique value per purchase (at most {CheckoutApi.MaxIdempotencyKeyLength} characters), reused when retrying
                     that purchase: the same key again answers the same order (200) instead of buying twice. Missing or too long: 400.

@@ -131,6 +131,7 @@ public sealed class OpenApiDocumentTests(ShopFixture shop)
         Assert.Equal("header", header["in"]!.GetValue<string>());
         Assert.True(header["required"]!.GetValue<bool>());
         Assert.Contains("same order", header["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(Bulwark.Shop.Checkout.CheckoutApi.MaxIdempotencyKeyLength, header["schema"]!["maxLength"]!.GetValue<int>());
     }
 
     [Fact]
