@@ -43,8 +43,15 @@ public static class AccountsApi
     public static void MapAccountsApi(this WebApplication app)
     {
         var api = app.MapGroup("/api").WithTags("Accounts");
-        api.MapPost("/accounts", CreateAccount).WithPriority(Priority.Normal);
-        api.MapPost("/sessions", CreateSession).WithPriority(Priority.Normal).WithLoginThrottle();
+        api.MapPost("/accounts", CreateAccount).WithPriority(Priority.Normal)
+            .WithSummary("Register an account")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/sessions", CreateSession).WithPriority(Priority.Normal).WithLoginThrottle()
+            .WithSummary("Sign in: answers a bearer access token")
+            // SignIn hands the answer to the bearer token handler, which writes the token as JSON.
+            .Produces<AccessTokenResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
     private static async Task<Results<Created<AccountCreated>, ValidationProblem, ProblemHttpResult>> CreateAccount(

@@ -16,12 +16,16 @@ public static class CartApi
     public static void MapCartApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/cart").WithTags("Cart").RequireAuthorization();
-        api.MapGet("", GetCart).WithPriority(Priority.Normal);
+        api.MapGet("", GetCart).WithPriority(Priority.Normal).WithSummary("The caller's cart");
         // A cart change is the first half of a purchase: shedding it loses the checkout that follows
         // (issue 8 measured most lost purchases there), so it ranks with checkout. The per-client rate
         // limit keeps one client's cart edits from crowding out other buyers.
-        api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical);
-        api.MapDelete("/items/{productId:long}", DeleteItem).WithPriority(Priority.Critical);
+        api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical)
+            .WithSummary("Set a product's quantity in the cart (0 removes it)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapDelete("/items/{productId:long}", DeleteItem).WithPriority(Priority.Critical)
+            .WithSummary("Remove a product from the cart");
     }
 
     private static async Task<Ok<CartView>> GetCart(ClaimsPrincipal user, CartStore carts, CancellationToken cancellationToken) =>

@@ -24,9 +24,13 @@ public static class CatalogApi
         // Sheddable, but shed at the gate rather than at the edge: most catalog reads are answered from the
         // cache and cost no connection, so refusing them up front would throw away free answers.
         var api = app.MapGroup("/api").WithTags("Catalog");
-        api.MapGet("/products", ListProducts).WithPriority(Priority.Sheddable).WithDeferredShedding();
-        api.MapGet("/products/{id:long}", GetProduct).WithPriority(Priority.Sheddable).WithDeferredShedding();
-        api.MapGet("/categories", ListCategories).WithPriority(Priority.Sheddable).WithDeferredShedding();
+        api.MapGet("/products", ListProducts).WithPriority(Priority.Sheddable).WithDeferredShedding()
+            .WithSummary("Search and page through the catalog");
+        api.MapGet("/products/{id:long}", GetProduct).WithPriority(Priority.Sheddable).WithDeferredShedding()
+            .WithSummary("One product, with the stock available now")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/categories", ListCategories).WithPriority(Priority.Sheddable).WithDeferredShedding()
+            .WithSummary("Every category, with its product count");
     }
 
     private static async Task<Results<Ok<Paged<Product>>, ValidationProblem>> ListProducts(

@@ -24,7 +24,12 @@ public static class CheckoutApi
     }
 
     public static void MapCheckoutApi(this WebApplication app) =>
-        app.MapPost("/api/checkout", Checkout).WithTags("Checkout").RequireAuthorization().WithPriority(Priority.Critical);
+        app.MapPost("/api/checkout", Checkout).WithTags("Checkout").RequireAuthorization().WithPriority(Priority.Critical)
+            .WithSummary("Buy the cart: reserve the stock, charge the payment token, record the order")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Created<OrderReceipt>, Ok<OrderReceipt>, Accepted<OrderReceipt>, ValidationProblem, ProblemHttpResult>> Checkout(
         CheckoutRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,

@@ -1,4 +1,5 @@
 using Bulwark.Shop.Accounts;
+using Bulwark.Shop.ApiContract;
 using Bulwark.Shop.Cart;
 using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Checkout;
@@ -53,6 +54,7 @@ public static class ShopApplication
         builder.AddOrders();
         builder.AddRuntimeSettings(ShopSettings.FromConfiguration(builder.Configuration));
         builder.AddOperations();
+        builder.AddApiContract();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -77,6 +79,7 @@ public static class ShopApplication
         app.MapRuntimeSettingsApi();
         app.MapStorefront();
         app.MapOperations();
+        app.MapApiContract();
         return app;
     }
 }

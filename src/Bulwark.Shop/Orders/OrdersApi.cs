@@ -12,8 +12,8 @@ public static class OrdersApi
     public static void MapOrdersApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/orders").WithTags("Orders").RequireAuthorization().WithPriority(Priority.Normal);
-        api.MapGet("", ListOrders);
-        api.MapGet("/{id:long}", GetOrder);
+        api.MapGet("", ListOrders).WithSummary($"The caller's latest {OrderStore.ListLimit} orders, newest first");
+        api.MapGet("/{id:long}", GetOrder).WithSummary("One of the caller's orders").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     public static void AddOrders(this WebApplicationBuilder builder) => builder.Services.AddSingleton<OrderStore>();

@@ -33,11 +33,17 @@ public static class RuntimeSettingsApi
         // Critical: an operator fixing an overload must not be shed by it.
         var api = app.MapGroup("/api/admin/config").WithTags("Runtime settings")
             .RequireAuthorization(AccountsApi.AdminRole).WithPriority(Priority.Critical);
-        api.MapGet("", GetCurrent);
-        api.MapPut("", Put);
-        api.MapGet("/history", History);
-        api.MapPost("/rollback", Rollback);
+        api.MapGet("", GetCurrent).WithSummary("The runtime settings in force").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPut("", Put).WithSummary("Change runtime settings (merged onto those in force)").WithChangeProblems();
+        api.MapGet("/history", History).WithSummary("Every settings version, newest first");
+        api.MapPost("/rollback", Rollback).WithSummary("Restore an earlier version's settings as a new version").WithChangeProblems().ProducesProblem(StatusCodes.Status404NotFound);
     }
+
+    /// <summary>What a change can be refused with: 409 changes kept landing, 422 refused, 503 no settings yet.</summary>
+    private static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder route) => route
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     public sealed record SettingsView(int Version, ShopSettings Settings, DateTime ChangedAt, string ChangedBy, string Reason,
         IReadOnlyList<SettingChange> Diff, int? RollbackOf, int AppliedVersion);

@@ -35,11 +35,16 @@ public static class OpsDashboard
         // The dashboard's own polling is not shop traffic: it stays out of the request metrics it draws.
         var ops = app.MapGroup("/ops").WithTags("Operations").DisableHttpMetrics();
         // Cast: a handler taking only HttpContext would otherwise bind as a RequestDelegate and drop its result.
-        ops.MapGet("", (Delegate)Page);
-        ops.MapPost("/session", SignIn).WithPriority(Priority.Normal).WithLoginThrottle();
-        ops.MapDelete("/session", (Delegate)SignOut);
-        ops.MapGet("/assets/{name}", Asset);
-        ops.MapGet("/api/snapshot", Snapshot).RequireAuthorization(AccountsApi.AdminRole);
+        ops.MapGet("", (Delegate)Page).WithSummary("The live operations dashboard (a sign-in page until an admin signs in)").Produces<string>(StatusCodes.Status200OK, "text/html");
+        ops.MapPost("/session", SignIn).WithPriority(Priority.Normal).WithLoginThrottle()
+            .WithSummary("Sign an admin in to the dashboard (sets its cookie)")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        ops.MapDelete("/session", (Delegate)SignOut).WithSummary("Sign out of the dashboard");
+        ops.MapGet("/assets/{name}", Asset).WithSummary("The dashboard's scripts and styles").Produces<byte[]>(StatusCodes.Status200OK, "text/javascript", "text/css");
+        ops.MapGet("/api/snapshot", Snapshot).RequireAuthorization(AccountsApi.AdminRole)
+            .WithSummary("The dashboard's samples since a time, and every alert's state");
     }
 
     private static async Task<ContentHttpResult> Page(HttpContext context)
