@@ -62,10 +62,11 @@ public sealed class SignInChecker(PasswordVerifier verifier, LoginThrottle throt
 
 public static class AccountClaims
 {
-    /// <summary>The signed-in identity of an account for an authentication scheme: id, email, roles.</summary>
+    /// <summary>The signed-in identity of an account for an authentication scheme: id, email, a new session id, roles.</summary>
     public static ClaimsPrincipal ToPrincipal(this Account account, string scheme) => new(new ClaimsIdentity(
         [new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(CultureInfo.InvariantCulture)),
          new Claim(ClaimTypes.Name, account.Email),
+         new Claim(SessionClaims.SessionId, SessionClaims.NewSessionId()),
          .. account.Roles.Select(role => new Claim(ClaimTypes.Role, role))],
         scheme));
 }
