@@ -51,6 +51,9 @@ public sealed class ShopFixture : IAsyncLifetime
             "--Guard:RateLimit:Burst", "100000",
             "--Guard:LoginThrottle:PerAddressPerMinute", "100000",
             "--Guard:LoginThrottle:PerAddressBurst", "100000",
+            // Slow clients are cut off within seconds (SlowClientTests): tighter than the shipped 10 s / 5 s.
+            "--Http:RequestHeadersTimeout", "00:00:02",
+            "--Http:MinRequestBodyGracePeriod", "00:00:02",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();
