@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
@@ -53,7 +54,8 @@ public static class SlowClients
     }
 
     /// <summary>
-    /// Reads a request's body (at most <see cref="Errors.ShopErrors.MaxRequestBodyBytes"/>, refused beyond)
+    /// Refuses a body in a charset nothing here can decode (415), and reads a request's body (at most
+    /// <see cref="ShopErrors.MaxRequestBodyBytes"/>, refused beyond)
     /// before its deadline starts: an upload's time is the client's, cut by the minimum data rate with a 408,
     /// not the server's, whose deadline would answer a slow body with a 503 as if the shop were overloaded.
     /// Place after the edge (a refused request is never read) and before the admission middleware.
@@ -62,9 +64,18 @@ public static class SlowClients
         app.Use(async (context, next) =>
         {
             var request = context.Request;
+            if (ShopErrors.UnknownCharset(request) is { } charset)
+            {
+                // System.Text.Json would throw deep in model binding (a 500); the client sent what cannot be decoded.
+                await TypedResults.Problem(title: "Unsupported media type",
+                    detail: $"The request body's charset '{charset}' is not supported; send UTF-8 JSON (application/json).",
+                    statusCode: StatusCodes.Status415UnsupportedMediaType).ExecuteAsync(context);
+                return;
+            }
+
             if (request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
             {
-                request.EnableBuffering(bufferThreshold: (int)Errors.ShopErrors.MaxRequestBodyBytes, bufferLimit: Errors.ShopErrors.MaxRequestBodyBytes);
+                request.EnableBuffering(bufferThreshold: (int)ShopErrors.MaxRequestBodyBytes, bufferLimit: ShopErrors.MaxRequestBodyBytes);
                 await request.Body.DrainAsync(context.RequestAborted);
                 request.Body.Position = 0;
             }
