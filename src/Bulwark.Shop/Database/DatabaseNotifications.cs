@@ -81,7 +81,7 @@ public sealed class DatabaseNotifications(NpgsqlDataSource dataSource, IEnumerab
             {
                 if (now >= due[i])
                 {
-                    await RunAsync(_handlers[i], "catch up", handler => handler.CatchUpAsync(stoppingToken));
+                    await RunAsync(_handlers[i], "catch up", handler => handler.CatchUpAsync(stoppingToken), stoppingToken);
                     due[i] = clock.GetTimestamp() + (long)(_handlers[i].CatchUpInterval.TotalSeconds * clock.TimestampFrequency);
                 }
             }
@@ -93,21 +93,22 @@ public sealed class DatabaseNotifications(NpgsqlDataSource dataSource, IEnumerab
             {
                 foreach (var handler in _handlers.Where(handler => handler.Channel == notification.Channel))
                 {
-                    await RunAsync(handler, "notification", target => target.OnNotificationAsync(notification.Payload, stoppingToken));
+                    await RunAsync(handler, "notification", target => target.OnNotificationAsync(notification.Payload, stoppingToken), stoppingToken);
                 }
             }
         }
     }
 
-    private async Task RunAsync(IDatabaseNotificationHandler handler, string what, Func<IDatabaseNotificationHandler, Task> work)
+    private async Task RunAsync(IDatabaseNotificationHandler handler, string what, Func<IDatabaseNotificationHandler, Task> work,
+        CancellationToken stoppingToken)
     {
         try
         {
             await work(handler);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            // The listening connection is fine; the handler's own query failed (gate refusal, timeout).
+            // The listening connection is fine; the handler's own query failed (gate refusal, its deadline).
             logger.LogWarning(exception, "{Channel} {What} failed; retried on its next interval", handler.Channel, what);
         }
     }

@@ -45,7 +45,9 @@ public sealed class RouteFuzzTests(ShopFixture shop, ITestOutputHelper output)
         Assert.Contains(routes, route => route.Pattern == "/api/checkout");
         output.WriteLine($"fuzzing {routes.Count} routes: {string.Join(", ", routes.Select(r => $"{string.Join('|', r.Methods)} {r.Pattern}"))}");
 
-        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
+        // Deliberate shedding (503 + Retry-After, problem details) on a busy machine is retried like a
+        // well-mannered client would; a 5xx that persists, or any other, fails.
+        using var client = new HttpClient(new RetryAfterHandler(new SocketsHttpHandler { AllowAutoRedirect = false }))
         {
             BaseAddress = shop.BaseAddress,
             Timeout = TimeSpan.FromSeconds(30),

@@ -10,9 +10,14 @@ namespace Bulwark.Shop.Tests.Infrastructure;
 /// </summary>
 public static class SourceAddress
 {
-    /// <summary>A plain client (no retries: a refusal is what such tests look for) connecting from <paramref name="source"/>.</summary>
-    public static HttpClient Client(Uri baseAddress, IPAddress source) =>
-        new(new SocketsHttpHandler
+    /// <summary>
+    /// A client connecting from <paramref name="source"/>. Plain by default (a refusal is what such tests look
+    /// for); <paramref name="retryShedding"/> makes it retry 503 + Retry-After like <see cref="RetryAfterHandler"/>
+    /// (a 429 is still returned as it is).
+    /// </summary>
+    public static HttpClient Client(Uri baseAddress, IPAddress source, bool retryShedding = false)
+    {
+        var sockets = new SocketsHttpHandler
         {
             ConnectCallback = async (context, cancellationToken) =>
             {
@@ -29,6 +34,11 @@ public static class SourceAddress
                     throw;
                 }
             },
-        })
-        { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        };
+        return new HttpClient(retryShedding ? new RetryAfterHandler(sockets) : sockets)
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+    }
 }
