@@ -123,7 +123,27 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
     public ValueTask<DatabaseLease> AcquireAsync(Priority priority, CancellationToken cancellationToken) =>
         AcquireAsync(priority, DeadlineFor(priority), cancellationToken);
 
-    private async ValueTask<DatabaseLease> AcquireAsync(Priority priority, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private ValueTask<DatabaseLease> AcquireAsync(Priority priority, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        GateTracing.Source.HasListeners()
+            ? AcquireTracedAsync(priority, deadline, cancellationToken)
+            : AcquireUntracedAsync(priority, deadline, cancellationToken);
+
+    private async ValueTask<DatabaseLease> AcquireTracedAsync(Priority priority, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        // The span ends when the connection is held (or refused), so it measures the wait, not the work.
+        using var span = GateTracing.StartWait(priority);
+        try
+        {
+            return await AcquireUntracedAsync(priority, deadline, cancellationToken);
+        }
+        catch (AdmissionRejectedException rejected)
+        {
+            GateTracing.Refused(span, rejected.Reason);
+            throw;
+        }
+    }
+
+    private async ValueTask<DatabaseLease> AcquireUntracedAsync(Priority priority, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var started = _clock.GetTimestamp();
         var left = deadline - _clock.GetUtcNow();

@@ -1,8 +1,10 @@
+using System.Globalization;
 using Bulwark.Guard.Edge;
 using System.Security.Claims;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.Errors;
+using Bulwark.Shop.Payments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -55,6 +57,7 @@ public static class CheckoutApi
                 detail: $"{failed.Detail} You were not charged and the items are back in stock; retry with a new Idempotency-Key.",
                 statusCode: StatusCodes.Status502BadGateway, extensions: OrderExtensions(failed.Order)),
             CheckoutResult.OutOfTime late => OutOfTime(late.Order, context),
+            CheckoutResult.PaymentsUnavailable unavailable => PaymentsUnavailable(unavailable, context),
             CheckoutResult.Rejected { Reason: Reservation.EmptyCart } => Problems.Invalid("cart", "The cart is empty."),
             CheckoutResult.Rejected { Reason: Reservation.OutOfStock scarce } => Problems.Conflict("Out of stock",
                 $"Product {scarce.ProductId} ({scarce.Sku}): {scarce.Requested} requested, {scarce.Available} available.",
@@ -70,6 +73,20 @@ public static class CheckoutApi
             detail: "The shop was too busy to reach the payment gateway within this request's deadline. You were not charged and the items are back in stock; retry with a new Idempotency-Key.",
             statusCode: StatusCodes.Status503ServiceUnavailable, extensions: OrderExtensions(order));
     }
+
+    private static ProblemHttpResult PaymentsUnavailable(CheckoutResult.PaymentsUnavailable unavailable, HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = Math.Ceiling(unavailable.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(type: PaymentsUnavailableType, title: "Payments unavailable",
+            detail: "The payment gateway keeps failing, so the shop is not sending payments to it for now. You were not charged"
+                + (unavailable.Order is null ? " and nothing was reserved" : " and the items are back in stock")
+                + "; retry after the given time with a new Idempotency-Key.",
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            extensions: unavailable.Order is { } order ? OrderExtensions(order) : null);
+    }
+
+    /// <summary>The problem type of a checkout refused because the gateway's circuit is open.</summary>
+    public const string PaymentsUnavailableType = "urn:bulwark:problem:payments-unavailable";
 
     private static Dictionary<string, object?> OrderExtensions(OrderReceipt order) =>
         new() { ["orderId"] = order.OrderId, ["orderStatus"] = order.Status };

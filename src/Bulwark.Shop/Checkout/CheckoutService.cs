@@ -14,6 +14,9 @@ public abstract record CheckoutResult
     public sealed record OutcomeUnknown(OrderReceipt Order) : CheckoutResult;
     public sealed record OutOfTime(OrderReceipt Order) : CheckoutResult;
     public sealed record Rejected(Reservation Reason) : CheckoutResult;
+
+    /// <summary>The gateway's circuit is open: nothing was charged; <paramref name="Order"/> is the failed order, if one was made.</summary>
+    public sealed record PaymentsUnavailable(OrderReceipt? Order, TimeSpan RetryAfter) : CheckoutResult;
 }
 
 /// <summary>
@@ -21,11 +24,17 @@ public abstract record CheckoutResult
 /// transaction). Whatever happens between, the order ends paid, or failed with its stock back, or stays
 /// pending for the reconciler; it is never lost and the stock is never counted twice.
 /// </summary>
-public sealed class CheckoutService(StockReservation reservations, PaymentGatewayClient gateway, IOptions<PaymentsOptions> options,
-    TimeProvider clock, ILogger<CheckoutService> logger)
+public sealed class CheckoutService(StockReservation reservations, PaymentGatewayClient gateway, GatewayCircuit circuit,
+    IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<CheckoutService> logger)
 {
     public async Task<CheckoutResult> CheckoutAsync(long userId, string idempotencyKey, string paymentToken, CancellationToken cancellationToken)
     {
+        if (circuit.Open)
+        {
+            // The gateway is known to be down: answer at once, before any stock is taken or any connection used.
+            return new CheckoutResult.PaymentsUnavailable(null, circuit.RetryAfter);
+        }
+
         var currency = options.Value.Currency;
         var reservation = await reservations.ReserveAsync(userId, idempotencyKey, currency, cancellationToken);
         if (reservation is Reservation.Existing existing)
@@ -67,6 +76,8 @@ public sealed class CheckoutService(StockReservation reservations, PaymentGatewa
             {
                 PaymentResult.Declined => new CheckoutResult.Declined(failed, payment.Detail),
                 PaymentResult.NotAttempted => new CheckoutResult.OutOfTime(failed),
+                // The circuit opened between reserving and charging: the stock is back already, as for any failure.
+                PaymentResult.Unavailable => new CheckoutResult.PaymentsUnavailable(failed, circuit.RetryAfter),
                 _ => new CheckoutResult.GatewayFailed(failed, payment.Detail),
             };
         }

@@ -21,7 +21,14 @@ public static class ShopApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellationToken = default)
+    public static Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellationToken = default) =>
+        BuildAsync(args, configure: null, cancellationToken);
+
+    /// <param name="configure">
+    /// Runs after the shop's own registrations, before the application is built: tests attach what a
+    /// deployment attaches from outside (an in-memory span exporter where production has a collector).
+    /// </param>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken = default)
     {
         // appsettings.json ships beside the binary; the working directory is where .bulwark/ lives
         // (the repository root for `dotnet run --project src/Bulwark.Shop`), so the two are kept apart.
@@ -47,6 +54,7 @@ public static class ShopApplication
         builder.AddOrders();
         builder.AddRuntimeSettings(ShopSettings.FromConfiguration(builder.Configuration));
         builder.AddOperations();
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         // Size Npgsql's pool from the server's max_connections before any hosted service asks for the pool.

@@ -3,12 +3,12 @@ using Bulwark.Shop.Operations.Metrics;
 
 namespace Bulwark.Shop.Operations;
 
-/// <summary>What operators use: <c>/metrics</c>, the OTLP push, and the <c>/ops</c> dashboard.</summary>
+/// <summary>What operators use: <c>/metrics</c>, OTLP when configured, and the <c>/ops</c> dashboard.</summary>
 public static class OperationsRegistration
 {
     public static void AddOperations(this WebApplicationBuilder builder)
     {
-        builder.AddShopMetrics();
+        builder.AddShopTelemetry();
         builder.AddOpsDashboard();
     }
 

@@ -1,29 +1,31 @@
 using System.Net;
 using System.Net.Http.Json;
-using Bulwark.Guard.Deadlines;
-using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Bulwark.Shop.Payments;
 
 /// <summary>
 /// The typed client of the payment gateway. It never runs while a database connection is held, and each
-/// attempt gets only the time the request's deadline leaves, so a slow gateway costs one request its
-/// deadline instead of costing the shop its connection pool (incident 5).
+/// attempt gets only the time the request's deadline leaves (the pipeline's timeout, from
+/// <see cref="GatewayCallBudget"/>), so a slow gateway costs one request its deadline instead of costing the
+/// shop its connection pool (incident 5). When the gateway keeps failing, the pipeline's circuit breaker
+/// refuses calls without sending them. No call is ever retried here: a charge is only asked about again
+/// by its idempotency key, by the reconciler.
 /// </summary>
-public sealed class PaymentGatewayClient(HttpClient http, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<PaymentGatewayClient> logger)
+public sealed class PaymentGatewayClient(HttpClient http, GatewayCallBudget budget, ILogger<PaymentGatewayClient> logger)
 {
     /// <summary>The key under which the gateway knows an order's charge.</summary>
     public static string KeyFor(long orderId) => $"order-{orderId}";
 
     public async Task<PaymentOutcome> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken)
     {
-        if (AttemptBudget() <= TimeSpan.Zero)
+        if (budget.Remaining() <= TimeSpan.Zero)
         {
             // Sending now could only end in "outcome unknown"; not sending means the customer was certainly not charged.
             return new PaymentOutcome(PaymentResult.NotAttempted, null, "The request ran out of time before the payment could be sent.");
         }
 
-        using var timeout = AttemptTimeout(cancellationToken);
         try
         {
             using var response = await http.PostAsJsonAsync("v1/charges", new
@@ -32,10 +34,15 @@ public sealed class PaymentGatewayClient(HttpClient http, IOptions<PaymentsOptio
                 currency = request.Currency,
                 token = request.Token,
                 idempotencyKey = request.IdempotencyKey,
-            }, timeout.Token);
-            return await ReadAsync(response, timeout.Token);
+            }, cancellationToken);
+            return await ReadAsync(response, cancellationToken);
         }
-        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (BrokenCircuitException)
+        {
+            // Refused by the breaker before anything was sent: certainly not charged.
+            return new PaymentOutcome(PaymentResult.Unavailable, null, "Payments are unavailable: the payment gateway keeps failing.");
+        }
+        catch (Exception exception) when (IsUnanswered(exception, cancellationToken))
         {
             // The request may have reached the gateway: whether money moved is unknown until the reconciler asks.
             logger.LogWarning("Payment {Key} outcome unknown: {Message}", request.IdempotencyKey, exception.Message);
@@ -45,36 +52,23 @@ public sealed class PaymentGatewayClient(HttpClient http, IOptions<PaymentsOptio
 
     public async Task<PaymentOutcome> LookupAsync(string idempotencyKey, CancellationToken cancellationToken)
     {
-        using var timeout = AttemptTimeout(cancellationToken);
         try
         {
-            using var response = await http.GetAsync($"v1/charges/by-key/{Uri.EscapeDataString(idempotencyKey)}", timeout.Token);
+            using var response = await http.GetAsync($"v1/charges/by-key/{Uri.EscapeDataString(idempotencyKey)}", cancellationToken);
             return response.StatusCode == HttpStatusCode.NotFound
                 ? new PaymentOutcome(PaymentResult.NotFound, null, "The gateway has no charge under this key.")
-                : await ReadAsync(response, timeout.Token);
+                : await ReadAsync(response, cancellationToken);
         }
-        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is BrokenCircuitException || IsUnanswered(exception, cancellationToken))
         {
             return new PaymentOutcome(PaymentResult.Unknown, null, $"The payment gateway could not be asked: {exception.Message}");
         }
     }
 
-    /// <summary>What the request's deadline leaves for one gateway call, keeping back time to record the outcome.</summary>
-    private TimeSpan AttemptBudget()
-    {
-        var settings = options.Value;
-        return RequestDeadline.Current is null
-            ? settings.CallTimeout
-            : RequestDeadline.Remaining(clock, settings.CallTimeout) - settings.SettleReserve;
-    }
-
-    private CancellationTokenSource AttemptTimeout(CancellationToken cancellationToken)
-    {
-        var budget = AttemptBudget();
-        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        source.CancelAfter(budget > TimeSpan.Zero ? budget : TimeSpan.Zero);
-        return source;
-    }
+    /// <summary>No answer: the call timed out or the connection failed, and not because our caller gave up.</summary>
+    private static bool IsUnanswered(Exception exception, CancellationToken cancellationToken) =>
+        exception is TimeoutRejectedException or HttpRequestException or OperationCanceledException
+        && !cancellationToken.IsCancellationRequested;
 
     private static async Task<PaymentOutcome> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -19,6 +19,9 @@ public enum PaymentResult
 
     /// <summary>The request's deadline left no time to ask the gateway, so nothing was sent and nothing charged.</summary>
     NotAttempted,
+
+    /// <summary>The gateway's circuit is open: the call was refused before it was sent, so nothing was charged.</summary>
+    Unavailable,
 }
 
 public sealed record PaymentOutcome(PaymentResult Result, string? ChargeId, string Detail);

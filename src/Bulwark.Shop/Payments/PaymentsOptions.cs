@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Bulwark.Shop.Payments;
 
@@ -44,4 +45,8 @@ public sealed class PaymentsOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan AbandonAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>When to stop calling a gateway that keeps failing.</summary>
+    [ValidateObjectMembers]
+    public GatewayCircuitOptions CircuitBreaker { get; set; } = new();
 }

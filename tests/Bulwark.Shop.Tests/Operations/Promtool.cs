@@ -12,7 +12,7 @@ public static class Promtool
 
     public static async Task<Result> RunAsync(string? standardInput, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Locate())
+        var start = new ProcessStartInfo(Tools.Locate("promtool"))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -36,22 +36,5 @@ public static class Promtool
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return new Result(process.ExitCode, (await output) + (await errors));
-    }
-
-    private static string Locate()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin"))
-        {
-            var candidate = Path.Combine(directory, "promtool");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        Assert.Fail("promtool was not found on PATH. The alert rule tests need it: install Debian's 'prometheus' package " +
-            "(apt-get install prometheus), which .ci/run does on a fresh machine.");
-        return "";
     }
 }

@@ -22,6 +22,7 @@ public static class OpsDashboard
     public static void AddOpsDashboard(this WebApplicationBuilder builder)
     {
         builder.AddOpsAuthentication();
+        builder.AddPrometheusAlerts();
         builder.Services.AddSingleton<RoutePriorities>();
         builder.Services.AddSingleton<OpsSampleReader>();
         builder.Services.AddSingleton(new SampleHistory(OpsSampler.Interval));
@@ -88,13 +89,13 @@ public static class OpsDashboard
         return TypedResults.File(content, contentType);
     }
 
-    /// <summary>The samples after <paramref name="since"/> (Unix milliseconds; all ten minutes when absent) and the alerts now.</summary>
-    private static Ok<OpsSnapshot> Snapshot(long? since, SampleHistory history, OpsSampler sampler, TimeProvider clock)
+    /// <summary>The samples after <paramref name="since"/> (Unix milliseconds; all ten minutes when absent) and the alert board.</summary>
+    private static Ok<OpsSnapshot> Snapshot(long? since, SampleHistory history, PrometheusAlertSource alerts, TimeProvider clock)
     {
         var after = since is { } milliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : (DateTimeOffset?)null;
-        return TypedResults.Ok(new OpsSnapshot(clock.GetUtcNow(), (int)OpsSampler.Interval.TotalMilliseconds, history.Since(after), sampler.Alerts));
+        return TypedResults.Ok(new OpsSnapshot(clock.GetUtcNow(), (int)OpsSampler.Interval.TotalMilliseconds, history.Since(after), alerts.Board));
     }
 }
 
-/// <summary>What the dashboard polls: new samples (oldest first) and every alert's state.</summary>
-public sealed record OpsSnapshot(DateTimeOffset Now, int IntervalMs, IReadOnlyList<OpsSample> Samples, IReadOnlyList<AlertStatus> Alerts);
+/// <summary>What the dashboard polls: new samples (oldest first) and the alert states Prometheus reports.</summary>
+public sealed record OpsSnapshot(DateTimeOffset Now, int IntervalMs, IReadOnlyList<OpsSample> Samples, AlertBoard Alerts);

@@ -11,7 +11,6 @@ public static class OpsInstruments
     public const string ConnectionMax = "db.client.connection.max";
     public const string PendingRequests = "db.client.connection.pending_requests";
     public const string WaitTime = "db.client.connection.wait_time";
-    public const string Timeouts = "db.client.connection.timeouts";
     public const string Limit = "bulwark.db.limit";
     public const string Rejected = "bulwark.admission.rejected";
     public const string RequestDuration = "http.server.request.duration";

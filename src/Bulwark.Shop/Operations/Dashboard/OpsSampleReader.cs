@@ -1,7 +1,7 @@
 using System.Globalization;
 using Bulwark.Guard.Gate;
-using Bulwark.Shop.Operations.Alerts;
 using Bulwark.Shop.Operations.Metrics;
+using Bulwark.Shop.Payments;
 using static Bulwark.Shop.Operations.Dashboard.OpsInstruments;
 
 namespace Bulwark.Shop.Operations.Dashboard;
@@ -53,20 +53,11 @@ public sealed class OpsSampleReader(RoutePriorities routes)
             Errors: previous is null ? PerPriority.Zero : errorCounts.RateSince(previous.Errors, seconds),
             LatencyP50Ms: previous is null ? null : Milliseconds(latencyWindow?.Quantile(0.5)),
             LatencyP99Ms: previous is null ? null : Milliseconds(latencyWindow?.Quantile(0.99)),
-            ready)
-        {
-            Totals = new AlertTotals(
-                AcquireTimeouts: metrics.Sum(Timeouts, meterName: GuardMeter),
-                CriticalRefused: shedCounts.Critical,
-                CheckoutRequests: requests.Where(IsCheckout).Sum(point => point.Histogram!.Count),
-                CheckoutErrors: requests.Where(point => IsCheckout(point) && IsServerError(point)).Sum(point => point.Histogram!.Count),
-                CheckoutLatency: metrics.Histogram(RequestDuration, tags => tags[RouteTag] == AlertRules.CheckoutRoute)),
-        };
+            ready,
+            PaymentsOpen: metrics.Sum(GatewayCircuit.OpenInstrument, meterName: ShopTelemetry.MeterName) > 0);
 
         return (sample, totals);
     }
-
-    private static bool IsCheckout(MetricPoint point) => point.Tags[RouteTag] == AlertRules.CheckoutRoute;
 
     private static bool IsServerError(MetricPoint point) =>
         int.TryParse(point.Tags[StatusTag], NumberStyles.None, CultureInfo.InvariantCulture, out var status) && status >= 500;

@@ -1,31 +1,26 @@
-using Bulwark.Shop.Operations.Alerts;
 using Bulwark.Shop.Operations.Metrics;
 
 namespace Bulwark.Shop.Operations.Dashboard;
 
 /// <summary>
-/// Once a second: collects the metrics, keeps the sample in the ten-minute history and evaluates the
-/// alerts over it. The dashboard only reads what this wrote, so any number of viewers cost nothing extra.
+/// Once a second: collects the metrics and keeps the sample in the ten-minute history. The dashboard only
+/// reads what this wrote, so any number of viewers cost nothing extra.
 /// </summary>
-public sealed class OpsSampler(MetricCollector collector, OpsSampleReader reader, SampleHistory history, ShopTelemetry telemetry,
+public sealed class OpsSampler(DashboardMetrics metrics, OpsSampleReader reader, SampleHistory history, ShopTelemetry telemetry,
     TimeProvider clock, ILogger<OpsSampler> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private volatile IReadOnlyList<AlertStatus> _alerts = AlertEvaluator.Evaluate([]);
     private OpsSampleReader.Totals? _previous;
-
-    public IReadOnlyList<AlertStatus> Alerts => _alerts;
 
     /// <summary>Takes one sample now; the timer calls this every <see cref="Interval"/>.</summary>
     public void SampleOnce()
     {
         // Whole milliseconds: the page asks for samples after the last one it has, in milliseconds.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var (sample, totals) = reader.Read(collector.Collect(), _previous, now, telemetry.Ready);
+        var (sample, totals) = reader.Read(metrics.Collect(), _previous, now, telemetry.Ready);
         _previous = totals;
         history.Add(sample);
-        _alerts = AlertEvaluator.Evaluate(history.Since());
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -3,6 +3,8 @@ namespace Bulwark.Shop.Operations.Metrics;
 /// <summary>One collection of every instrument, with the look-ups the dashboard needs.</summary>
 public sealed class CollectedMetrics(IReadOnlyList<InstrumentSnapshot> instruments)
 {
+    public static readonly CollectedMetrics Empty = new([]);
+
     public IReadOnlyList<InstrumentSnapshot> Instruments { get; } = instruments;
 
     /// <summary>The points of an instrument (by its OpenTelemetry name) across meters, optionally only one meter's.</summary>

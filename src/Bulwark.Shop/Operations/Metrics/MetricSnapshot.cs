@@ -2,7 +2,7 @@ namespace Bulwark.Shop.Operations.Metrics;
 
 /// <summary>Everything one instrument measured so far, per attribute set.</summary>
 public sealed record InstrumentSnapshot(
-    string MeterName, string Name, string? Unit, string? Description, MetricKind Kind, IReadOnlyList<MetricPoint> Points);
+    string MeterName, string Name, string? Unit, IReadOnlyList<MetricPoint> Points);
 
 /// <summary>
 /// One series: the current value of a gauge, the running total of a counter, or (for a histogram) the

@@ -9,6 +9,9 @@ namespace Bulwark.Shop.Operations.Metrics;
 /// </summary>
 public sealed class ShopTelemetry : IHealthCheckPublisher, IDisposable
 {
+    /// <summary>The shop's own meter (readiness); the gate's instruments live in the guard's meter.</summary>
+    public const string MeterName = "Bulwark.Shop";
+
     public const string ReadyInstrument = "bulwark.ready";
 
     private readonly Meter _meter;
@@ -16,7 +19,7 @@ public sealed class ShopTelemetry : IHealthCheckPublisher, IDisposable
 
     public ShopTelemetry(IMeterFactory meterFactory)
     {
-        _meter = meterFactory.Create(MetricSources.ShopMeter);
+        _meter = meterFactory.Create(MeterName);
         _meter.CreateObservableGauge(ReadyInstrument, () => Ready ? 1 : 0,
             description: "1 while the instance is ready to serve (database migrated and answering), 0 otherwise.");
     }

@@ -131,6 +131,8 @@
   function showNow(sample) {
     document.getElementById("updated").textContent = `updated ${new Date(sample.at).toLocaleTimeString()}`;
     document.getElementById("tile-ready").textContent = sample.ready ? "yes" : "NO";
+    // The gateway's circuit breaker: OPEN means checkouts are answered 503 without calling the gateway.
+    document.getElementById("tile-payments").textContent = sample.paymentsOpen ? "OPEN" : "flowing";
     document.getElementById("tile-pool").textContent =
       `${number(sample.pool.used)} / ${number(sample.pool.limit)}` + (sample.pool.ceiling == null ? "" : ` (max ${number(sample.pool.ceiling)})`);
     document.getElementById("tile-waiters").textContent = number(sample.waiters.total);
@@ -139,13 +141,28 @@
     document.getElementById("tile-p99").textContent = sample.latencyP99Ms == null ? "–" : `${number(sample.latencyP99Ms, 1)} ms`;
   }
 
-  function showAlerts(alerts) {
+  // Alert states come from Prometheus (Operations:PrometheusUrl); the shop evaluates no rules of its own.
+  function showAlerts(board) {
+    const source = document.getElementById("alerts-source");
+    const note = document.getElementById("alerts-note");
     const body = document.querySelector("#alerts tbody");
-    body.replaceChildren(...alerts.map((alert) => {
+    if (board.source === "none") {
+      source.textContent = "";
+      note.hidden = false;
+      note.textContent = "Alerting lives in Prometheus (rules: deploy/prometheus/alerts.yml). " +
+        "Set Operations:PrometheusUrl to show its alert states here.";
+      body.replaceChildren();
+      return;
+    }
+    source.textContent = `(from ${board.prometheusUrl}` +
+      (board.checkedAt ? `, read ${new Date(board.checkedAt).toLocaleTimeString()})` : ")");
+    note.hidden = board.error == null;
+    note.textContent = board.error == null ? "" : `Prometheus: ${board.error}`;
+    body.replaceChildren(...board.rules.map((rule) => {
       const row = document.createElement("tr");
-      row.dataset.alert = alert.name;
-      const cells = [alert.name, alert.severity, alert.state.toLowerCase(), number(alert.value, 3),
-        `${alert.comparison} ${alert.threshold}` + (alert.for === "00:00:00" ? "" : ` for ${alert.for}`), alert.runbookUrl];
+      row.dataset.alert = rule.name;
+      const active = rule.alerts.map((a) => `${a.instance ?? "–"} ${a.state} since ${new Date(a.activeAt).toLocaleTimeString()}`).join("; ");
+      const cells = [rule.name, rule.severity ?? "–", rule.state, active || "–", rule.summary ?? "", rule.runbookUrl ?? ""];
       cells.forEach((text, i) => {
         const cell = document.createElement("td");
         cell.textContent = text;

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Bulwark.Shop.Hosting;
+
+namespace Bulwark.Shop.Tests.Infrastructure;
+
+/// <summary>
+/// Another shop instance on the fixture's database, with settings of its own (and its own payment
+/// sandbox): for tests that change what the shared shop must not, such as gateway faults or tracing.
+/// </summary>
+public sealed class SecondShop : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SecondShop(WebApplication app)
+    {
+        _app = app;
+        BaseAddress = new Uri(app.Urls.First());
+    }
+
+    public WebApplication App => _app;
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<SecondShop> StartAsync(ShopFixture shop, IEnumerable<string> settings, Action<WebApplicationBuilder>? configure = null)
+    {
+        var app = await ShopApplication.BuildAsync(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--ConnectionStrings:Shop", shop.ConnectionString,
+            "--Logging:LogLevel:Default", "Warning",
+            .. settings,
+        ], configure);
+        await app.StartAsync();
+        var second = new SecondShop(app);
+        using var client = second.Client();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await client.GetAsync("/health/ready", patience.Token)).StatusCode != HttpStatusCode.OK)
+        {
+            await Task.Delay(100, patience.Token);
+        }
+
+        return second;
+    }
+
+    public HttpClient Client() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>A fresh account signed in on this instance.</summary>
+    public async Task<HttpClient> SignedInClientAsync()
+    {
+        var email = $"second-{Guid.NewGuid():N}@example.com";
+        const string password = "correct horse battery staple";
+        var client = Client();
+        (await client.PostAsJsonAsync("/api/accounts", new { email, password })).EnsureSuccessStatusCode();
+        var session = await (await client.PostAsJsonAsync("/api/sessions", new { email, password }))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ShopFixture.SessionToken>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session!.AccessToken);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
