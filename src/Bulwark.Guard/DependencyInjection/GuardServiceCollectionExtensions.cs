@@ -46,7 +46,7 @@ public static class GuardServiceCollectionExtensions
         services.AddSingleton<EdgeRouteTable>();
         services.AddSingleton<ProcessingDelay>();
         services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<IGateControl>(), Options(sp).Mode,
-            sp.GetRequiredService<IGatePressure>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IGatePressure>()));
         services.AddExceptionHandler<AdmissionExceptionHandler>();
         services.AddHostedService<GuardStartup>();
         return services;

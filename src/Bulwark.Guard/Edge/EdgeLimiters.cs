@@ -4,8 +4,8 @@ using Bulwark.Guard.Gate;
 namespace Bulwark.Guard.Edge;
 
 /// <summary>
-/// The per-client and per-address limiters, rebuilt when the runtime settings change (token buckets
-/// cannot change their rate in place). Readers take the current pair with one volatile read.
+/// The per-client limiter, rebuilt when the runtime settings change (token buckets
+/// cannot change their rate in place). Readers take the current one with one volatile read.
 /// </summary>
 public sealed class EdgeLimiters(IGateControl control) : IDisposable
 {
@@ -16,15 +16,11 @@ public sealed class EdgeLimiters(IGateControl control) : IDisposable
     public bool TryAdmitClient(string clientKey, out TimeSpan retryAfter) =>
         TokenBuckets.TryTake(Current().Clients, clientKey, out retryAfter);
 
-    /// <summary>Takes a sign-in attempt for the address; false with a Retry-After when it made too many.</summary>
-    public bool TryAdmitLogin(string addressKey, out TimeSpan retryAfter) =>
-        TokenBuckets.TryTake(Current().Logins, addressKey, out retryAfter);
-
     private Limiters Current()
     {
         var settings = control.Settings;
         var current = _current;
-        if (current is not null && current.RateLimit == settings.RateLimit && current.Login == settings.LoginThrottle)
+        if (current is not null && current.RateLimit == settings.RateLimit)
         {
             return current;
         }
@@ -32,14 +28,12 @@ public sealed class EdgeLimiters(IGateControl control) : IDisposable
         lock (_rebuild)
         {
             current = _current;
-            if (current is not null && current.RateLimit == settings.RateLimit && current.Login == settings.LoginThrottle)
+            if (current is not null && current.RateLimit == settings.RateLimit)
             {
                 return current;
             }
 
-            var next = new Limiters(settings.RateLimit, settings.LoginThrottle,
-                TokenBuckets.PerSecond(settings.RateLimit.PermitsPerSecond, settings.RateLimit.Burst),
-                TokenBuckets.PerSecond(settings.LoginThrottle.PerAddressPerMinute / 60.0, settings.LoginThrottle.PerAddressBurst));
+            var next = new Limiters(settings.RateLimit, TokenBuckets.PerSecond(settings.RateLimit.PermitsPerSecond, settings.RateLimit.Burst));
             _current = next;
             current?.Dispose();
             return next;
@@ -48,16 +42,8 @@ public sealed class EdgeLimiters(IGateControl control) : IDisposable
 
     public void Dispose() => _current?.Dispose();
 
-    private sealed record Limiters(
-        ClientRateLimitSettings RateLimit,
-        LoginThrottleSettings Login,
-        PartitionedRateLimiter<string> Clients,
-        PartitionedRateLimiter<string> Logins) : IDisposable
+    private sealed record Limiters(ClientRateLimitSettings RateLimit, PartitionedRateLimiter<string> Clients) : IDisposable
     {
-        public void Dispose()
-        {
-            Clients.Dispose();
-            Logins.Dispose();
-        }
+        public void Dispose() => Clients.Dispose();
     }
 }

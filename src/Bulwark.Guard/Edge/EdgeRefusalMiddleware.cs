@@ -6,15 +6,15 @@ using Microsoft.Extensions.Options;
 namespace Bulwark.Guard.Edge;
 
 /// <summary>
-/// The first thing a request meets: refuse what should not start — a client over its rate or a sign-in
-/// flood from one address (429), a priority whose queue for the database or the CPU has stood above its
+/// The first thing a request meets: refuse what should not start — a client over its rate or an address that
+/// failed to sign in too often (429), a priority whose queue for the database or the CPU has stood above its
 /// target (503) — before routing, authentication, model binding or any JSON. The endpoint's priority comes
 /// from <see cref="EdgeRouteTable"/>; the answer is a prepared problem document. A request that passes
 /// is never refused by the edge again (later refusals come only from the gate and the deadline).
 /// </summary>
 /// <remarks>Place it first in the pipeline. With <c>Guard:Mode=off</c> it passes everything through.</remarks>
 public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable routes, IGatePressure pressure, IGateControl control,
-    EdgeLimiters limiters, ProcessingDelay processing, IOptions<GuardOptions> options)
+    EdgeLimiters limiters, LoginThrottle logins, ProcessingDelay processing, IOptions<GuardOptions> options)
 {
     private readonly GuardMode _mode = options.Value.Mode;
 
@@ -38,9 +38,11 @@ public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable r
             return Refuse(context, route.Priority, RejectionReason.RateLimited, clientWait);
         }
 
-        if (route.LoginThrottle && !limiters.TryAdmitLogin(ClientKeys.AddressOf(context), out var loginWait))
+        // Only failed sign-ins count (the app reports them); an address that has spent its failures is
+        // refused here, before its body is read or a password hashed.
+        if (route.LoginThrottle && logins.AdmitAddress(ClientKeys.AddressOf(context)) is { Refused: true } login)
         {
-            return Refuse(context, route.Priority, RejectionReason.LoginThrottled, loginWait);
+            return Refuse(context, route.Priority, RejectionReason.LoginThrottled, login.RetryAfter);
         }
 
         var cpu = processing.Current;

@@ -6,7 +6,7 @@ namespace Bulwark.Guard.Edge;
 /// <summary>Endpoint metadata: the priority of the work behind an endpoint.</summary>
 public sealed record PriorityMetadata(Priority Priority);
 
-/// <summary>Endpoint metadata: a sign-in endpoint, throttled per address against password guessing.</summary>
+/// <summary>Endpoint metadata: a sign-in endpoint; an address with too many failed sign-ins is refused at the edge.</summary>
 public sealed record LoginThrottleMetadata;
 
 /// <summary>Endpoint metadata: shed at the gate, not at the edge (the endpoint usually answers from a cache).</summary>
@@ -24,8 +24,9 @@ public static class EndpointAdmission
         builder.WithMetadata(new PriorityMetadata(priority));
 
     /// <summary>
-    /// Marks a sign-in endpoint: the edge limits attempts per client address; the handler should also
-    /// ask <see cref="LoginThrottle"/> per account once it has read the account from the body.
+    /// Marks a sign-in endpoint: the edge refuses an address that has failed too often lately. The handler
+    /// asks <see cref="LoginThrottle.Admit"/> (address and account) before verifying and reports
+    /// <see cref="LoginThrottle.RecordFailure"/> after a wrong password: only failures count.
     /// </summary>
     public static TBuilder WithLoginThrottle<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>

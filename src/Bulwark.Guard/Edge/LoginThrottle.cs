@@ -1,65 +1,85 @@
-using System.Threading.RateLimiting;
 using Bulwark.Guard.Gate;
 
 namespace Bulwark.Guard.Edge;
 
-/// <summary>The answer to a sign-in attempt for an account.</summary>
-public readonly record struct LoginDecision(bool Refused, TimeSpan RetryAfter);
+/// <summary>The answer to a sign-in attempt: refused (429) with when to come back, or go ahead.</summary>
+public readonly record struct LoginDecision(bool Refused, TimeSpan RetryAfter)
+{
+    public static LoginDecision Admitted { get; } = new(false, TimeSpan.Zero);
+}
 
 /// <summary>
-/// Per-account throttle against password guessing, for the sign-in handler to call once it has read the
-/// account from the body (the edge cannot, without buffering every body): a few attempts per minute per
-/// account, whatever address they come from. Together with the per-address limit of endpoints marked
-/// <c>WithLoginThrottle()</c> this bounds both one attacker on many accounts and many on one.
+/// Against password guessing without locking out shoppers (OWASP's authentication guidance): only
+/// <em>failed</em> sign-ins count, per client address and per account, so fifty colleagues behind one
+/// office NAT all sign in, while thirty wrong passwords — on one account, or spread over many from one
+/// address — are refused. The guard cannot know an outcome: the app asks <see cref="Admit"/> before the
+/// expensive work (the password hash) and reports <see cref="RecordFailure"/> after it. The edge asks
+/// <see cref="AdmitAddress"/> for endpoints marked <c>WithLoginThrottle()</c> before routing or reading
+/// the body, so an address that has used up its failures costs no JSON and no hash.
 /// </summary>
-public sealed class LoginThrottle(IGateControl control, GuardMode mode, IGatePressure? pressure = null) : IDisposable
+/// <remarks>
+/// Keys are whatever the app passes (an address key from <see cref="ClientKeys.AddressOf"/>, a normalized
+/// account name); the budgets are <see cref="LoginThrottleSettings"/>, read on every call so a runtime
+/// settings change applies at once and keeps the failures counted so far.
+/// </remarks>
+public sealed class LoginThrottle(IGateControl control, GuardMode mode, TimeProvider clock, IGatePressure? pressure = null)
 {
-    private readonly Lock _rebuild = new();
-    private volatile Buckets? _current;
+    private readonly FailureBudget _addresses = new(clock);
+    private readonly FailureBudget _accounts = new(clock);
 
-    /// <summary>Spends one attempt for <paramref name="account"/> (case-insensitive); refused when none is left.</summary>
-    public LoginDecision Attempt(string account)
+    /// <summary>For the edge: refused when the address has failed too often lately.</summary>
+    public LoginDecision AdmitAddress(string addressKey)
     {
         if (mode == GuardMode.Off)
         {
-            return new LoginDecision(false, TimeSpan.Zero);
+            return LoginDecision.Admitted;
         }
 
-        var key = account.Trim().ToLowerInvariant();
-        if (TokenBuckets.TryTake(Current().Limiter, key, out var retryAfter))
+        // The edge counts its own refusals.
+        var settings = control.Settings.LoginThrottle;
+        return _addresses.IsExhausted(addressKey, AddressRate(settings), out var wait) ? new LoginDecision(true, wait) : LoginDecision.Admitted;
+    }
+
+    /// <summary>For the handler, before verifying: refused when the address or the account has failed too often lately.</summary>
+    public LoginDecision Admit(string addressKey, string account)
+    {
+        if (mode == GuardMode.Off)
         {
-            return new LoginDecision(false, TimeSpan.Zero);
+            return LoginDecision.Admitted;
         }
 
+        var settings = control.Settings.LoginThrottle;
+        var addressRefused = _addresses.IsExhausted(addressKey, AddressRate(settings), out var addressWait);
+        var accountRefused = _accounts.IsExhausted(Key(account), AccountRate(settings), out var accountWait);
+        return addressRefused || accountRefused
+            ? Refuse(addressWait > accountWait ? addressWait : accountWait)
+            : LoginDecision.Admitted;
+    }
+
+    /// <summary>For the handler, once the credentials turned out wrong (or the account unknown).</summary>
+    public void RecordFailure(string addressKey, string account)
+    {
+        if (mode == GuardMode.Off)
+        {
+            return;
+        }
+
+        var settings = control.Settings.LoginThrottle;
+        _addresses.RecordFailure(addressKey, AddressRate(settings));
+        _accounts.RecordFailure(Key(account), AccountRate(settings));
+    }
+
+    private LoginDecision Refuse(TimeSpan retryAfter)
+    {
         pressure?.RecordRejection(Priority.Normal, RejectionReason.LoginThrottled);
         return new LoginDecision(true, retryAfter);
     }
 
-    private Buckets Current()
-    {
-        var settings = control.Settings.LoginThrottle;
-        var current = _current;
-        if (current?.Settings == settings)
-        {
-            return current;
-        }
+    private static string Key(string account) => account.Trim().ToLowerInvariant();
 
-        lock (_rebuild)
-        {
-            if (_current?.Settings == settings)
-            {
-                return _current;
-            }
+    private static FailureRate AddressRate(LoginThrottleSettings settings) =>
+        FailureRate.PerMinute(settings.PerAddressPerMinute, settings.PerAddressBurst);
 
-            var next = new Buckets(settings, TokenBuckets.PerSecond(settings.PerAccountPerMinute / 60.0, settings.PerAccountBurst));
-            var previous = _current;
-            _current = next;
-            previous?.Limiter.Dispose();
-            return next;
-        }
-    }
-
-    public void Dispose() => _current?.Limiter.Dispose();
-
-    private sealed record Buckets(LoginThrottleSettings Settings, PartitionedRateLimiter<string> Limiter);
+    private static FailureRate AccountRate(LoginThrottleSettings settings) =>
+        FailureRate.PerMinute(settings.PerAccountPerMinute, settings.PerAccountBurst);
 }

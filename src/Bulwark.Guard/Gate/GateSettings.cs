@@ -60,7 +60,7 @@ public sealed record GateSettings
     /// <summary>Per-client token bucket at the edge.</summary>
     public ClientRateLimitSettings RateLimit { get; init; } = new();
 
-    /// <summary>Sign-in throttle per address (edge) and per account (<c>LoginThrottle</c> service).</summary>
+    /// <summary>Failed sign-ins allowed per address and per account (<c>LoginThrottle</c>, fed by the app).</summary>
     public LoginThrottleSettings LoginThrottle { get; init; } = new();
 
     /// <summary>Problems that make these settings unusable (empty when valid).</summary>
@@ -147,19 +147,22 @@ public sealed record ClientRateLimitSettings
     }
 }
 
-/// <summary>Against password guessing: few sign-in attempts per address and per account.</summary>
+/// <summary>
+/// Against password guessing: <em>failed</em> sign-ins allowed per client address and per account (a
+/// successful sign-in never counts, so a crowd behind one NAT is not locked out).
+/// </summary>
 public sealed record LoginThrottleSettings
 {
-    /// <summary>Attempts per minute from one address to endpoints marked <c>WithLoginThrottle()</c>. Default 20.</summary>
+    /// <summary>Failed sign-ins per minute from one address, once its burst is spent. Default 20.</summary>
     public int PerAddressPerMinute { get; init; } = 20;
 
-    /// <summary>Attempts one address may make at once. Default 10.</summary>
-    public int PerAddressBurst { get; init; } = 10;
+    /// <summary>Failed sign-ins one address may have before it is refused (429). Default 20.</summary>
+    public int PerAddressBurst { get; init; } = 20;
 
-    /// <summary>Attempts per minute for one account (the app calls <c>LoginThrottle</c>). Default 5.</summary>
+    /// <summary>Failed sign-ins per minute for one account, once its burst is spent. Default 5.</summary>
     public int PerAccountPerMinute { get; init; } = 5;
 
-    /// <summary>Attempts one account may take at once. Default 5.</summary>
+    /// <summary>Failed sign-ins one account may have before it is refused (429), whoever asks. Default 5.</summary>
     public int PerAccountBurst { get; init; } = 5;
 
     public IEnumerable<string> Validate()

@@ -5,7 +5,9 @@ using System.Security.Claims;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Database;
 using Bulwark.Shop.Errors;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -33,9 +35,14 @@ public static class AccountsApi
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         builder.Services.AddSingleton<IStartupTask, AdminBootstrap>();
+        builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddSingleton<IDatabaseNotificationHandler>(services => services.GetRequiredService<SessionRevocations>());
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme).AddBearerToken();
         builder.Services.AddOptions<BearerTokenOptions>(BearerTokenDefaults.AuthenticationScheme)
-            .Configure<IOptions<SessionOptions>>((bearer, sessions) => bearer.BearerTokenExpiration = sessions.Value.Lifetime);
+            .Configure<IOptions<SessionOptions>>((bearer, sessions) => bearer.BearerTokenExpiration = sessions.Value.Lifetime)
+            // After the framework's own Configure has set the data-protection format: sign-out wraps it.
+            .PostConfigure<SessionRevocations>((bearer, revocations) =>
+                bearer.BearerTokenProtector = new RevocableTicketFormat(bearer.BearerTokenProtector, revocations));
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminRole, policy => policy.RequireRole(AdminRole));
     }
@@ -52,6 +59,10 @@ public static class AccountsApi
             .Produces<AccessTokenResponse>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapDelete("/sessions/current", SignOut).WithPriority(Priority.Normal)
+            .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = BearerTokenDefaults.AuthenticationScheme })
+            .WithSummary("Sign out: the token stops working on every instance within a second")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 
     private static async Task<Results<Created<AccountCreated>, ValidationProblem, ProblemHttpResult>> CreateAccount(
@@ -73,6 +84,24 @@ public static class AccountsApi
         return created is null
             ? Problems.Conflict("Email already registered", $"An account for {EmailAddress.Normalize(body.Email)} already exists.")
             : TypedResults.Created($"/api/accounts/{created.Id}", created);
+    }
+
+    /// <summary>Revokes the bearer token of this request on every instance (204); the same token is 401 from then on.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SignOut(HttpContext context, SessionRevocations revocations,
+        IOptions<SessionOptions> sessions, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (context.User.FindFirstValue(SessionClaims.SessionId) is not { } sessionId)
+        {
+            return TypedResults.Problem(title: "Session cannot be signed out",
+                detail: "This token was issued before sign-out existed and names no session; it expires by itself. Sign in again for a token that can be revoked.",
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        // Kept until the token would have expired anyway; the lifetime bounds it when the ticket does not say.
+        var ticket = await context.AuthenticateAsync(BearerTokenDefaults.AuthenticationScheme);
+        var expiresAt = ticket.Properties?.ExpiresUtc ?? clock.GetUtcNow() + sessions.Value.Lifetime;
+        await revocations.RevokeAsync(sessionId, expiresAt, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<SignInHttpResult, ValidationProblem, ProblemHttpResult>> CreateSession(

@@ -18,8 +18,10 @@ public abstract record SignInCheck
 }
 
 /// <summary>
-/// Validates credentials, applies the per-account throttle against password guessing (the edge already
-/// limits per address), then verifies the password. One answer for unknown email and wrong password.
+/// Validates credentials, refuses an address or account that has failed too often lately (before any
+/// hashing: that refusal is what spares the CPU), verifies the password, and reports a failure to the
+/// throttle. Only failures count, so shoppers who type their password right are never throttled. One
+/// answer for unknown email and wrong password; an unknown email counts against its (non-)account too.
 /// </summary>
 public sealed class SignInChecker(PasswordVerifier verifier, LoginThrottle throttle)
 {
@@ -35,27 +37,36 @@ public sealed class SignInChecker(PasswordVerifier verifier, LoginThrottle throt
             return new SignInCheck.Invalid(Problems.Invalid("password", "password is required."));
         }
 
-        var decision = throttle.Attempt(EmailAddress.Normalize(body.Email));
+        var address = ClientKeys.AddressOf(context);
+        var account = EmailAddress.Normalize(body.Email);
+        var decision = throttle.Admit(address, account);
         if (decision.Refused)
         {
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return new SignInCheck.Refused(TypedResults.Problem(title: "Too many sign-in attempts",
-                detail: "Too many sign-in attempts for this account; retry after the given time.", statusCode: StatusCodes.Status429TooManyRequests));
+                detail: "Too many failed sign-in attempts from this address or for this account; retry after the given time.",
+                statusCode: StatusCodes.Status429TooManyRequests));
         }
 
-        return await verifier.VerifyAsync(body.Email, body.Password, cancellationToken) is { } account
-            ? new SignInCheck.Accepted(account)
-            : new SignInCheck.Refused(TypedResults.Problem(title: "Wrong credentials", detail: "The email or password is not correct.",
-                statusCode: StatusCodes.Status401Unauthorized));
+        if (await verifier.VerifyAsync(body.Email, body.Password, cancellationToken) is { } verified)
+        {
+            return new SignInCheck.Accepted(verified);
+        }
+
+        // Counted only once the outcome is known: a refusal by the hashing bulkhead or a deadline is no failure.
+        throttle.RecordFailure(address, account);
+        return new SignInCheck.Refused(TypedResults.Problem(title: "Wrong credentials", detail: "The email or password is not correct.",
+            statusCode: StatusCodes.Status401Unauthorized));
     }
 }
 
 public static class AccountClaims
 {
-    /// <summary>The signed-in identity of an account for an authentication scheme: id, email, roles.</summary>
+    /// <summary>The signed-in identity of an account for an authentication scheme: id, email, a new session id, roles.</summary>
     public static ClaimsPrincipal ToPrincipal(this Account account, string scheme) => new(new ClaimsIdentity(
         [new Claim(ClaimTypes.NameIdentifier, account.Id.ToString(CultureInfo.InvariantCulture)),
          new Claim(ClaimTypes.Name, account.Email),
+         new Claim(SessionClaims.SessionId, SessionClaims.NewSessionId()),
          .. account.Roles.Select(role => new Claim(ClaimTypes.Role, role))],
         scheme));
 }

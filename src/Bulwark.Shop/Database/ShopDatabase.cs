@@ -18,6 +18,8 @@ public static class ShopDatabase
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService<DatabaseStartup>();
+        // One listening connection for every feature that follows a channel (runtime settings, sign-outs).
+        builder.Services.AddHostedService<DatabaseNotifications>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
     }

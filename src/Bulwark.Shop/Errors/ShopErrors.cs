@@ -31,6 +31,26 @@ public static class ShopErrors
         builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
     }
 
+    /// <summary>The charset a request's Content-Type names when .NET knows no such encoding (null when fine or absent).</summary>
+    public static string? UnknownCharset(HttpRequest request)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || mediaType.Charset is not { Length: > 0 } charset)
+        {
+            return null;
+        }
+
+        try
+        {
+            _ = System.Text.Encoding.GetEncoding(charset.ToString().Trim('"'));
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return charset.ToString();
+        }
+    }
+
     public static void UseShopErrors(this WebApplication app)
     {
         app.UseExceptionHandler();

@@ -45,6 +45,7 @@ public static class ShopApplication
         builder.Services.AddHostedService<EmbeddedDefaultsLifetime>();
 
         builder.AddShopErrors();
+        builder.AddSlowClientLimits();
         builder.AddShopDatabase();
         builder.AddCatalog();
         builder.AddAccounts();
@@ -64,6 +65,8 @@ public static class ShopApplication
         // Refusals first: a flood is answered before routing, authentication or any JSON (issue 8).
         app.UseBulwarkEdge();
         app.UseRouting();
+        // A slow upload is cut by Kestrel's minimum data rate (408), before any deadline runs.
+        app.UseBodiesBeforeDeadlines();
         app.UseDatabaseReadiness();
         app.UseAuthentication();
         // Deadlines for admitted requests, and 503s for refusals that come later from the gate.

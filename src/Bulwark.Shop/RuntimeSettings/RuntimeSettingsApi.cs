@@ -25,7 +25,7 @@ public static class RuntimeSettingsApi
         builder.Services.AddSingleton<IRuntimeSettingsConsumer, GateSettingsConsumer>();
         builder.Services.AddSingleton<Database.IStartupTask, SettingsBootstrap>();
         builder.Services.AddSingleton<SettingsApplier>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<SettingsApplier>());
+        builder.Services.AddSingleton<Database.IDatabaseNotificationHandler>(services => services.GetRequiredService<SettingsApplier>());
     }
 
     public static void MapRuntimeSettingsApi(this WebApplication app)

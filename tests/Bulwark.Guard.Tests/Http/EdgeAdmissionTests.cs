@@ -217,7 +217,7 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
-    public async Task Sign_in_is_throttled_per_address_at_the_edge_and_per_account_in_the_handler()
+    public async Task Only_failed_sign_ins_count_per_account_in_the_handler_and_per_address_at_the_edge()
     {
         await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
         {
@@ -225,22 +225,40 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
             ["LoginThrottle:PerAccountBurst"] = "3",
         });
 
+        // Successes never count: more correct sign-ins from one address than either budget.
+        var correct = new List<Answer>();
+        for (var i = 0; i < 12; i++)
+        {
+            correct.Add(await SendAsync(app.Client, HttpMethod.Post, $"/sessions?email=shopper{i}@example.com&ok=true"));
+        }
+
         var oneAccount = new List<Answer>();
         for (var i = 0; i < 5; i++)
         {
             oneAccount.Add(await SendAsync(app.Client, HttpMethod.Post, "/sessions?email=victim@example.com"));
         }
 
+        // The account is spent for everyone, the right password included; other accounts are not.
+        var victimRight = await SendAsync(app.Client, HttpMethod.Post, "/sessions?email=victim@example.com&ok=true");
         var manyAccounts = new List<Answer>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 7; i++)
         {
             manyAccounts.Add(await SendAsync(app.Client, HttpMethod.Post, $"/sessions?email=user{i}@example.com"));
         }
 
-        Assert.Equal([200, 200, 200, 429, 429], oneAccount.Select(a => (int)a.Status));
+        var pastTheEdge = app.PastTheEdge;
+        var afterwards = await SendAsync(app.Client, HttpMethod.Post, "/sessions?email=someone-else@example.com&ok=true");
+
+        Assert.All(correct, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal([401, 401, 401, 429, 429], oneAccount.Select(a => (int)a.Status));
         Assert.Equal("login_throttled", oneAccount[^1].Reason);
-        Assert.Equal([200, 200, 200, 429, 429], manyAccounts.Select(a => (int)a.Status)); // the address ran out after 8
-        Assert.All(manyAccounts.Skip(3), a => Assert.True(a.RetryAfter >= 1));
+        Assert.Equal(HttpStatusCode.TooManyRequests, victimRight.Status);
+        // 3 failures on the victim + 5 here = the address's 8; the rest are refused.
+        Assert.Equal([401, 401, 401, 401, 401, 429, 429], manyAccounts.Select(a => (int)a.Status));
+        Assert.All(manyAccounts.Skip(5), a => Assert.True(a.RetryAfter >= 1));
+        // Once the address is spent even a right password is refused, at the edge, before the handler.
+        Assert.Equal(HttpStatusCode.TooManyRequests, afterwards.Status);
+        Assert.Equal(pastTheEdge, app.PastTheEdge);
     }
 
     [Fact]

@@ -81,12 +81,21 @@ public sealed class GuardedTestApp : IAsyncDisposable
         app.MapGet("/cached", (IDatabaseGate gate, bool miss, CancellationToken cancellationToken) =>
             miss ? Sleep(gate, Priority.Sheddable, 0.03, cancellationToken) : Task.FromResult(Results.Ok()))
             .WithPriority(Priority.Sheddable).WithDeferredShedding();
-        app.MapPost("/sessions", (LoginThrottle throttle, HttpRequest request) =>
+        // A sign-in whose outcome the query decides (?ok=true): the app, not the guard, knows failures.
+        app.MapPost("/sessions", (LoginThrottle throttle, HttpContext context) =>
         {
-            var decision = throttle.Attempt(request.Query["email"].ToString());
+            var address = ClientKeys.AddressOf(context);
+            var account = context.Request.Query["email"].ToString();
+            var decision = throttle.Admit(address, account);
             if (decision.Refused)
             {
                 throw new AdmissionRejectedException(Priority.Normal, RejectionReason.LoginThrottled, decision.RetryAfter);
+            }
+
+            if (context.Request.Query["ok"] != "true")
+            {
+                throttle.RecordFailure(address, account);
+                return Results.Unauthorized();
             }
 
             return Results.Ok();

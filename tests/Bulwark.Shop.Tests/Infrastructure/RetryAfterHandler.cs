@@ -7,8 +7,13 @@ namespace Bulwark.Shop.Tests.Infrastructure;
 /// sends the same request again. The guard's own tests assert the shedding; the shop's tests assert what
 /// the shop does with the requests it admits, however busy the test machine is.
 /// </summary>
-public sealed class RetryAfterHandler() : DelegatingHandler(new SocketsHttpHandler())
+public sealed class RetryAfterHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
+    public RetryAfterHandler()
+        : this(new SocketsHttpHandler())
+    {
+    }
+
     private const int MaxAttempts = 30;
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(500);
 

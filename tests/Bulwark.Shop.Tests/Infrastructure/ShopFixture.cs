@@ -56,6 +56,9 @@ public sealed class ShopFixture : IAsyncLifetime
             "--Guard:LoginThrottle:PerAddressBurst", "100000",
             // Tests inject gateway errors on purpose (tok_error, faults); the breaker has tests of its own.
             "--Payments:CircuitBreaker:MinimumThroughput", "10000",
+            // Slow clients are cut off within seconds (SlowClientTests): tighter than the shipped 10 s / 5 s.
+            "--Http:RequestHeadersTimeout", "00:00:02",
+            "--Http:MinRequestBodyGracePeriod", "00:00:02",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await _app.StartAsync();

@@ -15,6 +15,8 @@ public sealed class TwoShopsFixture : IAsyncLifetime
     private readonly Dictionary<WebApplication, Task<string>> _adminTokens = [];
     private LocalPostgresCluster? _cluster;
 
+    public string ConnectionString => _cluster!.ConnectionString;
+
     public WebApplication First { get; private set; } = null!;
 
     public WebApplication Second { get; private set; } = null!;
@@ -84,6 +86,9 @@ public sealed class TwoShopsFixture : IAsyncLifetime
             "--Guard:Instances", "2",
             // A slow poll: the change must reach the other instance by NOTIFY, not by the safety net.
             "--RuntimeSettings:PollInterval", "00:05:00",
+            // Slower than the 1 s a sign-out must take to reach the other instance: only the NOTIFY can do it
+            // that fast, while a revocation whose notification was lost still lands within this.
+            "--Sessions:RevocationCatchUp", "00:00:02",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await app.StartAsync();
