@@ -205,6 +205,10 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The postmaster's process id while the server runs (fault tests freeze it with signals); null otherwise.</summary>
+    public int? ServerProcessId =>
+        ServerProcess.Inspect(layout.PidFile) is { State: ServerState.Running, ProcessId: var id } ? id : null;
+
     /// <summary>Starts the server again on the same port with the same data. Does nothing when it is running.</summary>
     public async Task StartServerAsync(CancellationToken cancellationToken = default)
     {

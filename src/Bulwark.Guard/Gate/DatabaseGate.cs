@@ -130,15 +130,96 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
     private async Task<T> RunOnceAsync<T>(Priority priority, DateTimeOffset deadline, CancellationToken cancellationToken,
         Func<NpgsqlConnection, CancellationToken, Task<T>> work)
     {
-        await using var lease = await AcquireAsync(priority, deadline, cancellationToken);
+        var lease = await AcquireAsync(priority, deadline, cancellationToken);
+        var running = WorkAsync(lease, work);
+        if (running.IsCompleted)
+        {
+            return await running;
+        }
+
+        // The lease's token cancels the work at the deadline, and a live server confirms within milliseconds.
+        // A hung server (frozen, or a network that drops packets) confirms nothing, and Npgsql then waits on
+        // it: the caller is answered anyway, shortly after its deadline, while the work finishes (and gives
+        // its connection back) whenever the server moves again.
+        var stopWaiting = deadline + HungServerGrace - _clock.GetUtcNow();
         try
         {
-            return await work(lease.Connection, lease.CancellationToken);
+            return await running.WaitAsync(stopWaiting > TimeSpan.Zero ? stopWaiting : TimeSpan.Zero, _clock);
         }
-        catch (Exception failure)
+        catch (TimeoutException)
         {
-            lease.Outcome = OutcomeOf(failure, lease);
-            throw;
+            _ = running.ContinueWith(static abandoned => _ = abandoned.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _core.Counters.TimedOut();
+            ServerNotAnswering(_logger, Operation, HungServerGrace.TotalMilliseconds);
+            throw new AdmissionRejectedException(priority, RejectionReason.Expired, _core.EstimatedQueueDelay(priority));
+        }
+    }
+
+    /// <summary>
+    /// Whether a pending open finishes by the deadline (plus grace). Npgsql honours cancellation while it
+    /// waits for a pooled connection, but not always while a hung server sits on a new connection's startup:
+    /// the caller is then refused, and the open is left to finish, close its connection and give back the permit.
+    /// </summary>
+    private async Task<bool> OpensInTimeAsync(Task<(NpgsqlConnection Connection, bool Created)> opening, DateTimeOffset deadline)
+    {
+        var stopWaiting = deadline + HungServerGrace - _clock.GetUtcNow();
+        try
+        {
+            await opening.WaitAsync(stopWaiting > TimeSpan.Zero ? stopWaiting : TimeSpan.Zero, _clock);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            // Failed in time: awaiting the open again shows the caller's handling the failure itself.
+        }
+
+        return true;
+    }
+
+    private async Task FinishAbandonedOpenAsync(Task<(NpgsqlConnection Connection, bool Created)> opening,
+        Permit permit, CancellationTokenRegistration callerLink, CancellationTokenSource deadlineSource)
+    {
+        try
+        {
+            var (connection, _) = await opening;
+            await connection.DisposeAsync();
+        }
+        catch (Exception failure) when (failure is NpgsqlException or OperationCanceledException or TimeoutException or IOException)
+        {
+            // Failed after its caller had gone: there is nothing to hand back but the permit.
+        }
+        finally
+        {
+            await callerLink.DisposeAsync();
+            deadlineSource.Dispose();
+            _core.Exit(permit, LeaseOutcome.Dropped);
+        }
+    }
+
+    /// <summary>
+    /// How long past its deadline a caller waits for work the server does not let go of. A live server
+    /// confirms a cancel in milliseconds even on a starved CPU; waiting a second more before giving up keeps
+    /// "refused, yet it committed later" to servers that really are not answering.
+    /// </summary>
+    private static readonly TimeSpan HungServerGrace = TimeSpan.FromSeconds(1);
+
+    private async Task<T> WorkAsync<T>(DatabaseLease lease, Func<NpgsqlConnection, CancellationToken, Task<T>> work)
+    {
+        await using (lease)
+        {
+            try
+            {
+                return await work(lease.Connection, lease.CancellationToken);
+            }
+            catch (Exception failure)
+            {
+                lease.Outcome = OutcomeOf(failure, lease);
+                throw;
+            }
         }
     }
 
@@ -189,13 +270,28 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
         var deadlineSource = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _clock);
         var callerLink = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), deadlineSource);
         NpgsqlConnection connection;
+        var abandoned = false;
         try
         {
-            var opening = _clock.GetTimestamp();
-            (connection, var created) = await PhysicalConnections.OpenAsync(_dataSource, deadlineSource.Token);
+            var openedAt = _clock.GetTimestamp();
+            var open = PhysicalConnections.OpenAsync(_dataSource, deadlineSource.Token);
+            if (!open.IsCompleted)
+            {
+                var opening = open.AsTask();
+                if (!await OpensInTimeAsync(opening, deadline))
+                {
+                    // Left to finish on its own: it closes its connection and gives the permit back then.
+                    _ = FinishAbandonedOpenAsync(opening, permit, callerLink, deadlineSource);
+                    abandoned = true;
+                }
+
+                open = new ValueTask<(NpgsqlConnection, bool)>(opening);
+            }
+
+            (connection, var created) = abandoned ? default : await open;
             if (created)
             {
-                _metrics?.RecordCreate(_clock.GetElapsedTime(opening));
+                _metrics?.RecordCreate(_clock.GetElapsedTime(openedAt));
             }
         }
         catch (Exception failure)
@@ -209,6 +305,13 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
             }
 
             throw;
+        }
+
+        if (abandoned)
+        {
+            _core.Counters.TimedOut();
+            ServerNotAnswering(_logger, "Opening a connection", HungServerGrace.TotalMilliseconds);
+            throw new AdmissionRejectedException(priority, RejectionReason.Expired, _core.EstimatedQueueDelay(priority));
         }
 
         _metrics?.RecordWait(_clock.GetElapsedTime(started), priority);
@@ -328,6 +431,10 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
         _leaks.Dispose();
         _npgsqlPool?.Dispose();
     }
+
+    [LoggerMessage(EventId = 4114, Level = LogLevel.Warning,
+        Message = "{Operation} did not let go of its connection {GraceMs:0} ms after its deadline: the database is not answering; the caller was answered, the work is left to finish")]
+    private static partial void ServerNotAnswering(ILogger logger, string operation, double graceMs);
 
     [LoggerMessage(EventId = 4113, Level = LogLevel.Warning,
         Message = "A database connection was lost ({Failure}); idle pooled connections are discarded")]

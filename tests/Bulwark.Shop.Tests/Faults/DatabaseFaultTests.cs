@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.Tests.Operations;
@@ -7,18 +8,25 @@ using Xunit.Abstractions;
 namespace Bulwark.Shop.Tests.Faults;
 
 /// <summary>
-/// PostgreSQL crashing under a purchase load: while it is gone every request is answered within
+/// PostgreSQL crashing or hanging under a purchase load: while it is gone every request is answered within
 /// its deadline (503 + Retry-After with problem details, never a 500, never a hang), the shop recovers by
 /// itself when it is back, and the stock invariant holds. Each test has a shop and cluster of its own.
 /// </summary>
 public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    /// <summary>Every priority's deadline (Guard:Deadlines, 2 s) plus what a busy CI machine adds to an answer.</summary>
-    private static readonly TimeSpan Slowest = TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(1.5);
+    /// <summary>
+    /// Every priority's deadline (Guard:Deadlines, 2 s), the second the gate still waits for a server that
+    /// does not confirm a cancel (a hung one), and what a busy CI machine adds to an answer.
+    /// </summary>
+    private static readonly TimeSpan Slowest = TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(1) + TimeSpan.FromSeconds(1.5);
 
     private const int InitialStock = 100_000;
 
-    private readonly ShopFixture _shop = new();
+    /// <summary>
+    /// A throwaway cluster trades crash safety for speed (synchronous_commit off); these tests crash it, so
+    /// commits must be durable as on a real server: a commit the shop saw must survive the crash.
+    /// </summary>
+    private readonly ShopFixture _shop = new(new Dictionary<string, string> { ["synchronous_commit"] = "on" });
 
     public Task InitializeAsync() => _shop.InitializeAsync();
 
@@ -45,6 +53,53 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains(answers, answer => answer.SentAt > crashedAt && answer.SentAt < restartedAt && answer.Status == 503);
         AssertRecovered(answers, restartedAt, within: TimeSpan.FromSeconds(5));
         await AssertStockInvariantAsync(products);
+    }
+
+    [Fact]
+    public async Task A_database_that_hangs_keeps_every_deadline_and_no_connection_leaks_after_it_resumes()
+    {
+        var products = await ProductsAsync();
+        await using var load = await PurchaseLoad.StartAsync(_shop, buyers: 6, products);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var postmaster = _shop.Cluster.ServerProcessId ?? throw new InvalidOperationException("PostgreSQL is not running.");
+        var frozen = ProcessTree(postmaster);
+        var frozeAt = load.Now;
+        await SignalAsync("STOP", frozen);
+        TimeSpan resumedAt;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(6));
+        }
+        finally
+        {
+            resumedAt = load.Now;
+            await SignalAsync("CONT", frozen);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        await load.StopAsync();
+
+        var answers = load.Answers();
+        Report(answers, frozeAt, resumedAt);
+        AssertFastAndHonest(answers);
+        Assert.Contains(answers, answer => answer.SentAt > frozeAt + TimeSpan.FromSeconds(1) && answer.SentAt < resumedAt && answer.Status == 503);
+        AssertRecovered(answers, resumedAt, within: TimeSpan.FromSeconds(5));
+        await AssertStockInvariantAsync(products);
+
+        // Every lease went back once the server moved again: with the load stopped, the gate holds no connection.
+        using var client = _shop.Client();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        double? used;
+        do
+        {
+            await Task.Delay(200);
+            used = ScrapeText.Sum(await client.GetStringAsync("/metrics"), "db_client_connection_count",
+                ("otel_scope_name", "Bulwark.Guard"), ("db_client_connection_state", "used"));
+        }
+        while (used != 0 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(0, used);
     }
 
     private async Task<long[]> ProductsAsync()
@@ -109,5 +164,47 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetim
 
         var firstPaid = answers.Where(answer => answer.Status == 201 && answer.SentAt > backAt).Select(answer => answer.SentAt + answer.Took).DefaultIfEmpty().Min();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first purchase after the database came back: {(firstPaid - backAt).TotalSeconds:0.00} s"));
+    }
+
+    /// <summary>The postmaster and its children (backends, background workers), read from /proc.</summary>
+    private static List<int> ProcessTree(int root)
+    {
+        var tree = new List<int> { root };
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && ParentOf(directory) == root)
+            {
+                tree.Add(pid);
+            }
+        }
+
+        return tree;
+    }
+
+    private static int? ParentOf(string procDirectory)
+    {
+        try
+        {
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+            var stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null; // the process ended while we looked
+        }
+    }
+
+    private static async Task SignalAsync(string signal, IEnumerable<int> processes)
+    {
+        var start = new ProcessStartInfo("kill") { ArgumentList = { $"-{signal}" } };
+        foreach (var pid in processes)
+        {
+            start.ArgumentList.Add(pid.ToString(CultureInfo.InvariantCulture));
+        }
+
+        using var kill = Process.Start(start)!;
+        await kill.WaitForExitAsync();
     }
 }

@@ -16,6 +16,16 @@ namespace Bulwark.Shop.Tests.Infrastructure;
 /// </summary>
 public sealed class ShopFixture : IAsyncLifetime
 {
+    private readonly IReadOnlyDictionary<string, string>? _serverSettings;
+
+    /// <summary>The shared shop's: a throwaway cluster tuned for speed.</summary>
+    public ShopFixture()
+    {
+    }
+
+    /// <summary>A shop of a test's own whose cluster runs with these server settings (internal: xunit wants one public constructor).</summary>
+    internal ShopFixture(IReadOnlyDictionary<string, string> serverSettings) => _serverSettings = serverSettings;
+
     private LocalPostgresCluster? _cluster;
     private WebApplication? _app;
     private int _nextUser;
@@ -37,7 +47,9 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await LocalPostgresCluster.StartEphemeralAsync();
+        _cluster = _serverSettings is null
+            ? await LocalPostgresCluster.StartEphemeralAsync()
+            : await LocalPostgresCluster.StartEphemeralAsync(new LocalPostgresOptions { ServerSettings = _serverSettings });
         _app = await ShopApplication.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
