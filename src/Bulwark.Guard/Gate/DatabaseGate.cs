@@ -174,7 +174,7 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
         }
         catch (Exception failure) when (failure is not OutOfMemoryException)
         {
-            // Failed in time: awaiting the open again shows the caller's handling the failure itself.
+            // The open failed before the deadline: awaiting it again hands the failure to the usual handling.
         }
 
         return true;
@@ -188,9 +188,9 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
             var (connection, _) = await opening;
             await connection.DisposeAsync();
         }
-        catch (Exception failure) when (failure is NpgsqlException or OperationCanceledException or TimeoutException or IOException)
+        catch (Exception failure) when (failure is not OutOfMemoryException)
         {
-            // Failed after its caller had gone: there is nothing to hand back but the permit.
+            // Failed after its caller had gone (nobody is left to tell): only the permit is left to hand back.
         }
         finally
         {
