@@ -36,7 +36,7 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task A_database_crash_under_load_is_answered_with_fast_503s_and_the_shop_recovers_by_itself()
     {
         var products = await ProductsAsync();
-        await using var load = await PurchaseLoad.StartAsync(_shop, buyers: 6, products);
+        await using var load = await PurchaseLoad.StartAsync(_shop.BaseAddress, buyers: 6, products);
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         var crashedAt = load.Now;
@@ -59,7 +59,7 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task A_database_that_hangs_keeps_every_deadline_and_no_connection_leaks_after_it_resumes()
     {
         var products = await ProductsAsync();
-        await using var load = await PurchaseLoad.StartAsync(_shop, buyers: 6, products);
+        await using var load = await PurchaseLoad.StartAsync(_shop.BaseAddress, buyers: 6, products);
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         var postmaster = _shop.Cluster.ServerProcessId ?? throw new InvalidOperationException("PostgreSQL is not running.");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Bulwark.Shop.Tests.Infrastructure;
 
@@ -30,15 +29,13 @@ public sealed class PurchaseLoad : IAsyncDisposable
 
     public TimeSpan Now => _clock.Elapsed;
 
-    public static async Task<PurchaseLoad> StartAsync(ShopFixture shop, int buyers, long[] products)
+    /// <summary>Signs in <paramref name="buyers"/> fresh accounts on the shop at <paramref name="shop"/> and starts them buying.</summary>
+    public static async Task<PurchaseLoad> StartAsync(Uri shop, int buyers, long[] products)
     {
         var clients = new List<HttpClient>();
         for (var i = 0; i < buyers; i++)
         {
-            using var signedIn = await shop.SignedInClientAsync();
-            var plain = new HttpClient { BaseAddress = shop.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-            plain.DefaultRequestHeaders.Authorization = signedIn.DefaultRequestHeaders.Authorization;
-            clients.Add(plain);
+            clients.Add(await new HttpClient { BaseAddress = shop, Timeout = TimeSpan.FromSeconds(30) }.SignInNewAccountAsync());
         }
 
         var load = new PurchaseLoad(clients, products);

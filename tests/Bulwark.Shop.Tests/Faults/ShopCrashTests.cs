@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bulwark.LocalPostgres;
@@ -39,14 +38,13 @@ public sealed class ShopCrashTests(ITestOutputHelper output)
         var product = await ScalarAsync<long>(cluster, "SELECT id FROM products ORDER BY id LIMIT 1");
         await ScalarAsync<long>(cluster, $"UPDATE products SET stock = {InitialStock} WHERE id = {product} RETURNING id");
 
-        using var stop = new CancellationTokenSource();
-        var buyers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => SignedInAsync(shopUrl)));
-        var buying = Task.WhenAll(buyers.Select((buyer, i) => BuyUntilAsync(buyer, product, i, stop.Token)));
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        first.Kill(entireProcessTree: true);
-        await first.WaitForExitAsync();
-        await stop.CancelAsync();
-        await buying;
+        await using (var load = await PurchaseLoad.StartAsync(shopUrl, buyers: 6, [product]))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+
         Assert.True(await ScalarAsync<long>(cluster, "SELECT count(*) FROM orders") > 0, "no purchase happened before the kill");
         var pendingAtKill = await ScalarAsync<long>(cluster, "SELECT count(*) FROM orders WHERE status = 'pending_payment'");
 
@@ -133,44 +131,6 @@ public sealed class ShopCrashTests(ITestOutputHelper output)
             }
 
             await Task.Delay(200);
-        }
-    }
-
-    private static async Task<HttpClient> SignedInAsync(Uri shop)
-    {
-        var client = new HttpClient { BaseAddress = shop, Timeout = TimeSpan.FromSeconds(10) };
-        var email = $"crash-{Guid.NewGuid():N}@example.com";
-        const string password = "correct horse battery staple";
-        (await client.PostAsJsonAsync("/api/accounts", new { email, password })).EnsureSuccessStatusCode();
-        var session = await (await client.PostAsJsonAsync("/api/sessions", new { email, password }))
-            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session.GetProperty("accessToken").GetString());
-        return client;
-    }
-
-    /// <summary>Cart update and checkout in a loop until stopped; the kill makes requests fail, which ends nothing.</summary>
-    private static async Task BuyUntilAsync(HttpClient buyer, long product, int index, CancellationToken stop)
-    {
-        using (buyer)
-        {
-            for (var purchase = 0; !stop.IsCancellationRequested; purchase++)
-            {
-                try
-                {
-                    await buyer.PutAsJsonAsync($"/api/cart/items/{product}", new { quantity = 1 }, CancellationToken.None);
-                    using var checkout = new HttpRequestMessage(HttpMethod.Post, "/api/checkout") { Content = JsonContent.Create(new { paymentToken = "tok_visa" }) };
-                    checkout.Headers.Add("Idempotency-Key", $"crash-{index}-{purchase}");
-                    await buyer.SendAsync(checkout, CancellationToken.None);
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(50, CancellationToken.None); // the shop is gone
-                }
-                catch (TaskCanceledException)
-                {
-                    await Task.Delay(50, CancellationToken.None);
-                }
-            }
         }
     }
 

@@ -139,9 +139,7 @@ public sealed class RouteFuzzTests(ShopFixture shop, ITestOutputHelper output)
     private async Task<string> TokenAsync(string email, string password)
     {
         using var client = shop.Client();
-        var session = await (await client.PostAsJsonAsync("/api/sessions", new { email, password })).EnsureSuccessStatusCode()
-            .Content.ReadFromJsonAsync<ShopFixture.SessionToken>();
-        return session!.AccessToken;
+        return await client.SignInAsync(email, password);
     }
 
     /// <summary>Every route the app maps, with its methods (all of them when it names none).</summary>

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using Bulwark.Shop.Hosting;
 
 namespace Bulwark.Shop.Tests.Infrastructure;
@@ -47,17 +45,7 @@ public sealed class SecondShop : IAsyncDisposable
     public HttpClient Client() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>A fresh account signed in on this instance.</summary>
-    public async Task<HttpClient> SignedInClientAsync()
-    {
-        var email = $"second-{Guid.NewGuid():N}@example.com";
-        const string password = "correct horse battery staple";
-        var client = Client();
-        (await client.PostAsJsonAsync("/api/accounts", new { email, password })).EnsureSuccessStatusCode();
-        var session = await (await client.PostAsJsonAsync("/api/sessions", new { email, password }))
-            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<ShopFixture.SessionToken>();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session!.AccessToken);
-        return client;
-    }
+    public Task<HttpClient> SignedInClientAsync() => Client().SignInNewAccountAsync();
 
     public async ValueTask DisposeAsync()
     {

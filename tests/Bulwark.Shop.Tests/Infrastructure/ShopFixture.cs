@@ -113,12 +113,9 @@ public sealed class ShopFixture : IAsyncLifetime
     public async Task<HttpClient> SignedInClientAsync(string? email = null)
     {
         email ??= $"buyer{Interlocked.Increment(ref _nextUser)}-{Guid.NewGuid():N}@example.com";
-        const string password = "correct horse battery staple";
         using var anonymous = Client();
-        (await anonymous.PostAsJsonAsync("/api/accounts", new { email, password })).EnsureSuccessStatusCode();
-        var session = await (await anonymous.PostAsJsonAsync("/api/sessions", new { email, password }))
-            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<SessionToken>();
-        return Client(session!.AccessToken);
+        await anonymous.RegisterAsync(email);
+        return Client(await anonymous.SignInAsync(email));
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Bulwark.LocalPostgres;
 using Bulwark.Shop.Hosting;
+using Bulwark.Shop.Tests.Infrastructure;
 
 namespace Bulwark.Shop.Tests.Operations;
 
@@ -79,10 +80,7 @@ public sealed class OperationsFixture : IAsyncLifetime
     public async Task<string> TokenAsync(string email, string password)
     {
         using var anonymous = Client();
-        var response = await anonymous.PostAsJsonAsync("/api/sessions", new { email, password });
-        response.EnsureSuccessStatusCode();
-        var session = await response.Content.ReadFromJsonAsync<SessionToken>();
-        return session!.AccessToken;
+        return await anonymous.SignInAsync(email, password);
     }
 
     /// <summary>Polls <c>/health/ready</c> until it answers 200 (ready) or 503 (not ready).</summary>

@@ -70,9 +70,7 @@ public sealed class TwoShopsFixture : IAsyncLifetime
     public async Task<string> TokenAsync(WebApplication app, string email, string password)
     {
         using var client = Client(app);
-        var session = await (await client.PostAsJsonAsync("/api/sessions", new { email, password })).EnsureSuccessStatusCode()
-            .Content.ReadFromJsonAsync<ShopFixture.SessionToken>();
-        return session!.AccessToken;
+        return await client.SignInAsync(email, password);
     }
 
     private async Task<WebApplication> StartShopAsync()
