@@ -6,13 +6,14 @@ using Microsoft.Extensions.Options;
 namespace Bulwark.Shop.RuntimeSettings;
 
 /// <summary>
-/// Remembers, second by second, the most connections the gate had in use, for the last 15 minutes: the
-/// measured load a new ceiling must still carry. Sampled four times a second; a burst shorter than that
-/// can slip between samples, which errs on the side of accepting a change, never of refusing a good one.
+/// Remembers, second by second, the most connections this instance's gate had in use, for the last 15
+/// minutes: the measured load a new ceiling must still carry. Sampled four times a second; a burst shorter
+/// than that can slip between samples, which errs on the side of accepting a change, never of refusing a
+/// good one. <see cref="ClusterConnectionPeaks"/> shares it with the instances that start later.
 /// </summary>
 public sealed class ConnectionPeakTracker(IGateStatisticsProvider statistics, IGateControl control, GuardDataSourceFactory pool,
     IOptions<GuardOptions> guard, TimeProvider clock)
-    : BackgroundService, IConnectionBudget
+    : BackgroundService
 {
     private static readonly TimeSpan SampleEvery = TimeSpan.FromMilliseconds(250);
     private const int Seconds = 15 * 60;
@@ -26,6 +27,7 @@ public sealed class ConnectionPeakTracker(IGateStatisticsProvider statistics, IG
           $"{guard.Value.ReservedConnections} Guard:ReservedConnections, ÷ {guard.Value.Instances} Guard:Instances"
         : "the server has not been asked yet; the pool runs on Guard:FallbackCeiling");
 
+    /// <summary>The most connections this instance had in use at once over the last <paramref name="window"/>.</summary>
     public int PeakInUse(TimeSpan window)
     {
         var now = clock.GetUtcNow().ToUnixTimeSeconds();

@@ -6,6 +6,6 @@ public interface IConnectionBudget
     /// <summary>The most connections this instance may use: the server's budget divided among the instances, and how it was derived.</summary>
     (int Ceiling, string Derivation) ServerBudget { get; }
 
-    /// <summary>The most database connections this instance had in use at once over the last <paramref name="window"/>.</summary>
-    int PeakInUse(TimeSpan window);
+    /// <summary>The most database connections one instance had in use at once over the last <paramref name="window"/>.</summary>
+    Task<int> PeakInUseAsync(TimeSpan window, CancellationToken cancellationToken);
 }

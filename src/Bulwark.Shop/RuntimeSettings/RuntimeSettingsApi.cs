@@ -13,17 +13,20 @@ public static class RuntimeSettingsApi
 {
     public const int MaxReasonLength = 500;
 
-    public static void AddRuntimeSettings(this WebApplicationBuilder builder, ShopSettings initial)
+    public static void AddRuntimeSettings(this WebApplicationBuilder builder, ShopSettings shipped)
     {
         builder.Services.AddOptions<RuntimeSettingsOptions>().BindConfiguration(RuntimeSettingsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(new InitialSettings(initial));
+        builder.Services.AddSingleton(new ShippedSettings(shipped));
         builder.Services.AddSingleton<SettingsStore>();
         builder.Services.AddSingleton<SettingsValidator>();
         builder.Services.AddSingleton<ConnectionPeakTracker>();
-        builder.Services.AddSingleton<IConnectionBudget>(services => services.GetRequiredService<ConnectionPeakTracker>());
         builder.Services.AddHostedService(services => services.GetRequiredService<ConnectionPeakTracker>());
+        builder.Services.AddSingleton<ClusterConnectionPeaks>();
+        builder.Services.AddSingleton<IConnectionBudget>(services => services.GetRequiredService<ClusterConnectionPeaks>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClusterConnectionPeaks>());
         builder.Services.AddSingleton<IRuntimeSettingsConsumer, GateSettingsConsumer>();
-        builder.Services.AddSingleton<Database.IStartupTask, SettingsBootstrap>();
+        builder.Services.AddSingleton<DeployStatus>();
+        builder.Services.AddSingleton<Database.IStartupTask, DeployedSettings>();
         builder.Services.AddSingleton<SettingsApplier>();
         builder.Services.AddSingleton<Database.IDatabaseNotificationHandler>(services => services.GetRequiredService<SettingsApplier>());
     }
@@ -46,7 +49,7 @@ public static class RuntimeSettingsApi
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     public sealed record SettingsView(int Version, ShopSettings Settings, DateTime ChangedAt, string ChangedBy, string Reason,
-        IReadOnlyList<SettingChange> Diff, int? RollbackOf, int AppliedVersion);
+        IReadOnlyList<SettingChange> Diff, int? RollbackOf, int AppliedVersion, DeployOutcome Deploy);
 
     public sealed record SettingsChangeRequest(JsonObject Settings, string Reason);
 
@@ -54,23 +57,23 @@ public static class RuntimeSettingsApi
 
     public sealed record HistoryView(IReadOnlyList<SettingsView> Items);
 
-    private static async Task<Results<Ok<SettingsView>, ProblemHttpResult>> GetCurrent(SettingsStore store, SettingsApplier applier, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<SettingsView>, ProblemHttpResult>> GetCurrent(SettingsStore store, SettingsApplier applier, DeployStatus deploy, CancellationToken cancellationToken) =>
         await store.CurrentAsync(cancellationToken) is { } current
-            ? TypedResults.Ok(View(current, applier))
+            ? TypedResults.Ok(View(current, applier, deploy))
             : TypedResults.Problem(title: "No settings yet", detail: "The shop has not recorded its initial settings yet; retry shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<Ok<HistoryView>> History(SettingsStore store, SettingsApplier applier, CancellationToken cancellationToken, int limit = 50) =>
-        TypedResults.Ok(new HistoryView((await store.HistoryAsync(Math.Clamp(limit, 1, 500), cancellationToken)).Select(version => View(version, applier)).ToList()));
+    private static async Task<Ok<HistoryView>> History(SettingsStore store, SettingsApplier applier, DeployStatus deploy, CancellationToken cancellationToken, int limit = 50) =>
+        TypedResults.Ok(new HistoryView((await store.HistoryAsync(Math.Clamp(limit, 1, 500), cancellationToken)).Select(version => View(version, applier, deploy)).ToList()));
 
     private static async Task<Results<Ok<SettingsView>, ValidationProblem, ProblemHttpResult>> Put(
-        SettingsChangeRequest body, ClaimsPrincipal user, SettingsStore store, SettingsValidator validator, SettingsApplier applier, CancellationToken cancellationToken)
+        SettingsChangeRequest body, ClaimsPrincipal user, SettingsStore store, SettingsValidator validator, SettingsApplier applier, DeployStatus deploy, CancellationToken cancellationToken)
     {
         if (ReasonProblem(body.Reason) is { } reasonProblem)
         {
             return reasonProblem;
         }
 
-        return await ChangeAsync(store, validator, applier, user, body.Reason.Trim(), null, current =>
+        return await ChangeAsync(store, validator, applier, deploy, user, body.Reason.Trim(), null, current =>
         {
             var merged = SettingsJson.Merge(SettingsJson.ToNode(current.Settings), body.Settings);
             return SettingsJson.FromNode(merged);
@@ -78,7 +81,7 @@ public static class RuntimeSettingsApi
     }
 
     private static async Task<Results<Ok<SettingsView>, ValidationProblem, ProblemHttpResult>> Rollback(
-        RollbackRequest body, ClaimsPrincipal user, SettingsStore store, SettingsValidator validator, SettingsApplier applier, CancellationToken cancellationToken)
+        RollbackRequest body, ClaimsPrincipal user, SettingsStore store, SettingsValidator validator, SettingsApplier applier, DeployStatus deploy, CancellationToken cancellationToken)
     {
         var target = await store.FindAsync(body.Version, cancellationToken);
         if (target is null)
@@ -92,12 +95,12 @@ public static class RuntimeSettingsApi
             return reasonProblem;
         }
 
-        return await ChangeAsync(store, validator, applier, user, reason, body.Version, _ => target.Settings, cancellationToken);
+        return await ChangeAsync(store, validator, applier, deploy, user, reason, body.Version, _ => target.Settings, cancellationToken);
     }
 
     /// <summary>Validates and saves a change computed from the newest version; retried if another change lands in between.</summary>
     private static async Task<Results<Ok<SettingsView>, ValidationProblem, ProblemHttpResult>> ChangeAsync(
-        SettingsStore store, SettingsValidator validator, SettingsApplier applier, ClaimsPrincipal user, string reason, int? rollbackOf,
+        SettingsStore store, SettingsValidator validator, SettingsApplier applier, DeployStatus deploy, ClaimsPrincipal user, string reason, int? rollbackOf,
         Func<SettingsVersion, ShopSettings> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
@@ -119,7 +122,7 @@ public static class RuntimeSettingsApi
                 return Problems.Invalid("settings", $"settings cannot be read: {exception.Message}");
             }
 
-            var verdict = validator.Judge(proposed);
+            var verdict = await validator.JudgeAsync(proposed, cancellationToken);
             if (verdict.Errors.Count > 0)
             {
                 return TypedResults.ValidationProblem(verdict.Errors, title: "Invalid settings",
@@ -128,16 +131,17 @@ public static class RuntimeSettingsApi
 
             if (verdict.Refusals.Count > 0)
             {
-                return TypedResults.Problem(title: "Settings refused", detail: string.Join(" ", verdict.Refusals),
-                    statusCode: StatusCodes.Status422UnprocessableEntity, extensions: new Dictionary<string, object?> { ["refusals"] = verdict.Refusals });
+                var refusals = verdict.Refusals.Select(refusal => refusal.Message).ToList();
+                return TypedResults.Problem(title: "Settings refused", detail: string.Join(" ", refusals),
+                    statusCode: StatusCodes.Status422UnprocessableEntity, extensions: new Dictionary<string, object?> { ["refusals"] = refusals });
             }
 
-            var saved = await store.SaveAsync(current, proposed, user.Identity?.Name ?? "unknown", reason, rollbackOf, cancellationToken);
+            var saved = await store.SaveAsync(current, proposed, user.Identity?.Name ?? "unknown", reason, rollbackOf, null, cancellationToken);
             if (saved is not null)
             {
                 // Apply here at once; the other instances follow on the NOTIFY.
                 await applier.ApplyLatestAsync(cancellationToken);
-                return TypedResults.Ok(View(saved, applier));
+                return TypedResults.Ok(View(saved, applier, deploy));
             }
         }
 
@@ -149,6 +153,7 @@ public static class RuntimeSettingsApi
         : reason.Length > MaxReasonLength ? Problems.Invalid("reason", $"reason must be at most {MaxReasonLength} characters.")
         : null;
 
-    private static SettingsView View(SettingsVersion version, SettingsApplier applier) =>
-        new(version.Version, version.Settings, version.ChangedAt, version.ChangedBy, version.Reason, version.Diff, version.RollbackOf, applier.AppliedVersion);
+    private static SettingsView View(SettingsVersion version, SettingsApplier applier, DeployStatus deploy) =>
+        new(version.Version, version.Settings, version.ChangedAt, version.ChangedBy, version.Reason, version.Diff, version.RollbackOf,
+            applier.AppliedVersion, deploy.Outcome);
 }

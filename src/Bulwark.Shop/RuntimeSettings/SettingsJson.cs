@@ -56,6 +56,36 @@ public static class SettingsJson
         return result;
     }
 
+    /// <summary>
+    /// A merge patch that sets exactly the leaves at <paramref name="paths"/> (as <see cref="Diff"/> names them)
+    /// to their values in <paramref name="source"/>: what a deploy changed, and nothing an operator set since.
+    /// </summary>
+    public static JsonObject Patch(ShopSettings source, IEnumerable<string> paths)
+    {
+        var values = ToNode(source);
+        var patch = new JsonObject();
+        foreach (var path in paths)
+        {
+            var names = path.Split('.');
+            JsonNode? value = values;
+            var target = patch;
+            for (var i = 0; i < names.Length; i++)
+            {
+                value = value?[names[i]];
+                if (i == names.Length - 1)
+                {
+                    target[names[i]] = value?.DeepClone();
+                }
+                else
+                {
+                    target = target[names[i]] as JsonObject ?? (JsonObject)(target[names[i]] = new JsonObject());
+                }
+            }
+        }
+
+        return patch;
+    }
+
     /// <summary>Every leaf value that differs between two settings, by path.</summary>
     public static IReadOnlyList<SettingChange> Diff(ShopSettings before, ShopSettings after)
     {

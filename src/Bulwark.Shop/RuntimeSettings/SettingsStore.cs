@@ -22,13 +22,23 @@ public sealed class SettingsStore(IDatabaseGate gate)
         gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) =>
             ReadAsync(connection, "ORDER BY version DESC LIMIT @limit", new { limit }, token));
 
+    /// <summary>The configuration the newest deploy shipped (null on a database that has none yet).</summary>
+    public Task<ShopSettings?> LastDeployedAsync(CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+            await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT deployed::text FROM runtime_settings WHERE deployed IS NOT NULL ORDER BY version DESC LIMIT 1",
+                cancellationToken: token)) is { } json
+                ? JsonSerializer.Deserialize<ShopSettings>(json, SettingsJson.Stored)
+                : null);
+
     /// <summary>
     /// Records <paramref name="settings"/> as the next version, unless the newest version is no longer
     /// <paramref name="basedOn"/> (someone else changed the settings meanwhile): then answers null and the
     /// caller validates against the newer version again. Version 1 is saved with <paramref name="basedOn"/> = null.
+    /// A version a deploy produced keeps the configuration it shipped in <paramref name="deployed"/>.
     /// </summary>
     public Task<SettingsVersion?> SaveAsync(SettingsVersion? basedOn, ShopSettings settings, string changedBy, string reason,
-        int? rollbackOf, CancellationToken cancellationToken) =>
+        int? rollbackOf, ShopSettings? deployed, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
@@ -44,8 +54,8 @@ public sealed class SettingsStore(IDatabaseGate gate)
             var version = (newest ?? 0) + 1;
             var diff = basedOn is null ? [] : SettingsJson.Diff(basedOn.Settings, settings);
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO runtime_settings (version, settings, changed_by, reason, diff, rollback_of)
-                VALUES (@version, @settings::jsonb, @changedBy, @reason, @diff::jsonb, @rollbackOf);
+                INSERT INTO runtime_settings (version, settings, changed_by, reason, diff, rollback_of, deployed)
+                VALUES (@version, @settings::jsonb, @changedBy, @reason, @diff::jsonb, @rollbackOf, @deployed::jsonb);
                 SELECT pg_notify(@channel, @version::text);
                 """, new
             {
@@ -55,6 +65,7 @@ public sealed class SettingsStore(IDatabaseGate gate)
                 reason,
                 diff = JsonSerializer.Serialize(diff, SettingsJson.Options),
                 rollbackOf,
+                deployed = deployed is null ? null : JsonSerializer.Serialize(deployed, SettingsJson.Options),
                 channel = Channel,
             }, transaction, cancellationToken: token));
             await transaction.CommitAsync(token);

@@ -1,10 +1,18 @@
 namespace Bulwark.Shop.RuntimeSettings;
 
 /// <summary>The verdict on proposed settings: malformed (400), refused against live measurements (422), or fine.</summary>
-public sealed record SettingsVerdict(IReadOnlyDictionary<string, string[]> Errors, IReadOnlyList<string> Refusals)
+public sealed record SettingsVerdict(IReadOnlyDictionary<string, string[]> Errors, IReadOnlyList<SettingsRefusal> Refusals)
 {
     public bool Accepted => Errors.Count == 0 && Refusals.Count == 0;
+
+    /// <summary>Each problem as "key: why", for a log line or an alert an operator can act on.</summary>
+    public IEnumerable<string> Problems =>
+        Errors.SelectMany(error => error.Value.Select(message => $"{error.Key}: {message}"))
+            .Concat(Refusals.Select(refusal => $"{refusal.Field}: {refusal.Message}"));
 }
+
+/// <summary>A well-formed value the live system cannot take (e.g. a ceiling below the measured peak).</summary>
+public sealed record SettingsRefusal(string Field, string Message);
 
 /// <summary>
 /// Refuses settings that would repeat incident 4 (a pool too small for the traffic it must carry) and
@@ -16,7 +24,7 @@ public sealed class SettingsValidator(IConnectionBudget budget)
     public static readonly TimeSpan MaxDeadline = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan MaxCacheTtl = TimeSpan.FromMinutes(10);
 
-    public SettingsVerdict Judge(ShopSettings settings)
+    public async Task<SettingsVerdict> JudgeAsync(ShopSettings settings, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, List<string>>();
         void Error(string field, string message)
@@ -56,20 +64,20 @@ public sealed class SettingsValidator(IConnectionBudget budget)
             Error("catalog.cacheTtl", $"catalog.cacheTtl must be between 0 and {MaxCacheTtl.TotalMinutes:0} minutes (was {settings.Catalog.CacheTtl}).");
         }
 
-        var refusals = new List<string>();
+        var refusals = new List<SettingsRefusal>();
         if (errors.Count == 0 && guard.Ceiling is { } ceiling)
         {
             var (serverCeiling, derivation) = budget.ServerBudget;
             if (ceiling > serverCeiling)
             {
-                refusals.Add($"ceiling {ceiling} is beyond the server's budget of {serverCeiling} connections for this instance ({derivation}).");
+                refusals.Add(new("guard.ceiling", $"ceiling {ceiling} is beyond the server's budget of {serverCeiling} connections for this instance ({derivation})."));
             }
 
-            var peak = budget.PeakInUse(PeakWindow);
+            var peak = await budget.PeakInUseAsync(PeakWindow, cancellationToken);
             if (ceiling < peak)
             {
-                refusals.Add($"ceiling {ceiling} is below the {peak} connections in use at once during the last {PeakWindow.TotalMinutes:0} minutes: " +
-                    "this traffic would queue and time out (incident 4). Raise the ceiling to at least the peak.");
+                refusals.Add(new("guard.ceiling", $"ceiling {ceiling} is below the {peak} connections one instance had in use at once during the last {PeakWindow.TotalMinutes:0} minutes: " +
+                    "this traffic would queue and time out (incident 4). Raise the ceiling to at least the peak."));
             }
         }
 
