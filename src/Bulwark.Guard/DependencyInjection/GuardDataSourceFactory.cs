@@ -22,8 +22,11 @@ public sealed partial class GuardDataSourceFactory(string connectionString, IOpt
     /// <summary>What the server said, once it answered.</summary>
     public ServerConnectionBudget? Budget { get; private set; }
 
-    /// <summary>The server-derived ceiling for this instance, once known.</summary>
-    public int? DiscoveredCeiling => Budget?.CeilingFor(options.Value.ReservedConnections, options.Value.Instances);
+    /// <summary>The server-derived pool size for this instance, once known (with a shared budget: all of it).</summary>
+    public int? DiscoveredCeiling => Budget is null ? null : options.Value.PoolSizeFor(Budget);
+
+    /// <summary>The connections all instances share, once known.</summary>
+    public int? SharedBudget => Budget is null ? null : options.Value.SharedBudget(Budget);
 
     /// <summary>The pool size the data source was (or will be) built with.</summary>
     public int PoolSize { get; private set; }
@@ -46,7 +49,9 @@ public sealed partial class GuardDataSourceFactory(string connectionString, IOpt
             {
                 Budget = await CeilingDiscovery.ReadAsync(connectionString, cancellationToken);
                 CeilingDiscovered(_logger, Budget.MaxConnections, Budget.SuperuserReserved + Budget.Reserved,
-                    options.Value.ReservedConnections, options.Value.Instances, DiscoveredCeiling!.Value);
+                    options.Value.ReservedConnections, SharedBudget!.Value,
+                    options.Value.Instances is { } instances ? $"{instances} instance(s) set by Guard:Instances" : "the live instances",
+                    DiscoveredCeiling!.Value);
                 return true;
             }
             catch (Exception failure) when (failure is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
@@ -107,8 +112,8 @@ public sealed partial class GuardDataSourceFactory(string connectionString, IOpt
     public void Dispose() => _dataSource?.Dispose();
 
     [LoggerMessage(EventId = 4130, Level = LogLevel.Information,
-        Message = "Connection ceiling: max_connections {MaxConnections} - server reserved {ServerReserved} - our reserve {Reserve}, over {Instances} instance(s) = {Ceiling} per instance.")]
-    private static partial void CeilingDiscovered(ILogger logger, int maxConnections, int serverReserved, int reserve, int instances, int ceiling);
+        Message = "Connection budget: max_connections {MaxConnections} - server reserved {ServerReserved} - our reserve {Reserve} (or Guard:ConnectionBudget) = {Budget}, shared by {SharedBy}; pool of {PoolSize}.")]
+    private static partial void CeilingDiscovered(ILogger logger, int maxConnections, int serverReserved, int reserve, int budget, string sharedBy, int poolSize);
 
     [LoggerMessage(EventId = 4131, Level = LogLevel.Warning,
         Message = "Could not read the server's connection budget at start; using a pool of {Fallback} and asking again later. {Failure}")]

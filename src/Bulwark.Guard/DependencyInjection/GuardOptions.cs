@@ -18,8 +18,24 @@ public sealed class GuardOptions
     /// <summary>Pool name in metrics (<c>db.client.connection.pool.name</c>) and the connections' application_name. Default "bulwark".</summary>
     public string PoolName { get; set; } = "bulwark";
 
-    /// <summary>Instances of the service sharing the server's connections. Default 1.</summary>
-    public int Instances { get; set; } = 1;
+    /// <summary>
+    /// Instances of the service sharing the connection budget, when fixed by hand. Default null: the instances
+    /// announce themselves in the database and each takes its share of the live count (<c>SharedConnectionBudget</c>).
+    /// </summary>
+    public int? Instances { get; set; }
+
+    /// <summary>
+    /// The connections all instances share. Default null: the server's max_connections less its reserved
+    /// connections and <see cref="ReservedConnections"/>. Set it behind PgBouncer (its pool size for this
+    /// database and user) or when other applications use the same server.
+    /// </summary>
+    public int? ConnectionBudget { get; set; }
+
+    /// <summary>How often an instance renews its place and share in the shared budget. Default 2 s.</summary>
+    public TimeSpan InstanceHeartbeat { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>An instance not heard from for this long is gone and its share returns to the others. Default 10 s.</summary>
+    public TimeSpan InstanceExpiry { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Connections left for others (migrations, psql, monitoring) besides superuser_reserved_connections. Default 3.</summary>
     public int ReservedConnections { get; set; } = 3;
@@ -96,6 +112,16 @@ public sealed class GuardOptions
         LoginThrottle = LoginThrottle,
     };
 
+    /// <summary>The connections all instances share, once the server has answered (or as configured).</summary>
+    public int? SharedBudget(ServerConnectionBudget? server) => ConnectionBudget ?? server?.CeilingFor(ReservedConnections, 1);
+
+    /// <summary>
+    /// The pool one instance is built with: its fixed part of the budget, or with a shared budget all of it
+    /// (an instance alone may use everything; the gate holds it to its share).
+    /// </summary>
+    public int? PoolSizeFor(ServerConnectionBudget? server) =>
+        SharedBudget(server) is { } total ? Math.Max(1, total / (Instances ?? 1)) : null;
+
     /// <summary>Every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -107,7 +133,18 @@ public sealed class GuardOptions
 
         if (Instances < 1)
         {
-            errors.Add($"instances must be at least 1 (was {Instances}).");
+            errors.Add($"instances must be at least 1 when set (was {Instances}); leave it unset to count the live instances.");
+        }
+
+        if (ConnectionBudget < 1)
+        {
+            errors.Add($"connectionBudget must be at least 1 when set (was {ConnectionBudget}).");
+        }
+
+        if (InstanceHeartbeat <= TimeSpan.Zero || InstanceExpiry < InstanceHeartbeat * 3)
+        {
+            errors.Add($"instanceHeartbeat must be positive and instanceExpiry at least three heartbeats (were {InstanceHeartbeat} and {InstanceExpiry}), " +
+                "or a live instance that misses one heartbeat loses its share.");
         }
 
         if (ReservedConnections < 0)

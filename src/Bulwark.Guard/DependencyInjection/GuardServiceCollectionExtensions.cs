@@ -1,3 +1,4 @@
+using Bulwark.Guard.Budget;
 using System.Diagnostics.Metrics;
 using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
@@ -48,6 +49,7 @@ public static class GuardServiceCollectionExtensions
         services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<IGateControl>(), Options(sp).Mode,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IGatePressure>()));
         services.AddExceptionHandler<AdmissionExceptionHandler>();
+        services.AddSingleton(CreateSharedBudget);
         services.AddHostedService<GuardStartup>();
         return services;
     }
@@ -91,10 +93,31 @@ public static class GuardServiceCollectionExtensions
             Retry = options.Retry,
             ReservedConnections = options.ReservedConnections,
             Instances = options.Instances,
+            ConnectionBudget = options.ConnectionBudget,
         };
         return new GuardGate(new DatabaseGate(dataSource, options.ToSettings(), gateOptions, clock,
             services.GetRequiredService<ILogger<DatabaseGate>>(), metrics));
     }
+
+    /// <summary>With the gate on and no fixed <c>Guard:Instances</c>: the instances divide the budget among themselves.</summary>
+    private static SharedBudgetHolder CreateSharedBudget(IServiceProvider services)
+    {
+        var options = Options(services);
+        if (options.Mode == GuardMode.Off || options.Instances is not null)
+        {
+            return new SharedBudgetHolder(null);
+        }
+
+        var factory = services.GetRequiredService<GuardDataSourceFactory>();
+        return new SharedBudgetHolder(new SharedConnectionBudget(
+            new InstanceRegistry(options.PoolName, Guid.NewGuid(), options.InstanceExpiry),
+            services.GetRequiredService<IDatabaseGate>(), services.GetRequiredService<IGateControl>(), () => factory.SharedBudget,
+            options.InstanceHeartbeat, services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<SharedConnectionBudget>>(), services.GetService<IMeterFactory>()));
+    }
+
+    /// <summary>The shared budget, or null when the instances' share is fixed (or there is no gate).</summary>
+    public sealed record SharedBudgetHolder(SharedConnectionBudget? Budget);
 
     /// <summary>The one gate instance behind the four interfaces.</summary>
     internal sealed class GuardGate(object gate) : IDisposable

@@ -1,3 +1,4 @@
+using Bulwark.Guard.Budget;
 using Bulwark.Guard.Gate;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,11 +13,13 @@ namespace Bulwark.Guard.DependencyInjection;
 /// not answer, keeps asking in the background and moves the gate's ceiling when it does.
 /// </summary>
 public sealed partial class GuardStartup(GuardDataSourceFactory factory, IServiceProvider services,
-    IOptions<GuardOptions> options, TimeProvider clock, ILogger<GuardStartup> logger) : IHostedLifecycleService, IDisposable
+    IOptions<GuardOptions> options, TimeProvider clock, ILogger<GuardStartup> logger)
+    : IHostedLifecycleService, IDisposable
 {
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
+    private SharedConnectionBudget? _shared;
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -30,6 +33,35 @@ public sealed partial class GuardStartup(GuardDataSourceFactory factory, IServic
         if (!discovered)
         {
             _background = KeepAskingAsync(control, _stopping.Token);
+        }
+
+        // Resolved only now: the shared budget needs the gate, and the gate the pool, which must wait for the discovery.
+        _shared = services.GetRequiredService<GuardServiceCollectionExtensions.SharedBudgetHolder>().Budget;
+        if (_shared is { } budget)
+        {
+            await JoinAsync(budget, control, cancellationToken);
+            _background = Task.WhenAll(_background, budget.RunAsync(_stopping.Token));
+        }
+    }
+
+    /// <summary>
+    /// The first claim, before any traffic. If the registry cannot be reached yet, the instance starts on the
+    /// fallback share (as it would on a fixed count it could not check) until a heartbeat succeeds.
+    /// </summary>
+    private async Task JoinAsync(SharedConnectionBudget budget, IGateControl control, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await budget.BeatAsync(cancellationToken);
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StillUnreachable(logger, failure.Message);
+        }
+
+        if (budget.Claim == 0)
+        {
+            control.SetShare(Math.Min(options.Value.FallbackCeiling, factory.PoolSize));
         }
     }
 
@@ -63,6 +95,18 @@ public sealed partial class GuardStartup(GuardDataSourceFactory factory, IServic
     {
         await _stopping.CancelAsync();
         await _background;
+        if (_shared is { Claim: > 0 } budget)
+        {
+            try
+            {
+                await budget.LeaveAsync(cancellationToken);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                // The others take the share back after the expiry instead.
+                StillUnreachable(logger, failure.Message);
+            }
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -377,10 +377,26 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
 
     public void Apply(GateSettings settings) => _core.Apply(settings);
 
+    public void SetShare(int connections)
+    {
+        var before = _core.ServerCeiling;
+        _core.SetServerCeiling(Math.Min(connections, _maxPoolSize));
+        if (_core.ServerCeiling < before)
+        {
+            _dataSource.Clear();
+        }
+    }
+
     public async Task<int> RefreshCeilingAsync(CancellationToken cancellationToken)
     {
         var budget = await RunAsync(Priority.Critical, cancellationToken, CeilingDiscovery.ReadAsync);
-        var ceiling = budget.CeilingFor(_options.ReservedConnections, _options.Instances);
+        if (_options.Instances is not { } instances)
+        {
+            // The share comes from the instances' registry; the server's answer only sizes the budget it divides.
+            return _core.ServerCeiling;
+        }
+
+        var ceiling = Math.Max(1, (_options.ConnectionBudget ?? budget.CeilingFor(_options.ReservedConnections, 1)) / instances);
         if (ceiling > _maxPoolSize)
         {
             CeilingAbovePool(_logger, ceiling, _maxPoolSize);
@@ -473,6 +489,9 @@ public sealed record DatabaseGateOptions
     /// <summary>Connections kept free for others (migrations, psql, monitoring). Default 3.</summary>
     public int ReservedConnections { get; init; } = 3;
 
-    /// <summary>Instances sharing the server's connections. Default 1.</summary>
-    public int Instances { get; init; } = 1;
+    /// <summary>Instances sharing the server's connections; null when they share it through the registry (see <c>SharedConnectionBudget</c>).</summary>
+    public int? Instances { get; init; } = 1;
+
+    /// <summary>The connections all instances share, when not the server's max_connections less the reserves (e.g. PgBouncer's pool).</summary>
+    public int? ConnectionBudget { get; init; }
 }

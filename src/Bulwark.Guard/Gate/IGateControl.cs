@@ -18,6 +18,13 @@ public interface IGateControl
     /// </summary>
     void Apply(GateSettings settings);
 
+    /// <summary>
+    /// Sets this instance's share of a connection budget shared with other instances (at least 1, at most
+    /// the pool). A smaller share also closes idle pooled connections, so the instance holds no more than it
+    /// claims once the leases in use return.
+    /// </summary>
+    void SetShare(int connections);
+
     /// <summary>Re-reads max_connections and the reserves from the server and moves the ceiling; answers the new ceiling.</summary>
     Task<int> RefreshCeilingAsync(CancellationToken cancellationToken);
 }

@@ -111,6 +111,11 @@ public sealed class PassThroughGate : IDatabaseGate, IGatePressure, IGateStatist
         _settings = settings;
     }
 
+    /// <summary>Nothing to share: without the gate the pool is whatever the connection string says.</summary>
+    public void SetShare(int connections)
+    {
+    }
+
     public Task<int> RefreshCeilingAsync(CancellationToken cancellationToken) => Task.FromResult(_maxPoolSize);
 
     public GateStatistics GetStatistics()

@@ -141,6 +141,8 @@ public sealed class LoginThrottleTests
 
         public void Apply(GateSettings settings) => Settings = settings;
 
+        public void SetShare(int connections) => throw new NotSupportedException("the login throttle never moves the ceiling");
+
         public Task<int> RefreshCeilingAsync(CancellationToken cancellationToken) => Task.FromResult(ServerCeiling);
     }
 }
