@@ -43,6 +43,13 @@ public static class GuardServiceCollectionExtensions
         services.AddSingleton(sp => (IGatePressure)sp.GetRequiredService<GuardGate>().Gate);
         services.AddSingleton(sp => (IGateStatisticsProvider)sp.GetRequiredService<GuardGate>().Gate);
 
+        services.AddSingleton(sp =>
+        {
+            var fixedCount = Options(sp).Instances;
+            // Resolved at the first read, after the start-up has joined the shared budget.
+            var shared = new Lazy<SharedBudgetHolder>(sp.GetRequiredService<SharedBudgetHolder>);
+            return new LiveInstances(() => fixedCount ?? shared.Value.Budget?.Instances ?? 1);
+        });
         services.AddSingleton<EdgeLimiters>();
         services.AddSingleton<EdgeRouteTable>();
         services.AddSingleton<ProcessingDelay>();

@@ -1,13 +1,16 @@
 using System.Threading.RateLimiting;
+using Bulwark.Guard.Budget;
 using Bulwark.Guard.Gate;
 
 namespace Bulwark.Guard.Edge;
 
 /// <summary>
-/// The per-client limiter, rebuilt when the runtime settings change (token buckets
-/// cannot change their rate in place). Readers take the current one with one volatile read.
+/// The per-client limiter, rebuilt when the runtime settings or the number of live instances change
+/// (token buckets cannot change their rate in place). Each instance enforces its part of the configured
+/// rate, so the instances together allow a client what the settings say. Readers take the current one
+/// with one volatile read.
 /// </summary>
-public sealed class EdgeLimiters(IGateControl control) : IDisposable
+public sealed class EdgeLimiters(IGateControl control, LiveInstances instances) : IDisposable
 {
     private readonly Lock _rebuild = new();
     private volatile Limiters? _current;
@@ -19,8 +22,9 @@ public sealed class EdgeLimiters(IGateControl control) : IDisposable
     private Limiters Current()
     {
         var settings = control.Settings;
+        var sharing = instances.Count;
         var current = _current;
-        if (current is not null && current.RateLimit == settings.RateLimit)
+        if (current is not null && current.RateLimit == settings.RateLimit && current.Instances == sharing)
         {
             return current;
         }
@@ -28,12 +32,14 @@ public sealed class EdgeLimiters(IGateControl control) : IDisposable
         lock (_rebuild)
         {
             current = _current;
-            if (current is not null && current.RateLimit == settings.RateLimit)
+            if (current is not null && current.RateLimit == settings.RateLimit && current.Instances == sharing)
             {
                 return current;
             }
 
-            var next = new Limiters(settings.RateLimit, TokenBuckets.PerSecond(settings.RateLimit.PermitsPerSecond, settings.RateLimit.Burst));
+            var limit = settings.RateLimit;
+            var next = new Limiters(limit, sharing,
+                TokenBuckets.PerSecond((double)limit.PermitsPerSecond / sharing, Math.Max(1, (limit.Burst + sharing - 1) / sharing)));
             _current = next;
             current?.Dispose();
             return next;
@@ -42,7 +48,7 @@ public sealed class EdgeLimiters(IGateControl control) : IDisposable
 
     public void Dispose() => _current?.Dispose();
 
-    private sealed record Limiters(ClientRateLimitSettings RateLimit, PartitionedRateLimiter<string> Clients) : IDisposable
+    private sealed record Limiters(ClientRateLimitSettings RateLimit, int Instances, PartitionedRateLimiter<string> Clients) : IDisposable
     {
         public void Dispose() => Clients.Dispose();
     }

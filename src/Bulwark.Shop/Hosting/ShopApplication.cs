@@ -46,6 +46,7 @@ public static class ShopApplication
 
         builder.AddShopErrors();
         builder.AddSlowClientLimits();
+        builder.AddTrustedProxies();
         builder.AddShopDatabase();
         builder.AddCatalog();
         builder.AddAccounts();
@@ -61,6 +62,7 @@ public static class ShopApplication
         var app = builder.Build();
         // Size Npgsql's pool from the server's max_connections before any hosted service asks for the pool.
         await app.Services.GetRequiredService<GuardDataSourceFactory>().DiscoverAsync(cancellationToken);
+        app.UseTrustedProxies();
         app.UseShopErrors();
         // Refusals first: a flood is answered before routing, authentication or any JSON (issue 8).
         app.UseBulwarkEdge();
