@@ -58,6 +58,9 @@ public sealed class IncidentAlerting : IAsyncDisposable
         }
     }
 
+    /// <summary>Scrapes another instance from now on (a rolling restart); nothing when alerts are not replayed.</summary>
+    public Task MoveTargetAsync(Uri target, CancellationToken ct) => _observers?.MoveTargetAsync(target, ct) ?? Task.CompletedTask;
+
     /// <summary>Marks the start of the load: alert times are counted from here.</summary>
     public void LoadStarted(DateTimeOffset at)
     {

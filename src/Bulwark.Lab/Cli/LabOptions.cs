@@ -99,7 +99,7 @@ public sealed class LabOptions
         Recursive = true,
     };
 
-    public Option<string?> AdminEmail { get; } = new("--admin-email") { Description = "With --target: an admin account, for incident 4's configuration deploy.", Recursive = true };
+    public Option<string?> AdminEmail { get; } = new("--admin-email") { Description = "The admin account the shop is started with (with --target: the shop's own).", Recursive = true };
 
     public Option<string?> AdminPassword { get; } = new("--admin-password") { Description = "With --target: that admin's password.", Recursive = true };
 

@@ -6,15 +6,21 @@ namespace Bulwark.Lab.Metrics;
 /// Reads the shop's /metrics once a second for the length of a run, on its own HTTP client so the
 /// load generator's connection cap never delays the observation of the overload it causes.
 /// </summary>
-public sealed class MetricsScraper(Uri target, TimeProvider time) : IAsyncDisposable
+public sealed class MetricsScraper(Uri target, TimeProvider time, Orchestration.FrontDoor? door = null) : IAsyncDisposable
 {
-    readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 2, UseCookies = false })
-    {
-        BaseAddress = target,
-        Timeout = TimeSpan.FromMilliseconds(900),
-    };
+    readonly HttpClient _http = CreateClient(target, door);
     readonly ConcurrentQueue<PoolSample> _samples = new();
     int _failures;
+
+    /// <summary>Two connections at most; through the <paramref name="door"/> when the shop may move (a rolling restart).</summary>
+    static HttpClient CreateClient(Uri target, Orchestration.FrontDoor? door)
+    {
+        var http = door is null
+            ? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2, UseCookies = false }) { BaseAddress = target }
+            : Shop.LabHttp.CreateLoadClient(target, 2, door: door);
+        http.Timeout = TimeSpan.FromMilliseconds(900);
+        return http;
+    }
 
     public IReadOnlyList<PoolSample> Samples => [.. _samples.OrderBy(s => s.At)];
 

@@ -90,11 +90,14 @@ public static class IncidentCatalog
             Title = "Incident 4: a deploy sets the pool too small",
             Trigger = "normal traffic after a bad configuration change",
             Description = "Checkout down for 3 h after a deploy set the pool size too low, rolled back by hand. " +
-                          "Ordinary traffic at 400/s; the naive shop runs with Maximum Pool Size=1 (the bad deploy), " +
-                          "the guarded shop is sent floor=1, ceiling=1 through its admin API after 15 s.",
-            NaiveMaxPoolSize = 1,
-            GuardedConfigChange = new TimedConfigChange(S(15), new GuardConfigChange(Floor: 1, Ceiling: 1, Algorithm: null,
-                Reason: "lab incident 4: the deploy that set the pool too small", InitialLimit: 1)),
+                          "Ordinary traffic at 400/s; after 15 s a rolling restart replaces the shop with an instance " +
+                          "deployed with a pool of 1: Maximum Pool Size=1 for the naive shop, Guard:Ceiling=1 for the guarded one.",
+            Deploy = new RollingRestart(S(15), "a pool of 1", NaiveMaxPoolSize: 1, new Dictionary<string, string>
+            {
+                ["Guard:Ceiling"] = "1",
+                ["Guard:Floor"] = "1",
+                ["Guard:InitialLimit"] = "1",
+            }),
             Streams =
             [
                 new TrafficStream("storefront", TrafficMix.Storefront,

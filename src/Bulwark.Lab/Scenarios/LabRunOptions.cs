@@ -38,7 +38,7 @@ public sealed record LabRunOptions
     /// <summary>With <see cref="Target"/>: the payment sandbox the shop uses, to inject faults (incident 5).</summary>
     public Uri? Sandbox { get; init; }
 
-    /// <summary>With <see cref="Target"/>: an admin account, to deploy configuration (incident 4).</summary>
+    /// <summary>The admin account the lab's shops are started with (with <see cref="Target"/>: the shop's own, for the dashboard checks).</summary>
     public string? AdminEmail { get; init; }
 
     public string? AdminPassword { get; init; }

@@ -9,8 +9,12 @@ namespace Bulwark.Lab.Scenarios;
 /// <summary>Connections held open straight to PostgreSQL for the whole run (incident 3).</summary>
 public sealed record IdleConnections(int Count, bool InTransaction);
 
-/// <summary>A guard configuration deployed through the admin API while the load runs (incident 4, guarded mode).</summary>
-public sealed record TimedConfigChange(TimeSpan At, GuardConfigChange Change);
+/// <summary>
+/// A deploy rolled out while the load runs (incident 4): at <paramref name="At"/> a new instance starts with the
+/// deploy's configuration, takes the traffic once ready, and the old instance stops. The naive shop's deploy is
+/// a Maximum Pool Size in its connection string; the guarded shop's, settings on its command line.
+/// </summary>
+public sealed record RollingRestart(TimeSpan At, string Description, int NaiveMaxPoolSize, IReadOnlyDictionary<string, string> GuardedSettings);
 
 /// <summary>
 /// A scenario as data: the traffic, what "good" means, what the lab does to the system before and
@@ -32,10 +36,7 @@ public sealed record ScenarioDefinition
 
     public IdleConnections? IdleConnections { get; init; }
 
-    /// <summary>The naive shop's bad deploy: this Maximum Pool Size in its connection string from the start.</summary>
-    public int? NaiveMaxPoolSize { get; init; }
-
-    public TimedConfigChange? GuardedConfigChange { get; init; }
+    public RollingRestart? Deploy { get; init; }
 
     /// <summary>Faults the payment sandbox injects from before the load starts (a slow gateway).</summary>
     public GatewayFaults? Gateway { get; init; }
@@ -48,16 +49,8 @@ public sealed record ScenarioDefinition
     /// <summary>Whether the lab runs Prometheus and Alertmanager beside this scenario and reports the alerts that fired.</summary>
     public bool ReplaysAlerts { get; init; } = true;
 
-    /// <summary>
-    /// The trigger as one mode meets it: the naive shop's bad deploy is in effect from the first
-    /// second, the guarded shop's configuration change comes when it is sent.
-    /// </summary>
-    public TimeSpan? TriggerFor(string mode) => mode switch
-    {
-        ScenarioRunner.Naive when NaiveMaxPoolSize is not null => TimeSpan.Zero,
-        not ScenarioRunner.Naive when GuardedConfigChange is { } change => change.At,
-        _ => TriggerAt,
-    };
+    /// <summary>The trigger as one mode meets it (the same for both: a deploy comes when it is rolled out).</summary>
+    public TimeSpan? TriggerFor(string mode) => Deploy?.At ?? TriggerAt;
 
     /// <summary>
     /// The same scenario stretched to <paramref name="duration"/> (phases keep their proportions,
@@ -71,7 +64,7 @@ public sealed record ScenarioDefinition
         return this with
         {
             Streams = scaledStreams,
-            GuardedConfigChange = GuardedConfigChange is { } c ? c with { At = c.At * timeFactor } : null,
+            Deploy = Deploy is { } rollout ? rollout with { At = rollout.At * timeFactor } : null,
             TriggerAt = TriggerAt * timeFactor,
             Fixture = Fixture with
             {

@@ -91,6 +91,8 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         string? databaseConnectionString;
         SandboxHost? sandbox = null;
         ShopHost? shop = null;
+        ShopLaunch? launch = null;
+        FrontDoor? door = null;
         int? postmaster = null;
         if (options.Target is null)
         {
@@ -100,35 +102,26 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
             postmaster = await SutPlacement.PlacePostgresAsync(cluster, options.Isolation, ct);
             if (scenario.Gateway is not null) sandbox = cleanup.Add(await SandboxHost.StartAsync(owned, directory, options.Isolation?.Sut, logger, ct));
 
-            var shopConnectionString = cluster.ConnectionString;
-            if (mode == Naive && scenario.NaiveMaxPoolSize is { } badPool)
-            {
-                shopConnectionString = new NpgsqlConnectionStringBuilder(shopConnectionString) { MaxPoolSize = badPool }.ConnectionString;
-                events.Add(new EventRecord(0, $"deployed with Maximum Pool Size={badPool}", "in effect from the start"));
-            }
-            shop = cleanup.Add(await ShopHost.StartAsync(owned, new ShopLaunch(mode, shopConnectionString, mode == Guarded, adminEmail, adminPassword,
-                sandbox?.BaseAddress, new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" }) { Cpus = options.Isolation?.Sut }, directory, logger, ct));
+            launch = new ShopLaunch(mode, cluster.ConnectionString, mode == Guarded, adminEmail, adminPassword,
+                sandbox?.BaseAddress, new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" }) { Cpus = options.Isolation?.Sut };
+            shop = cleanup.Add(await ShopHost.StartAsync(owned, launch, directory, logger, ct));
             target = shop.BaseAddress;
+            door = new FrontDoor(target);
         }
         else
         {
             target = options.Target;
             databaseConnectionString = options.DatabaseConnectionString;
-            if (scenario.NaiveMaxPoolSize is not null)
-                notes.Add("Against --target the lab cannot redeploy the shop with a small pool; only the admin-API change was tried.");
+            if (scenario.Deploy is not null)
+                notes.Add("Against --target the lab cannot roll out a deploy: the traffic ran without it.");
         }
 
         var limits = options.Limits;
         using var clients = ShopClients.Create(target, limits.MaxInFlight + 64, limits.RequestTimeout,
-            LabHttp.AddressesFor(scenario.Fixture.Buyers + scenario.Fixture.Shoppers));
+            LabHttp.AddressesFor(scenario.Fixture.Buyers + scenario.Fixture.Shoppers), door);
         // Accounts go straight into the database only when the lab owns it (a --database given with --target is someone else's).
         var fixture = await ShopFixture.PrepareAsync(clients,
             scenario.Fixture with { DatabaseConnectionString = options.Target is null ? databaseConnectionString : null }, time, logger, ct);
-
-        // The operator works from 127.0.0.1, apart from the shoppers, and signs in before the rush.
-        using var operatorHttp = LabHttp.CreateLoadClient(target, 4);
-        var operatorApi = new ShopApi(operatorHttp, limits.RequestTimeout);
-        var admin = await SignInOperatorAsync(scenario, mode, operatorApi, adminEmail, adminPassword, notes, events, ct);
 
         if (scenario.IdleConnections is { } idle)
         {
@@ -151,7 +144,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         var plan = new LoadPlan(scenario.Streams, ArrivalProcess.Poisson, options.Seed, limits, scenario.ServiceLevel);
         var recorder = new RunRecorder(scenario.ServiceLevel, plan.Duration + plan.DrainAllowance);
         var generator = new LoadGenerator(actions, time, logger);
-        await using var scraper = new MetricsScraper(target, time);
+        await using var scraper = new MetricsScraper(target, time, door);
         // The operator's Prometheus and Alertmanager: observers, so on the load side's CPUs.
         var alerting = rules is null ? null
             : cleanup.Add(await IncidentAlerting.StartAsync(rules, target, options.Isolation?.Load, Path.Combine(directory, $"{mode}-"), time, logger, ct));
@@ -161,7 +154,9 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         var runStart = time.GetTimestamp();
         alerting?.LoadStarted(time.GetUtcNow());
         var scraping = scraper.RunAsync(runStart, TimeSpan.FromSeconds(1), sideTasks.Token);
-        var timedEvents = RunTimedEventsAsync(scenario, admin, runStart, events, sideTasks.Token);
+        var rollout = scenario.Deploy is { } deploy && launch is not null && door is not null
+            ? RollOutAsync(deploy, launch, door, shop!, alerting, directory, runStart, events, cleanup, sideTasks.Token)
+            : Task.FromResult<ShopHost?>(null);
         var watching = watch?.Invoke(new LiveRun(scenario.Name, mode, recorder, generator, scraper, plan.Duration, runStart), sideTasks.Token) ?? Task.CompletedTask;
 
         var cpu = new CpuSampler(new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time, alerting?.CpuTicks);
@@ -174,8 +169,10 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         finally
         {
             await sideTasks.CancelAsync();
-            await Task.WhenAll(scraping, timedEvents, watching);
+            await Task.WhenAll(scraping, rollout, watching);
         }
+        // After a rolling restart the new instance is the one that served the rest of the run.
+        shop = await rollout ?? shop;
         ct.ThrowIfCancellationRequested();
         var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
         IReadOnlyList<AlertFiring>? alerts = null;
@@ -236,48 +233,59 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         return "sandbox answered " + await SandboxHost.SetFaultsAsync(client, faults, ct);
     }
 
-    /// <summary>Signs the operator in if the scenario will change the configuration in this mode; null otherwise.</summary>
-    async Task<AdminSession?> SignInOperatorAsync(ScenarioDefinition scenario, string mode, ShopApi api, string email, string password,
-        List<string> notes, List<EventRecord> events, CancellationToken ct)
+    /// <summary>
+    /// Incident 4 as it happened: a rolling restart onto a bad configuration. At the deploy's time a new
+    /// instance starts with it (same database, same CPUs), the front door and Prometheus move to it once it
+    /// is ready, and the old instance stops gracefully. Answers the new instance, or null if the load ended first.
+    /// </summary>
+    async Task<ShopHost?> RollOutAsync(RollingRestart deploy, ShopLaunch launch, FrontDoor door, ShopHost old, IncidentAlerting? alerting,
+        string directory, long runStart, List<EventRecord> events, AsyncCleanup cleanup, CancellationToken ct)
     {
-        if (scenario.GuardedConfigChange is null || mode == Naive) return null;
-        if (mode == Target && (options.AdminEmail is null || options.AdminPassword is null))
-        {
-            notes.Add("The configuration deploy was skipped: pass --admin-email and --admin-password with --target.");
-            return null;
-        }
         try
         {
-            return await AdminSession.SignInAsync(api, email, password, time, ct);
-        }
-        catch (InvalidOperationException e)
-        {
-            events.Add(new EventRecord(0, "operator sign-in for the configuration deploy", "failed: " + e.Message));
-            return null;
-        }
-    }
-
-    /// <summary>Changes the scenario makes while the load runs (today: the guarded shop's configuration deploy).</summary>
-    async Task RunTimedEventsAsync(ScenarioDefinition scenario, AdminSession? admin, long runStart, List<EventRecord> events, CancellationToken ct)
-    {
-        if (scenario.GuardedConfigChange is not { } change || admin is null) return;
-        try
-        {
-            var wait = change.At - time.GetElapsedTime(runStart);
+            var wait = deploy.At - time.GetElapsedTime(runStart);
             if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
             var at = time.GetElapsedTime(runStart).TotalSeconds;
-            var (_, outcome) = await admin.DeployAsync(change.Change, ct);
-            lock (events)
-                events.Add(new EventRecord(at, $"PUT /api/admin/config guard floor={change.Change.Floor} ceiling={change.Change.Ceiling}", outcome));
-            logger.LogInformation("Configuration deploy at {At:0.0} s: {Outcome}", at, outcome);
+            var deployed = launch.Guarded
+                ? launch with { Mode = launch.Mode + "-deployed", ExtraSettings = new Dictionary<string, string>(launch.ExtraSettings.Concat(deploy.GuardedSettings)) }
+                : launch with
+                {
+                    Mode = launch.Mode + "-deployed",
+                    ConnectionString = new NpgsqlConnectionStringBuilder(launch.ConnectionString) { MaxPoolSize = deploy.NaiveMaxPoolSize }.ConnectionString,
+                };
+            var what = launch.Guarded
+                ? string.Join(", ", deploy.GuardedSettings.Select(setting => $"{setting.Key}={setting.Value}"))
+                : $"Maximum Pool Size={deploy.NaiveMaxPoolSize}";
+            var next = cleanup.Add(await ShopHost.StartAsync(repo!, deployed, directory, logger, ct));
+            var ready = time.GetElapsedTime(runStart).TotalSeconds;
+            door.MoveTo(next.BaseAddress);
+            if (alerting is not null) await alerting.MoveTargetAsync(next.BaseAddress, ct);
+            await old.DisposeAsync();
+            var outcome = $"ready {ready - at:0.0} s later; traffic moved to it and the old instance stopped" + await DeployOutcomeAsync(next, ct);
+            lock (events) events.Add(new EventRecord(at, $"rolling restart onto a deploy with {what}", outcome));
+            logger.LogInformation("Rolling restart at {At:0.0} s: {Outcome}", at, outcome);
+            return next;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The load ended first (a shortened --duration): the deploy never happened, which the report shows by its absence.
+            return null;
         }
-        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
         {
-            lock (events) events.Add(new EventRecord(time.GetElapsedTime(runStart).TotalSeconds, "configuration deploy through the admin API", "failed: " + e.Message));
+            lock (events) events.Add(new EventRecord(time.GetElapsedTime(runStart).TotalSeconds, "rolling restart", "failed: " + e.Message));
+            return null;
         }
+    }
+
+    /// <summary>What the new instance made of its configuration, from its metrics (the guarded shop refuses a pool below the measured peak).</summary>
+    static async Task<string> DeployOutcomeAsync(ShopHost shop, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = shop.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var scrape = await http.GetStringAsync("/metrics", ct);
+        var refused = scrape.Split('\n').FirstOrDefault(line => line.StartsWith("bulwark_settings_deploy_refused", StringComparison.Ordinal));
+        return refused is null ? ""
+            : refused.EndsWith(" 1", StringComparison.Ordinal) ? "; the new instance refused the deploy's settings and runs on the last good version"
+            : "; the new instance applied the deploy's settings";
     }
 }

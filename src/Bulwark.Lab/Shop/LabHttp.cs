@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+using Bulwark.Lab.Orchestration;
+
 namespace Bulwark.Lab.Shop;
 
 public static class LabHttp
@@ -24,11 +26,12 @@ public static class LabHttp
     /// loopback target each client binds its connections to its own 127.0.1.x address. A remote
     /// target gets a single client: the lab cannot borrow addresses it does not have.
     /// </summary>
-    public static IReadOnlyList<HttpClient> CreateLoadClients(Uri target, int maxConnections, int addresses = DefaultClientAddresses)
+    public static IReadOnlyList<HttpClient> CreateLoadClients(Uri target, int maxConnections, int addresses = DefaultClientAddresses,
+        FrontDoor? door = null)
     {
-        if (!IsIPv4Loopback(target) || addresses <= 1) return [CreateLoadClient(target, maxConnections, source: null)];
+        if (!IsIPv4Loopback(target) || addresses <= 1) return [CreateLoadClient(target, maxConnections, source: null, door)];
         return [.. Enumerable.Range(0, Math.Min(addresses, MaxClientAddresses)).Select(i =>
-            CreateLoadClient(target, maxConnections, new IPAddress([127, 0, 1, (byte)(i + 1)])))];
+            CreateLoadClient(target, maxConnections, new IPAddress([127, 0, 1, (byte)(i + 1)]), door))];
     }
 
     /// <summary>
@@ -41,9 +44,10 @@ public static class LabHttp
     /// <summary>
     /// The load generator's client: enough connections that the generator, not the socket pool,
     /// decides how much is in flight; connections recycled so a long run follows restarts; no
-    /// client-wide timeout because each call carries its own.
+    /// client-wide timeout because each call carries its own. With a <paramref name="door"/>, each new
+    /// connection goes wherever the door points at that moment (a rolling restart).
     /// </summary>
-    public static HttpClient CreateLoadClient(Uri target, int maxConnections, IPAddress? source = null)
+    public static HttpClient CreateLoadClient(Uri target, int maxConnections, IPAddress? source = null, FrontDoor? door = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -54,17 +58,18 @@ public static class LabHttp
             UseCookies = false,
             AllowAutoRedirect = false,
         };
-        if (source is not null)
+        if (source is not null || door is not null)
         {
-            // "localhost" may resolve to ::1 first, which an IPv4 source cannot reach: connect to 127.0.0.1 explicitly.
-            var destination = IPAddress.TryParse(target.Host, out var literal) ? literal : IPAddress.Loopback;
             handler.ConnectCallback = async (context, ct) =>
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                var to = door?.Current ?? target;
+                // "localhost" may resolve to ::1 first, which an IPv4 source cannot reach: connect to 127.0.0.1 explicitly.
+                var destination = IPAddress.TryParse(to.Host, out var literal) ? literal : IPAddress.Loopback;
+                var socket = new Socket(destination.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
-                    socket.Bind(new IPEndPoint(source, 0));
-                    await socket.ConnectAsync(new IPEndPoint(destination, context.DnsEndPoint.Port), ct);
+                    if (source is not null) socket.Bind(new IPEndPoint(source, 0));
+                    await socket.ConnectAsync(new IPEndPoint(destination, door is null ? context.DnsEndPoint.Port : to.Port), ct);
                     return new NetworkStream(socket, ownsSocket: true);
                 }
                 catch

@@ -15,8 +15,9 @@ public sealed class ShopClients(IReadOnlyList<ShopApi> apis) : IDisposable
     /// <summary>The client for an anonymous request, chosen from the request's planned random number.</summary>
     public ShopApi ForAnonymous(int pick) => apis[pick % apis.Count];
 
-    public static ShopClients Create(Uri target, int maxConnections, TimeSpan requestTimeout, int addresses = LabHttp.DefaultClientAddresses) =>
-        new([.. LabHttp.CreateLoadClients(target, maxConnections, addresses).Select(http => new ShopApi(http, requestTimeout))]);
+    public static ShopClients Create(Uri target, int maxConnections, TimeSpan requestTimeout, int addresses = LabHttp.DefaultClientAddresses,
+        Orchestration.FrontDoor? door = null) =>
+        new([.. LabHttp.CreateLoadClients(target, maxConnections, addresses, door).Select(http => new ShopApi(http, requestTimeout))]);
 
     public void Dispose()
     {

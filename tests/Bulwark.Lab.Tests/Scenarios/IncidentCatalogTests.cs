@@ -25,10 +25,12 @@ public class IncidentCatalogTests
         // 3: idle connections in transaction take most of the server.
         var three = IncidentCatalog.ByNumber(3);
         Assert.True(three.IdleConnections is { InTransaction: true } idle && idle.Count >= three.ServerMaxConnections / 2);
-        // 4: the naive shop gets a tiny pool, the guarded one a tiny configuration through the admin API.
+        // 4: a rolling restart mid-run onto a tiny pool, for both shops.
         var four = IncidentCatalog.ByNumber(4);
-        Assert.True(four.NaiveMaxPoolSize <= 2);
-        Assert.True(four.GuardedConfigChange is { Change.Ceiling: <= 2 } change && change.At > TimeSpan.Zero && change.At < four.Duration);
+        Assert.True(four.Deploy is { NaiveMaxPoolSize: <= 2 } deploy && int.Parse(deploy.GuardedSettings["Guard:Ceiling"]) <= 2
+            && deploy.At > TimeSpan.Zero && deploy.At < four.Duration);
+        Assert.Equal(four.Deploy!.At, four.TriggerFor("naive"));
+        Assert.Equal(four.Deploy.At, four.TriggerFor("guarded"));
         Assert.True(four.Streams.All(s => s.Phases.All(p => p.StartRps == p.EndRps)), "incident 4 is normal, steady traffic");
         // 5: a slow gateway and checkout aimed at the hot products.
         var five = IncidentCatalog.ByNumber(5);
@@ -44,7 +46,7 @@ public class IncidentCatalogTests
         var half = four.Scaled(four.Duration / 2, rateScale: 2);
 
         Assert.Equal(four.Duration / 2, half.Duration);
-        Assert.Equal(four.GuardedConfigChange!.At / 2, half.GuardedConfigChange!.At);
+        Assert.Equal(four.Deploy!.At / 2, half.Deploy!.At);
         Assert.Equal(four.Streams[0].Phases[0].StartRps * 2, half.Streams[0].Phases[0].StartRps);
     }
 
