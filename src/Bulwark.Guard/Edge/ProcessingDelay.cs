@@ -23,8 +23,11 @@ public sealed class ProcessingDelay : IDisposable
     public ProcessingDelay(TimeProvider clock)
     {
         _clock = clock;
+        // Created stopped and started once stored: a first callback on a busy machine can come before
+        // CreateTimer has returned, and it re-arms the timer through the field.
+        _timer = clock.CreateTimer(static state => ((ProcessingDelay)state!).Sample(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _dueAt = clock.GetTimestamp() + (long)(Period.TotalSeconds * clock.TimestampFrequency);
-        _timer = clock.CreateTimer(static state => ((ProcessingDelay)state!).Sample(), this, Period, Timeout.InfiniteTimeSpan);
+        _timer.Change(Period, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The smoothed lateness of work queued now.</summary>
