@@ -24,16 +24,18 @@ public static class ChaosMarkdown
         foreach (var note in report.Notes) md.AppendLine($"- {note}");
         md.AppendLine();
 
-        md.AppendLine("| fault | machine load at start | answers by status | slowest answer | over the deadline | p99 before | ready after | paid purchase after | p99 within SLO, no failures, after | recovered in | ledger |");
-        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        md.AppendLine("| fault | machine load at start | answers by status before / during / after the fault | slowest answer | over the deadline | p99 before | bad answers before | ready after | paid purchase after | answers good again after | recovered in | ledger |");
+        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var f in report.Faults)
         {
             var load = f.Load;
             var verdict = f.Failure is not null ? $"**not run:** {f.Failure}" : f.Ledger is { } l ? (l.Passed ? "pass" : "**FAIL**") : "–";
             md.AppendLine(load is null
-                ? $"| {f.Fault} | {f.MachineLoad} | – | – | – | – | – | – | – | – | {verdict} |"
-                : I($"| {f.Fault} | {f.MachineLoad} | {Statuses(load.Statuses)} | {load.SlowestMs:0} ms ({load.SlowestRequest}) | {load.OverDeadline} | {load.P99BeforeMs:0} ms | {Seconds(load.Recovery.ReadySeconds)} | {Seconds(load.Recovery.PurchaseSeconds)} | {Seconds(load.Recovery.WithinSloSeconds)} | {Seconds(load.Recovery.Seconds)} | {verdict} |"));
+                ? $"| {f.Fault} | {f.MachineLoad} | – | – | – | – | – | – | – | – | – | {verdict} |"
+                : I($"| {f.Fault} | {f.MachineLoad} | {string.Join("<br>", load.Phases.Select(p => $"{p.Key}: {Statuses(p.Value)}"))} | {load.SlowestMs:0} ms ({load.SlowestRequest}) | {load.OverDeadline} | {load.P99BeforeMs:0} ms | {load.Recovery.BadShareBefore:0.0%} | {Seconds(load.Recovery.ReadySeconds)} | {Seconds(load.Recovery.PurchaseSeconds)} | {Seconds(load.Recovery.WithinSloSeconds)} | {Seconds(load.Recovery.Seconds)} | {verdict} |"));
         }
+        md.AppendLine();
+        md.AppendLine("*Bad answers*: slower than the SLO, or no answer, a timeout, a 503 or another 5xx. *Answers good again*: the first of three seconds in a row with at most 1% bad answers (p99 within the SLO) — or, when the machine was too busy for that before the fault, no more than before. *Recovered in*: the last of ready, paid purchase and answers good again, from the end of the fault.");
         md.AppendLine();
 
         md.AppendLine("Checkout answers alone, and the fault's timing (seconds since the start of its load):").AppendLine();

@@ -8,12 +8,14 @@ public sealed record FaultWindow(double StartSeconds, double EndSeconds);
 
 /// <summary>What the load saw during one fault's run: answers by status, the slowest, the recovery.</summary>
 /// <param name="Statuses">HTTP status (or "no answer", "timeout") → count, over every request of the run.</param>
+/// <param name="Phases">The same by when the answer came: "before", "during" and "after" the fault.</param>
 /// <param name="SlowestMs">The slowest single HTTP exchange (what the shop's deadline governs).</param>
 /// <param name="OverDeadline">Exchanges slower than <paramref name="DeadlineMs"/>.</param>
 /// <param name="P99BeforeMs">p99 from the intended send time, before the fault: the run's normal.</param>
 public sealed record LoadSeen(
     long Requests,
     IReadOnlyDictionary<string, long> Statuses,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> Phases,
     IReadOnlyDictionary<string, long> CheckoutStatuses,
     double SlowestMs,
     string SlowestRequest,
@@ -32,16 +34,18 @@ public sealed record LoadSeen(
 
         var slowest = completions.MaxBy(c => c.Took);
         var before = completions.Where(c => c.CompletedAt.TotalSeconds < window.StartSeconds).Select(c => c.Latency.TotalMilliseconds).Order().ToList();
+        string Phase(CompletedRequest c) => c.CompletedAt.TotalSeconds < window.StartSeconds ? "before" : c.CompletedAt.TotalSeconds < window.EndSeconds ? "during" : "after";
         return new LoadSeen(
             completions.Count,
             Count(completions),
+            new[] { "before", "during", "after" }.ToDictionary(p => p, p => Count(completions.Where(c => Phase(c) == p))),
             Count(completions.Where(c => c.Class == RequestClass.Checkout)),
             slowest?.Took.TotalMilliseconds ?? 0,
             slowest is null ? "" : $"{slowest.Class.Key()} {StatusKey(slowest)} at {slowest.CompletedAt.TotalSeconds:0.0} s",
             completions.Count(c => c.Took > serviceLevel.Deadline),
             serviceLevel.Deadline.TotalMilliseconds,
             before.Count == 0 ? 0 : before[Math.Max(0, (int)Math.Ceiling(before.Count * 0.99) - 1)],
-            RecoveryTimes.From(completions, probes, TimeSpan.FromSeconds(window.EndSeconds), serviceLevel));
+            RecoveryTimes.From(completions, probes, window, serviceLevel));
     }
 
     static string StatusKey(CompletedRequest c) => c.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture)

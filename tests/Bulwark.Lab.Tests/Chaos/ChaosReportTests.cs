@@ -34,6 +34,9 @@ public class ChaosReportTests
         Assert.Equal(9, seen.Requests);
         Assert.Equal(new Dictionary<string, long> { ["200"] = 3, ["201"] = 2, ["503"] = 2, [LoadSeen.NoAnswer] = 1, [LoadSeen.TimedOut] = 1 }, seen.Statuses);
         Assert.Equal(new Dictionary<string, long> { ["201"] = 2, ["503"] = 1, [LoadSeen.TimedOut] = 1 }, seen.CheckoutStatuses);
+        Assert.Equal(new Dictionary<string, long> { ["200"] = 2, ["201"] = 1 }, seen.Phases["before"]);
+        Assert.Equal(new Dictionary<string, long> { ["503"] = 2, [LoadSeen.NoAnswer] = 1, [LoadSeen.TimedOut] = 1 }, seen.Phases["during"]);
+        Assert.Equal(new Dictionary<string, long> { ["200"] = 1, ["201"] = 1 }, seen.Phases["after"]);
         Assert.Equal(20_000, seen.SlowestMs);
         Assert.Equal("checkout timeout at 13.0 s", seen.SlowestRequest);
         Assert.Equal(2, seen.OverDeadline);   // the 2.6 s cart refusal and the timeout
@@ -59,10 +62,10 @@ public class ChaosReportTests
 
         var markdown = ChaosMarkdown.Render(report);
 
-        Assert.Contains("| db-crash | load 3.10 | 200: 3, 201: 2, 503: 2, no answer: 1, timeout: 1 | 20000 ms (checkout timeout at 13.0 s) | 2 | 300 ms | 0.5 s | 1.5 s |", markdown);
+        Assert.Contains("| db-crash | load 3.10 | before: 200: 2, 201: 1<br>during: 503: 2, no answer: 1, timeout: 1<br>after: 200: 1, 201: 1 | 20000 ms (checkout timeout at 13.0 s) | 2 | 300 ms | 33.3% | 0.5 s | 1.5 s |", markdown);
         Assert.Contains("| pass |", markdown);
         Assert.Contains("| **FAIL** |", markdown);
-        Assert.Contains("| db-hang | load 1.00 | – | – | – | – | – | – | – | – | **not run:** the shop exited |", markdown);
+        Assert.Contains("| db-hang | load 1.00 | – | – | – | – | – | – | – | – | – | **not run:** the shop exited |", markdown);
         Assert.Contains("| gateway-outage | 4.0 s | 10 | 7 | 2 | 8 | 0 | 0 | 1 | 0 | 0 | 0 |", markdown);
         Assert.Contains("- gateway-outage: 1 succeeded charges without a paid order (e.g. order-9)", markdown);
         Assert.Contains("- gateway-outage: a note", markdown);

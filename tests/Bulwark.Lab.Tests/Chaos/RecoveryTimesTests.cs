@@ -7,6 +7,8 @@ public class RecoveryTimesTests
 {
     static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
 
+    static readonly FaultWindow Fault = new(10, 20);
+
     static readonly ServiceLevel Slo = new(TimeSpan.FromMilliseconds(200), S(2), new Dictionary<RequestClass, TimeSpan> { [RequestClass.Checkout] = S(1) });
 
     /// <summary>
@@ -36,12 +38,29 @@ public class RecoveryTimesTests
     {
         var (completions, probes) = Timeline();
 
-        var recovery = RecoveryTimes.From(completions, probes, faultEnd: S(20), Slo);
+        var recovery = RecoveryTimes.From(completions, probes, Fault, Slo);
 
         Assert.Equal(0.75, recovery.ReadySeconds!.Value, 3);
         Assert.Equal(1.55, recovery.PurchaseSeconds!.Value, 3);   // the first 201 after 20 s completes at 21.55 s
         Assert.Equal(3, recovery.WithinSloSeconds);                // windows 23–24, 24–25, 25–26 s are the first three good ones in a row
         Assert.Equal(3, recovery.Seconds);
+        Assert.Equal(0, recovery.BadShareBefore);
+    }
+
+    [Fact]
+    public void On_a_machine_too_busy_for_the_slo_before_the_fault_answers_are_good_again_when_no_worse_than_before()
+    {
+        // Before the fault one browse in ten is over the SLO (10% bad); after it, the same share from 25 s on.
+        var (completions, probes) = Timeline();
+        var busy = completions.Select((c, i) => c.Class == RequestClass.Browse && (c.CompletedAt < S(10) || c.CompletedAt >= S(25)) && i % 10 == 0
+            ? c with { Latency = S(0.5) }
+            : c).ToList();
+
+        var recovery = RecoveryTimes.From(busy, probes, Fault, Slo);
+
+        Assert.InRange(recovery.BadShareBefore, 0.07, 0.1);
+        Assert.Equal(3, recovery.WithinSloSeconds);
+        Assert.Null(RecoveryTimes.From(busy, probes, Fault with { StartSeconds = 0 }, Slo).WithinSloSeconds);   // held to 1% it never recovers
     }
 
     [Fact]
@@ -50,7 +69,7 @@ public class RecoveryTimesTests
         // Purchases take 300 ms, over the 200 ms default SLO: under the checkout SLO of 1 s they count as good.
         var (completions, probes) = Timeline();
 
-        var recovery = RecoveryTimes.From([.. completions.Where(c => c.Class == RequestClass.Checkout && c.CompletedAt > S(21))], probes, S(20), Slo);
+        var recovery = RecoveryTimes.From([.. completions.Where(c => c.Class == RequestClass.Checkout && c.CompletedAt > S(21))], probes, Fault, Slo);
 
         Assert.Equal(2, recovery.WithinSloSeconds);   // 21–22 s still holds a 503 (a refusal is no recovery, however fast)
     }
@@ -64,8 +83,8 @@ public class RecoveryTimesTests
         // A timeout counts as slow whatever latency it was recorded with.
         var timeouts = completions.Select(c => c.CompletedAt >= S(20) ? c with { Outcome = Outcome.Timeout, Status = null, Latency = S(0.01) } : c).ToList();
 
-        Assert.Null(RecoveryTimes.From(completions, neverReady, S(20), Slo).Seconds);
-        Assert.Null(RecoveryTimes.From(neverPaid, probes, S(20), Slo).PurchaseSeconds);
-        Assert.Null(RecoveryTimes.From(timeouts, probes, S(20), Slo).WithinSloSeconds);
+        Assert.Null(RecoveryTimes.From(completions, neverReady, Fault, Slo).Seconds);
+        Assert.Null(RecoveryTimes.From(neverPaid, probes, Fault, Slo).PurchaseSeconds);
+        Assert.Null(RecoveryTimes.From(timeouts, probes, Fault, Slo).WithinSloSeconds);
     }
 }
