@@ -33,12 +33,12 @@ public sealed class ChaosEnvironment(RepoLayout repo, LocalPostgresCluster clust
     /// <param name="now">Time since the start of the load.</param>
     public async Task<FaultWindow> InjectAsync(ChaosFault fault, TimeSpan length, Func<TimeSpan> now, List<string> notes, CancellationToken ct)
     {
-        double start;
+        // Taken before the fault, not after: a kill or an immediate shutdown takes a moment, and the answers it breaks meanwhile are the fault's.
+        var start = now().TotalSeconds;
         switch (fault)
         {
             case ChaosFault.ShopCrash:
                 await Shop.KillAsync();
-                start = now().TotalSeconds;
                 await Shop.DisposeAsync();
                 notes.Add($"Orders pending_payment right after the kill: {await Ledger.PendingAsync(ct)}.");
                 await Task.Delay(length, time, ct);
@@ -50,7 +50,6 @@ public sealed class ChaosEnvironment(RepoLayout repo, LocalPostgresCluster clust
 
             case ChaosFault.DatabaseCrash:
                 await cluster.CrashServerAsync(ct);
-                start = now().TotalSeconds;
                 try
                 {
                     await Task.Delay(length, time, ct);
@@ -68,7 +67,6 @@ public sealed class ChaosEnvironment(RepoLayout repo, LocalPostgresCluster clust
                 var postmaster = cluster.ServerProcessId ?? throw new InvalidOperationException("PostgreSQL is not running.");
                 List<int> frozen = [postmaster, .. ProcessTable.ChildrenOf(postmaster).Select(c => c.Pid)];
                 foreach (var pid in frozen) Signals.Send(pid, Signals.Stop);
-                start = now().TotalSeconds;
                 try
                 {
                     await Task.Delay(length, time, ct);
@@ -82,7 +80,6 @@ public sealed class ChaosEnvironment(RepoLayout repo, LocalPostgresCluster clust
 
             default:
                 await sandbox.SetFaultsAsync(Outage, ct);
-                start = now().TotalSeconds;
                 try
                 {
                     await Task.Delay(length, time, ct);
