@@ -126,7 +126,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         };
         var after = new Option<TimeSpan?>("--after")
         {
-            Description = "Load after each fault is lifted, to see the recovery (default 20s).",
+            Description = "Load after each fault is lifted, to see the recovery (default 30s: a shop restarted on a busy machine can take 20 s to be ready).",
             CustomParser = LabOptions.DurationWithin("--after", TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), "a run must stop by itself"),
         };
         var length = new Option<TimeSpan?>("--fault-length")
@@ -141,7 +141,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         chaos.SetAction((parse, ct) => ChaosAsync(parse, new ChaosChoices(
             [.. (parse.GetValue(faults) ?? []).Distinct().Select(ChaosFaults.Parse)],
             parse.GetValue(before) ?? TimeSpan.FromSeconds(10),
-            parse.GetValue(after) ?? TimeSpan.FromSeconds(20),
+            parse.GetValue(after) ?? TimeSpan.FromSeconds(30),
             parse.GetValue(length)), ct));
         return chaos;
     }
