@@ -155,11 +155,20 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             return UsageError;
         }
         await IsolateAsync(options, logger, ct);
-        return await ShowWrittenAsync("Chaos", async () =>
+        try
         {
-            var (report, directory) = await new ChaosRunner(repo, options, choices, time, logger).RunAsync(ct);
-            return (directory, report.Faults.All(f => f.Passed));
-        }, ct);
+            return await ShowWrittenAsync("Chaos", async () =>
+            {
+                var (report, directory) = await new ChaosRunner(repo, options, choices, time, logger).RunAsync(ct);
+                return (directory, report.Faults.All(f => f.Passed));
+            }, ct);
+        }
+        // Setting up is not a fault under test: say why it could not start rather than print a stack trace.
+        catch (Exception e) when (e is ShopStartException or Shop.LabSetupException or LocalPostgres.PostgresStartFailedException)
+        {
+            console.MarkupLine($"[red]Chaos could not set up its shop, PostgreSQL or sandbox: {Markup.Escape(e.Message)}[/]");
+            return RunFailed;
+        }
     }
 
     async Task<int> BaselineAsync(ParseResult parse, int repeats, TimeSpan step, int[] concurrencies, CancellationToken ct)
