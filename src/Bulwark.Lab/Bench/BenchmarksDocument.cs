@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Bulwark.Lab.Chaos;
 using Bulwark.Lab.Reports;
 
 namespace Bulwark.Lab.Bench;
@@ -15,7 +16,7 @@ public static class BenchmarksDocument
     public const string BaselineFolder = "baseline";
     public const string BenchFolder = "bench";
 
-    public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents);
+    public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents, ChaosReport? Chaos = null);
 
     public static async Task<Results> ReadAsync(string resultsRoot, CancellationToken ct)
     {
@@ -29,7 +30,8 @@ public static class BenchmarksDocument
         return new Results(
             await Read<BaselineReport>(Path.Combine(resultsRoot, BaselineFolder, "summary.json")),
             await Read<BenchReport>(Path.Combine(resultsRoot, BenchFolder, "summary.json")),
-            incidents);
+            incidents,
+            await Read<ChaosReport>(Path.Combine(resultsRoot, ChaosReport.Folder, "summary.json")));
     }
 
     /// <summary>The lab-owned sections, in document order.</summary>
@@ -47,8 +49,24 @@ public static class BenchmarksDocument
                 (results.Bench is null ? "Not measured yet: run `lab bench`.\n\n" : BenchMarkdown.Bench(results.Bench))),
             ("incidents", "## `lab incident all`: naive vs guarded\n\n" +
                 (results.Incidents.Count == 0 ? "Not measured yet: run `lab incident all`.\n\n" : BenchMarkdown.Incidents(results.Incidents, capacity))),
+            ("chaos", ChaosMarkdown.Heading + "\n\n" +
+                (results.Chaos is null ? "Not measured yet: run `lab chaos`.\n\n" : ChaosMarkdown.Render(results.Chaos))),
         ];
     }
+
+    /// <summary>
+    /// Whether <paramref name="results"/> hold what a section is written from. A results folder holds what was
+    /// run there (a session that ran only <c>lab chaos</c> has no bench), and a section already measured in
+    /// the document must not turn back into "not measured yet" for that.
+    /// </summary>
+    public static bool HasResults(string section, Results results) => section switch
+    {
+        "targets" or "bench" => results.Bench is not null,
+        "baseline" => results.Baseline is not null,
+        "incidents" => results.Incidents.Count > 0,
+        "chaos" => results.Chaos is not null,
+        _ => true,
+    };
 
     /// <summary>
     /// Replaces each section's content between its markers in <paramref name="existing"/>; a section
@@ -77,7 +95,8 @@ public static class BenchmarksDocument
         var results = await ReadAsync(resultsRoot, ct);
         var existing = File.Exists(documentPath) ? await File.ReadAllTextAsync(documentPath, ct) : Skeleton;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(documentPath))!);
-        await File.WriteAllTextAsync(documentPath, Render(existing, Sections(results)), ct);
+        var sections = Sections(results).Where(s => HasResults(s.Name, results) || !existing.Contains($"<!-- lab:begin {s.Name} -->", StringComparison.Ordinal)).ToList();
+        await File.WriteAllTextAsync(documentPath, Render(existing, sections), ct);
         return documentPath;
     }
 

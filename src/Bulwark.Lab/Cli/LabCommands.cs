@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Bulwark.Lab.Chaos;
 using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Reports;
 using Bulwark.Lab.Scenarios;
@@ -8,8 +9,8 @@ using Spectre.Console;
 namespace Bulwark.Lab.Cli;
 
 /// <summary>
-/// <c>lab incident &lt;1..5|all&gt;</c>, <c>lab bench</c>, <c>lab smoke</c>: parsing and wiring only;
-/// the work is in <see cref="ScenarioRunner"/> and <see cref="Bench.BenchSuite"/>.
+/// <c>lab incident &lt;1..5|all&gt;</c>, <c>lab bench</c>, <c>lab smoke</c>, <c>lab chaos</c>: parsing and wiring only;
+/// the work is in <see cref="ScenarioRunner"/>, <see cref="Bench.BenchSuite"/> and <see cref="Chaos.ChaosRunner"/>.
 /// </summary>
 public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
 {
@@ -100,11 +101,74 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             parse.GetValue(concurrencies) ?? [.. Bench.BaselineSuite.DefaultConcurrencies], ct));
         root.Subcommands.Add(baseline);
 
+        root.Subcommands.Add(ChaosCommand());
+
         var document = new Option<string?>("--doc") { Description = "The file to write (default docs/benchmarks.md in the repository)." };
-        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*}/summary.json (text outside the lab's markers is kept).") { document };
+        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,chaos}/summary.json (text outside the lab's markers is kept).") { document };
         docs.SetAction((parse, ct) => DocsAsync(parse, parse.GetValue(document), ct));
         root.Subcommands.Add(docs);
         return root;
+    }
+
+    Command ChaosCommand()
+    {
+        var faults = new Option<string[]>("--faults")
+        {
+            Description = "Faults to run, in order (default all four).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [.. ChaosFaults.All.Select(f => f.Key())],
+        };
+        faults.AcceptOnlyFromAmong([.. ChaosFaults.All.Select(f => f.Key())]);
+        var before = new Option<TimeSpan?>("--before")
+        {
+            Description = "Load before each fault (default 10s).",
+            CustomParser = LabOptions.DurationWithin("--before", TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2), "a run must stop by itself"),
+        };
+        var after = new Option<TimeSpan?>("--after")
+        {
+            Description = "Load after each fault is lifted, to see the recovery (default 30s: a shop restarted on a busy machine can take 20 s to be ready).",
+            CustomParser = LabOptions.DurationWithin("--after", TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), "a run must stop by itself"),
+        };
+        var length = new Option<TimeSpan?>("--fault-length")
+        {
+            Description = "How long every fault lasts (default: shop started again at once, database down 5s, hung 10s, gateway out 15s).",
+            CustomParser = LabOptions.DurationWithin("--fault-length", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), "a run must stop by itself"),
+        };
+        var chaos = new Command("chaos", "Shop crash, PostgreSQL crash, PostgreSQL hang and gateway outage under a storefront load; answers, recovery and the ledger check per fault; writes <out>/chaos.")
+        {
+            faults, before, after, length,
+        };
+        chaos.SetAction((parse, ct) => ChaosAsync(parse, new ChaosChoices(
+            [.. (parse.GetValue(faults) ?? []).Distinct().Select(ChaosFaults.Parse)],
+            parse.GetValue(before) ?? TimeSpan.FromSeconds(10),
+            parse.GetValue(after) ?? TimeSpan.FromSeconds(30),
+            parse.GetValue(length)), ct));
+        return chaos;
+    }
+
+    async Task<int> ChaosAsync(ParseResult parse, ChaosChoices choices, CancellationToken ct)
+    {
+        if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        if (options.Target is not null || repo is null)
+        {
+            console.MarkupLine("[red]Chaos kills and freezes the shop, its PostgreSQL and the gateway: it starts its own, from the repository, without --target.[/]");
+            return UsageError;
+        }
+        await IsolateAsync(options, logger, ct);
+        try
+        {
+            return await ShowWrittenAsync("Chaos", async () =>
+            {
+                var (report, directory) = await new ChaosRunner(repo, options, choices, time, logger).RunAsync(ct);
+                return (directory, report.Faults.All(f => f.Passed));
+            }, ct);
+        }
+        // Setting up is not a fault under test: say why it could not start rather than print a stack trace.
+        catch (Exception e) when (e is ShopStartException or Shop.LabSetupException or LocalPostgres.PostgresStartFailedException)
+        {
+            console.MarkupLine($"[red]Chaos could not set up its shop, PostgreSQL or sandbox: {Markup.Escape(e.Message)}[/]");
+            return RunFailed;
+        }
     }
 
     async Task<int> BaselineAsync(ParseResult parse, int repeats, TimeSpan step, int[] concurrencies, CancellationToken ct)
@@ -117,18 +181,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         }
         await IsolateAsync(options, logger, ct);
         var suite = new Bench.BaselineSuite(repo, options, time, logger) { Repeats = repeats, StepLength = step, Concurrencies = [.. concurrencies.Distinct().Order()] };
-        try
-        {
-            var written = await suite.RunAsync(ct);
-            console.MarkupLine($"[green]Baseline written:[/] {Markup.Escape(written)}");
-            console.WriteLine(await File.ReadAllTextAsync(Path.Combine(written, "summary.md"), ct));
-            return Succeeded;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            console.MarkupLine("[yellow]Cancelled; every process the lab started has been stopped.[/]");
-            return Cancelled;
-        }
+        return await ShowWrittenAsync("Baseline", async () => (await suite.RunAsync(ct), true), ct);
     }
 
     async Task<int> DocsAsync(ParseResult parse, string? document, CancellationToken ct)
@@ -183,12 +236,21 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             HotSku = settings.HotSku,
             Aggressive = settings.Aggressive,
         };
+        return await ShowWrittenAsync("Bench", async () => (await suite.RunAsync(ct), true), ct);
+    }
+
+    /// <summary>
+    /// Runs a suite that writes <c>summary.md</c> into the folder it answers, and shows that summary; Ctrl-C
+    /// ends it as <see cref="Cancelled"/>, once everything it started has been stopped.
+    /// </summary>
+    async Task<int> ShowWrittenAsync(string what, Func<Task<(string Directory, bool Passed)>> run, CancellationToken ct)
+    {
         try
         {
-            var written = await suite.RunAsync(ct);
-            console.MarkupLine($"[green]Bench written:[/] {Markup.Escape(written)}");
+            var (written, passed) = await run();
+            console.MarkupLine($"[green]{what} written:[/] {Markup.Escape(written)}");
             console.WriteLine(await File.ReadAllTextAsync(Path.Combine(written, "summary.md"), ct));
-            return Succeeded;
+            return passed ? Succeeded : RunFailed;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -1,5 +1,11 @@
 namespace Bulwark.Lab.Load;
 
+/// <summary>One request as it completed: for a listener that needs each answer, not only the counters.</summary>
+/// <param name="CompletedAt">Since the start of the run.</param>
+/// <param name="Latency">From the intended send time (the user's view).</param>
+/// <param name="Took">The last HTTP exchange alone (what the shop's per-request deadline governs).</param>
+public sealed record CompletedRequest(RequestClass Class, Outcome Outcome, int? Status, TimeSpan CompletedAt, TimeSpan Latency, TimeSpan Took);
+
 /// <summary>Where every offered request of a run is accounted for: per class and per second.</summary>
 public sealed class RunRecorder(ServiceLevel serviceLevel, TimeSpan timelineLength)
 {
@@ -8,6 +14,9 @@ public sealed class RunRecorder(ServiceLevel serviceLevel, TimeSpan timelineLeng
     public ServiceLevel ServiceLevel { get; } = serviceLevel;
 
     public RunTimeline Timeline { get; } = new(timelineLength);
+
+    /// <summary>Told of every completed request (null: nobody listens); called concurrently.</summary>
+    public Action<CompletedRequest>? OnCompleted { get; init; }
 
     public ClassStats this[RequestClass c] => _classes[c];
 
@@ -27,11 +36,13 @@ public sealed class RunRecorder(ServiceLevel serviceLevel, TimeSpan timelineLeng
 
     /// <param name="latency">From the intended send time to the answer (or to the timeout).</param>
     /// <param name="status">The HTTP status, when there was one: a 5xx other than 503 is counted apart.</param>
-    public void Completed(RequestClass c, Outcome outcome, TimeSpan completedAt, TimeSpan latency, int? status = null)
+    /// <param name="took">The answer's own HTTP exchange; defaults to <paramref name="latency"/>.</param>
+    public void Completed(RequestClass c, Outcome outcome, TimeSpan completedAt, TimeSpan latency, int? status = null, TimeSpan? took = null)
     {
         var good = outcome == Outcome.Success && latency <= ServiceLevel.SloFor(c);
         var late = outcome != Outcome.Timeout && latency > ServiceLevel.Deadline;
         _classes[c].Record(outcome, latency, good, late, serverError: status is >= 500 and not 503);
         Timeline.Record(c, outcome, completedAt, latency, good);
+        OnCompleted?.Invoke(new CompletedRequest(c, outcome, status, completedAt, latency, took ?? latency));
     }
 }

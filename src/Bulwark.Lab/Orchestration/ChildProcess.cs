@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Bulwark.Lab.Orchestration;
 
@@ -8,7 +7,7 @@ namespace Bulwark.Lab.Orchestration;
 /// and a short in-memory tail for error messages; stopping asks politely (SIGTERM) and then kills
 /// the whole tree, so nothing it spawned survives the lab.
 /// </summary>
-public sealed partial class ChildProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable
 {
     const int TailLines = 40;
 
@@ -84,7 +83,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
             if (!_process.HasExited)
             {
                 // Graceful first: the shop flushes its logs and closes its pool on SIGTERM.
-                if (!OperatingSystem.IsWindows()) _ = SendSignal(_process.Id, SigTerm);
+                Signals.Send(_process.Id, Signals.Term);
                 using var graceTimer = new CancellationTokenSource(grace);
                 try
                 {
@@ -105,6 +104,20 @@ public sealed partial class ChildProcess : IAsyncDisposable
         {
             ProcessRegistry.Forget(_process);
         }
+    }
+
+    /// <summary>SIGKILL at once, no grace: a crash, as the chaos run wants one (nothing flushed, nothing closed).</summary>
+    public async Task KillAsync()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill.
+        }
+        await _process.WaitForExitAsync(CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
@@ -129,9 +142,4 @@ public sealed partial class ChildProcess : IAsyncDisposable
             if (_tail.Count > TailLines) _tail.Dequeue();
         }
     }
-
-    const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    static extern int SendSignal(int pid, int signal);
 }

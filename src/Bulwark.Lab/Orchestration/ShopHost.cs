@@ -15,6 +15,9 @@ public sealed record ShopLaunch(
 {
     /// <summary>The CPUs the shop runs on (null: wherever the kernel puts it).</summary>
     public CpuSet? Cpus { get; init; }
+
+    /// <summary>Where to listen (null: a free loopback port). A shop started again after a crash keeps its address, as behind a load balancer.</summary>
+    public Uri? Address { get; init; }
 }
 
 /// <summary>
@@ -63,8 +66,7 @@ public sealed class ShopHost : IAsyncDisposable
 
     static async Task<ShopHost> StartOnceAsync(RepoLayout repo, ShopLaunch launch, string logDirectory, ILogger logger, CancellationToken ct)
     {
-        var port = FreePort.Next();
-        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var baseAddress = launch.Address ?? new Uri($"http://127.0.0.1:{FreePort.Next()}");
         List<string> arguments =
         [
             repo.ShopDll,
@@ -134,6 +136,9 @@ public sealed class ShopHost : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>SIGKILL: the shop dies mid-request, as in a crash or an OOM kill.</summary>
+    public Task KillAsync() => _process.KillAsync();
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -95,7 +95,7 @@ public sealed record ScenarioDefinition
     /// stalling for its 15 s pool wait needs more than that: the generator then reports the arrivals it
     /// could not send as dropped (load the naive shop never received, so its collapse is understated).
     /// </summary>
-    static int UsersFor(IReadOnlyList<TrafficStream> streams, RequestClass requestClass, int floor)
+    internal static int UsersFor(IReadOnlyList<TrafficStream> streams, RequestClass requestClass, int floor)
     {
         var peak = streams.Sum(s => s.Phases.Max(p => Math.Max(p.StartRps, p.EndRps)) * Share(s.Mix, requestClass));
         return Math.Clamp((int)Math.Ceiling(peak * 2.5), Math.Min(floor, 20), MaxUsersPerKind);

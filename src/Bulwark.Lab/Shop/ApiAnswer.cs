@@ -7,6 +7,12 @@ namespace Bulwark.Lab.Shop;
 /// <summary>What one HTTP call to the shop came back with: a status and body, or why there was none.</summary>
 public sealed record ApiAnswer(HttpStatusCode? Status, string Body, bool TimedOut, string? TransportError, TimeSpan? RetryAfter = null)
 {
+    /// <summary>
+    /// This one HTTP exchange, from sending to the last byte of the answer: what the shop's per-request
+    /// deadline governs (an action's latency can span several exchanges, a purchase's cart update and checkout).
+    /// </summary>
+    public TimeSpan Took { get; init; }
+
     public bool IsSuccess => Status is { } s && (int)s is >= 200 and < 300;
 
     public Outcome Outcome => this switch

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 
@@ -63,6 +64,7 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
+        var sent = Stopwatch.GetTimestamp();
         try
         {
             // The default completion option buffers the body: the latency we record includes reading it.
@@ -71,15 +73,15 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
             var retryAfter = response.Headers.RetryAfter is { } header
                 ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null)
                 : null;
-            return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null, retryAfter);
+            return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null, retryAfter) { Took = Stopwatch.GetElapsedTime(sent) };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new ApiAnswer(null, "", TimedOut: true, TransportError: null);
+            return new ApiAnswer(null, "", TimedOut: true, TransportError: null) { Took = Stopwatch.GetElapsedTime(sent) };
         }
         catch (HttpRequestException e)
         {
-            return new ApiAnswer(null, "", TimedOut: false, TransportError: e.HttpRequestError + ": " + e.Message);
+            return new ApiAnswer(null, "", TimedOut: false, TransportError: e.HttpRequestError + ": " + e.Message) { Took = Stopwatch.GetElapsedTime(sent) };
         }
     }
 }

@@ -52,9 +52,31 @@ public class BenchmarksDocumentTests
 
             Assert.Null(results.Bench);
             Assert.Empty(results.Incidents);
-            Assert.Equal(["targets", "baseline", "bench", "incidents"], sections.Select(s => s.Name));
+            Assert.Equal(["targets", "baseline", "bench", "incidents", "chaos"], sections.Select(s => s.Name));
+            Assert.Contains("lab chaos", sections.Single(s => s.Name == "chaos").Content);
             Assert.Contains("lab baseline", sections.Single(s => s.Name == "baseline").Content);
             Assert.Contains("not measured", sections.Single(s => s.Name == "targets").Content);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Writing_from_results_that_lack_a_section_keeps_its_measured_numbers_and_adds_the_new_section()
+    {
+        var root = Directory.CreateTempSubdirectory("lab-docs-").FullName;
+        try
+        {
+            var document = Path.Combine(root, "benchmarks.md");
+            await File.WriteAllTextAsync(document, "# Benchmarks\n\n<!-- lab:begin bench -->\nmeasured 34 req/s\n<!-- lab:end bench -->\n");
+
+            await BenchmarksDocument.WriteAsync(Path.Combine(root, "results"), document, CancellationToken.None);
+
+            var written = await File.ReadAllTextAsync(document);
+            Assert.Contains("<!-- lab:begin bench -->\nmeasured 34 req/s\n<!-- lab:end bench -->", written);
+            Assert.Contains("<!-- lab:begin chaos -->\n## Faults under load (issue 10)\n\nNot measured yet: run `lab chaos`.", written);
         }
         finally
         {

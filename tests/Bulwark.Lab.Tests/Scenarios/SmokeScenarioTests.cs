@@ -1,5 +1,4 @@
 using Bulwark.Lab.Cli;
-using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Scenarios;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -10,11 +9,9 @@ namespace Bulwark.Lab.Tests.Scenarios;
 /// process (the build <c>dotnet test</c> just made), accounts, a few seconds of mixed traffic with
 /// purchases, the order audit and the report files. Everything must succeed and nothing be oversold.
 /// </summary>
+[Collection(EndToEnd.Name)]
 public class SmokeScenarioTests
 {
-    /// <summary>The configuration this test assembly was built in (…/bin/&lt;configuration&gt;/net10.0/): the shop was built in the same one.</summary>
-    static string BuildConfiguration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
     [Fact]
     public async Task Smoke_scenario_against_a_fresh_shop_answers_everything_sells_and_oversells_nothing()
     {
@@ -27,7 +24,7 @@ public class SmokeScenarioTests
                 Modes = [ScenarioRunner.Guarded],
                 Quiet = QuietPolicy.None,   // other test projects run beside this one; smoke measures nothing
             };
-            var runner = new ScenarioRunner(RepoLayout.Find(BuildConfiguration), options, TimeProvider.System, NullLogger.Instance);
+            var runner = new ScenarioRunner(TestBuild.Repo(), options, TimeProvider.System, NullLogger.Instance);
             using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(3));
 
             var (report, files) = await runner.RunAsync(IncidentCatalog.Smoke, bound.Token);
