@@ -78,6 +78,7 @@ public static class ShopApplication
         app.MapCartApi();
         app.MapCheckoutApi();
         app.MapOrdersApi();
+        app.MapAdminOrdersApi();
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
         app.MapStorefront();
