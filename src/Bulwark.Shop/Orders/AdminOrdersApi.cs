@@ -5,6 +5,7 @@ using Bulwark.Shop.Accounts;
 using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Errors;
+using Bulwark.Shop.Payments;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bulwark.Shop.Orders;
@@ -64,7 +65,7 @@ public static class AdminOrdersApi
         await store.FindAsync(id, cancellationToken) is { } order ? TypedResults.Ok(order) : Problems.NotFound($"There is no order {id}.");
 
     private static async Task<Results<Ok<AdminOrder>, Accepted<AdminOrder>, ValidationProblem, ProblemHttpResult>> Refund(long id, RefundOrderRequest body,
-        ClaimsPrincipal user, OrderRefunds refunds, AdminOrderStore store, HttpContext context, CancellationToken cancellationToken)
+        ClaimsPrincipal user, OrderRefunds refunds, AdminOrderStore store, GatewayCallBudget budget, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Length > MaxReasonLength)
         {
@@ -73,8 +74,8 @@ public static class AdminOrdersApi
 
         var result = await refunds.RefundAsync(
             new RefundAsk(id, OwnerId: null, OrderStatus.Refunded, body.Reason.Trim(), user.UserId(), Window: null), cancellationToken);
-        return await RefundAnswers.AnswerAsync(result, id, () => store.FindAsync(id, CancellationToken.None),
-            $"/api/admin/orders/{id}", context, window: null) switch
+        return await RefundAnswers.AnswerAsync(result, id, () => store.FindAsync(id, CancellationToken.None), order => order.Status,
+            $"/api/admin/orders/{id}", context, budget, window: null) switch
         {
             { Result: Ok<AdminOrder> ok } => ok,
             { Result: Accepted<AdminOrder> accepted } => accepted,

@@ -4,6 +4,7 @@ using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Errors;
+using Bulwark.Shop.Payments;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -46,14 +47,14 @@ public static class OrdersApi
             : Problems.NotFound($"You have no order with id {id}.");
 
     private static async Task<Results<Ok<Order>, Accepted<Order>, ProblemHttpResult>> Cancel(long id, ClaimsPrincipal user, OrderRefunds refunds,
-        OrderStore orders, IOptions<OrdersOptions> options, HttpContext context, CancellationToken cancellationToken)
+        OrderStore orders, IOptions<OrdersOptions> options, GatewayCallBudget budget, HttpContext context, CancellationToken cancellationToken)
     {
         var userId = user.UserId();
         var window = options.Value.CancelWindow;
         var result = await refunds.RefundAsync(
             new RefundAsk(id, userId, OrderStatus.Cancelled, "cancelled by the customer", userId, window), cancellationToken);
-        return await RefundAnswers.AnswerAsync(result, id, () => orders.FindAsync(userId, id, CancellationToken.None),
-            $"/api/orders/{id}", context, window);
+        return await RefundAnswers.AnswerAsync(result, id, () => orders.FindAsync(userId, id, CancellationToken.None), order => order.Status,
+            $"/api/orders/{id}", context, budget, window);
     }
 
     public sealed record OrderList(IReadOnlyList<Order> Items);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Errors;
+using Bulwark.Shop.Payments;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bulwark.Shop.Orders;
@@ -13,7 +14,7 @@ namespace Bulwark.Shop.Orders;
 public static class RefundAnswers
 {
     public static async Task<Results<Ok<T>, Accepted<T>, ProblemHttpResult>> AnswerAsync<T>(
-        RefundResult result, long orderId, Func<Task<T?>> current, string location, HttpContext context, TimeSpan? window)
+        RefundResult result, long orderId, Func<Task<T?>> current, Func<T, string> statusOf, string location, HttpContext context, GatewayCallBudget budget, TimeSpan? window)
         where T : class
     {
         switch (result)
@@ -32,15 +33,22 @@ public static class RefundAnswers
                 return problem;
         }
 
-        // Done, pending, or already refunded / pending by an earlier request: answer the order as it stands.
-        if (await current() is not { } order)
+        // Done, pending, or already refunded / pending by an earlier request: answer the order as it stands. A
+        // gateway call that ran out of time has left the request little of its deadline; the read gets at least
+        // the settle reserve, as recording the outcome did.
+        T? order;
+        using (budget.SettleDeadline())
+        {
+            order = await current();
+        }
+
+        if (order is null)
         {
             return Problems.NotFound($"There is no order {orderId}.");
         }
 
-        var pending = result is RefundResult.Pending
-            || result is RefundResult.NotClaimed { Claim: RefundClaim.NotClaimed { Status: OrderStatus.RefundPending } };
-        return pending ? TypedResults.Accepted(location, order) : TypedResults.Ok(order);
+        // Read after the fact: a refund another request (or the reconciler) settled meanwhile is answered as done.
+        return statusOf(order) == OrderStatus.RefundPending ? TypedResults.Accepted(location, order) : TypedResults.Ok(order);
     }
 
     /// <summary>Why an order that was not claimed cannot be refunded now; null when it already is (or is being) refunded.</summary>
