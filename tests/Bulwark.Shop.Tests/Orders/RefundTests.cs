@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Shop.Tests.Operations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bulwark.Shop.Tests.Orders;
@@ -21,6 +22,7 @@ public sealed class RefundTests(ShopFixture shop)
         var orderId = await buyer.PaidOrderAsync(productId, 3);
         Assert.Equal(7, await shop.StockAsync(productId));
         var admins = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => shop.AdminClientAsync()));
+        var confirmedBefore = await ConfirmedRefundsAsync();
 
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var calls = Enumerable.Range(0, 20).Select(async i =>
@@ -41,6 +43,7 @@ public sealed class RefundTests(ShopFixture shop)
         Assert.Equal((1, await shop.ScalarAsync<long>("SELECT total_cents FROM orders WHERE id = $1", orderId)), await shop.GatewayRefundsAsync(orderId));
         Assert.Equal(10, await shop.StockAsync(productId));
         Assert.Equal(0, await shop.UnitsInLiveOrdersAsync(productId));
+        Assert.Equal(confirmedBefore + 1, await ConfirmedRefundsAsync());
 
         // Asking again later is answered with the refunded order; nothing moves.
         using var again = await admins[0].RefundAsync(orderId);
@@ -50,6 +53,12 @@ public sealed class RefundTests(ShopFixture shop)
         var order = await admins[0].GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/admin/orders/{orderId}");
         Assert.Equal("damaged in transit", order.GetProperty("refundReason").GetString());
         Assert.StartsWith("re_", order.GetProperty("refundId").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<double> ConfirmedRefundsAsync()
+    {
+        using var client = shop.Client();
+        return ScrapeText.Sum(await client.GetStringAsync("/metrics"), "bulwark_payments_refunds_total", ("outcome", "confirmed")) ?? 0;
     }
 
     [Fact]
