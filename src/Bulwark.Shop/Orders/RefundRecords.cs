@@ -14,8 +14,8 @@ namespace Bulwark.Shop.Orders;
 public sealed class RefundRecords(IDatabaseGate gate)
 {
     /// <summary>
-    /// Claims the order's refund. <paramref name="ownerId"/> limits it to the owner's order (a customer's
-    /// cancellation; null for an admin) and <paramref name="window"/> to orders placed that recently.
+    /// Claims the order's refund: only a paid order, and only the owner's one placed within the window when
+    /// the ask names an owner and a window (a customer's cancellation). When not claimed, says why.
     /// </summary>
     public Task<RefundClaim> ClaimAsync(RefundAsk ask, CancellationToken cancellationToken) =>
         gate.RunAsync<RefundClaim>(Priority.Critical, cancellationToken, async (connection, token) =>
