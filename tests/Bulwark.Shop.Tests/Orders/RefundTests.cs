@@ -154,6 +154,26 @@ public sealed class RefundTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task A_refund_the_gateway_refuses_is_502_and_the_order_is_paid_again_with_the_gateways_reason()
+    {
+        var productId = shop.ReserveProduct();
+        await shop.SetStockAsync(productId, 5);
+        using var buyer = await shop.SignedInClientAsync();
+        using var admin = await shop.AdminClientAsync();
+        var orderId = await buyer.PaidOrderAsync(productId);
+        // A charge the gateway does not know (as after a gateway-side mix-up): it refuses to refund it.
+        await shop.ExecuteAsync("UPDATE orders SET payment_id = 'ch_unknown_to_the_gateway' WHERE id = $1", orderId);
+
+        var problem = await (await admin.RefundAsync(orderId)).AssertProblemAsync(HttpStatusCode.BadGateway, "refused", "still paid");
+
+        Assert.Equal("paid", problem.GetProperty("orderStatus").GetString());
+        Assert.Equal("paid", await shop.StatusAsync(orderId));
+        Assert.Contains("ch_unknown_to_the_gateway", await shop.ScalarAsync<string>("SELECT failure_reason FROM orders WHERE id = $1", orderId),
+            StringComparison.Ordinal);
+        Assert.Equal(4, await shop.StockAsync(productId));
+    }
+
+    [Fact]
     public async Task Mid_payment_an_order_can_be_neither_cancelled_nor_refunded()
     {
         var productId = shop.ReserveProduct();
