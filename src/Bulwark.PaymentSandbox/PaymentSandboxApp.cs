@@ -1,5 +1,6 @@
 using Bulwark.PaymentSandbox.Charges;
 using Bulwark.PaymentSandbox.Faults;
+using Bulwark.PaymentSandbox.Refunds;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bulwark.PaymentSandbox;
@@ -84,6 +85,7 @@ public static class PaymentSandboxApp
                 "PaymentSandbox:HangLimit must be more than 0 and at most 60 seconds.")
             .ValidateOnStart();
         builder.Services.AddCharges();
+        builder.Services.AddRefunds();
         builder.Services.AddFaults();
 
         var app = builder.Build();
@@ -93,6 +95,7 @@ public static class PaymentSandboxApp
         app.UseStatusCodePages();
 
         app.MapChargesApi();
+        app.MapRefundsApi();
         app.MapFaultsApi();
         return app;
     }

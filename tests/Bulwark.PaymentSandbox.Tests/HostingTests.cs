@@ -69,7 +69,7 @@ public sealed class HostingTests
     {
         await using var sandbox = await RunningSandbox.StartAsync();
 
-        using var missing = await sandbox.Client.GetAsync("/v1/refunds");
+        using var missing = await sandbox.Client.GetAsync("/v1/payouts");
         using var wrongMethod = await sandbox.Client.PutAsync("/v1/charges", null);
 
         await ProblemAssert.IsProblemAsync(missing, HttpStatusCode.NotFound);

@@ -3,12 +3,12 @@ using Microsoft.Playwright;
 
 namespace Bulwark.Shop.Tests;
 
-/// <summary>The storefront in a real headless Chromium: a shopper registers, fills a cart and buys.</summary>
+/// <summary>The storefront in a real headless Chromium: a shopper registers, fills a cart, buys, and changes their mind.</summary>
 [Collection(ShopCollection.Name)]
 public sealed class StorefrontTests(ShopFixture shop)
 {
     [Fact]
-    public async Task A_shopper_registers_adds_to_cart_and_checks_out_in_the_browser()
+    public async Task A_shopper_registers_adds_to_cart_checks_out_and_cancels_in_the_browser()
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
@@ -33,6 +33,12 @@ public sealed class StorefrontTests(ShopFixture shop)
         await page.WaitForSelectorAsync("#orders tr:has-text('paid')");
         Assert.Contains("paid", await page.TextContentAsync("#message"), StringComparison.Ordinal);
         Assert.Contains("empty", await page.TextContentAsync("#cartTotal"), StringComparison.Ordinal);
+
+        // Within the cancel window the paid order can be cancelled: refunded, and no longer offered for cancelling.
+        await page.ClickAsync("#orders tr:has-text('paid') button.cancel");
+        await page.WaitForSelectorAsync("#orders tr:has-text('cancelled')");
+        Assert.Contains("cancelled and refunded", await page.TextContentAsync("#message"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#orders button.cancel").CountAsync());
         Assert.Empty(pageErrors);
     }
 }

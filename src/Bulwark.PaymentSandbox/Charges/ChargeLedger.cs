@@ -17,6 +17,7 @@ internal sealed class ChargeLedger(
     public const int ListLimit = 100;
 
     private readonly ConcurrentDictionary<string, ChargeAttempt> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Charge> _byId = new(StringComparer.Ordinal);
     private readonly Lock _historyGate = new();
     private readonly List<Charge> _history = [];
     private int _declined;
@@ -45,6 +46,9 @@ internal sealed class ChargeLedger(
         _attempts.TryGetValue(idempotencyKey, out var attempt)
             ? await attempt.Result.WaitAsync(cancellationToken)
             : null;
+
+    /// <summary>The charge with this id once it is decided (a refund needs a finished charge), or null.</summary>
+    public Charge? FindById(string chargeId) => _byId.GetValueOrDefault(chargeId);
 
     public ChargeList List()
     {
@@ -93,6 +97,7 @@ internal sealed class ChargeLedger(
 
     private void Record(Charge charge)
     {
+        _byId[charge.Id] = charge;
         lock (_historyGate)
         {
             _history.Add(charge);

@@ -36,15 +36,9 @@ internal static class ChargesApi
 
         // Faults strike before the ledger is touched: an injected error or hang never records a charge, so
         // the caller's retry with the same key is a fresh attempt.
-        switch (await faults.ApplyAsync(cancellationToken))
+        if (FaultAnswers.For(await faults.ApplyAsync(cancellationToken), "nothing was charged") is { } injected)
         {
-            case InjectedFault.Error:
-                return GatewayError("injected fault: the gateway failed before charging.");
-            case InjectedFault.Timeout:
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status504GatewayTimeout,
-                    title: "gateway timeout",
-                    detail: "injected fault: the gateway hung and nothing was charged.");
+            return injected;
         }
 
         return await ledger.ChargeAsync(terms, cancellationToken) switch
@@ -55,7 +49,7 @@ internal static class ChargesApi
                 title: "idempotency key reused",
                 detail: $"Key '{terms.IdempotencyKey}' was first used for {Describe(reused.Original)}; this request asks for {Describe(terms)}.",
                 extensions: new Dictionary<string, object?> { ["idempotencyKey"] = terms.IdempotencyKey }),
-            ChargeOutcome.GatewayFailed => GatewayError("the gateway failed before charging (tok_error)."),
+            ChargeOutcome.GatewayFailed => FaultAnswers.GatewayError("the gateway failed before charging (tok_error)."),
             var other => throw new InvalidOperationException($"Unhandled charge outcome {other}."),
         };
     }
@@ -73,9 +67,6 @@ internal static class ChargesApi
                 title: "charge not found",
                 detail: $"No charge was made with idempotency key '{idempotencyKey}'.");
     }
-
-    private static ProblemHttpResult GatewayError(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "gateway error", detail: detail);
 
     private static string Describe(ChargeTerms terms) =>
         $"{terms.AmountCents} {terms.Currency} with {PaymentTokens.NameOf(terms.Token)}";

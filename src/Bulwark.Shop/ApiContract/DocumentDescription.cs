@@ -13,7 +13,8 @@ public sealed class DocumentDescription : IOpenApiDocumentTransformer
         ["Accounts"] = "Registration and sign-in (bearer access tokens).",
         ["Cart"] = "The signed-in caller's cart.",
         ["Checkout"] = "Buying the cart: stock, payment and the order in one idempotent call.",
-        ["Orders"] = "The signed-in caller's orders.",
+        ["Orders"] = "The signed-in caller's orders, and cancelling one within the cancel window.",
+        ["Order administration"] = "Every customer's orders for operators: listing with filters, refunds through the gateway (admins).",
         ["Runtime settings"] = "Versioned guard and cache settings, changed on every instance without restart (admins).",
         ["Operations"] = "Prometheus metrics and the live operations dashboard.",
     };

@@ -1,4 +1,3 @@
-using Bulwark.Guard.Deadlines;
 using Bulwark.Shop.Payments;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +24,7 @@ public abstract record CheckoutResult
 /// pending for the reconciler; it is never lost and the stock is never counted twice.
 /// </summary>
 public sealed class CheckoutService(StockReservation reservations, PaymentGatewayClient gateway, GatewayCircuit circuit,
-    IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<CheckoutService> logger)
+    GatewayCallBudget budget, IOptions<PaymentsOptions> options, ILogger<CheckoutService> logger)
 {
     public async Task<CheckoutResult> CheckoutAsync(long userId, string idempotencyKey, string paymentToken, CancellationToken cancellationToken)
     {
@@ -59,13 +58,9 @@ public sealed class CheckoutService(StockReservation reservations, PaymentGatewa
             return new CheckoutResult.OutcomeUnknown(new OrderReceipt(orderId, OrderStatus.PendingPayment, total));
         }
 
-        // The money has moved (or definitely not): record it even if the client has gone, within what is left
-        // of the request's deadline but never less than the settle reserve the gateway call kept back. A
-        // database too slow for that (hung, restarting) leaves the order pending: the answer is 202 within
-        // the deadline and the reconciler settles the order once the database answers again.
-        var settleBudget = RequestDeadline.Remaining(clock, options.Value.CallTimeout);
-        using var settleDeadline = RequestDeadline.Set(clock.GetUtcNow()
-            + (settleBudget > options.Value.SettleReserve ? settleBudget : options.Value.SettleReserve));
+        // A database too slow for the settle deadline (hung, restarting) leaves the order pending: the answer
+        // is 202 within the deadline and the reconciler settles the order once the database answers again.
+        using var settleDeadline = budget.SettleDeadline();
         try
         {
             if (payment.Result == PaymentResult.Succeeded)

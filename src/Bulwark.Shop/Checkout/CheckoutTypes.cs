@@ -10,6 +10,17 @@ public static class OrderStatus
     public const string PendingPayment = "pending_payment";
     public const string Paid = "paid";
     public const string PaymentFailed = "payment_failed";
+
+    /// <summary>A refund was claimed and sent; the order still holds its stock until the gateway confirms it.</summary>
+    public const string RefundPending = "refund_pending";
+
+    /// <summary>Refunded by an admin; the stock is back.</summary>
+    public const string Refunded = "refunded";
+
+    /// <summary>Cancelled by its owner (and refunded); the stock is back.</summary>
+    public const string Cancelled = "cancelled";
+
+    public static readonly IReadOnlyList<string> All = [PendingPayment, Paid, PaymentFailed, RefundPending, Refunded, Cancelled];
 }
 
 /// <summary>The outcome of the first checkout transaction.</summary>

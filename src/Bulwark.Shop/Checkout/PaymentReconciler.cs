@@ -1,6 +1,7 @@
 using Bulwark.Guard.Deadlines;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Database;
+using Bulwark.Shop.Orders;
 using Bulwark.Shop.Payments;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,7 @@ namespace Bulwark.Shop.Checkout;
 /// Settles orders whose payment outcome a request could not learn (gateway timeout, crash between the
 /// charge and the settlement): it asks the gateway by the order's idempotency key and records what it
 /// says. Several instances may run it at once: settlement only moves an order out of pending_payment once.
+/// Each pass then settles open refunds (<see cref="RefundReconciler"/>).
 /// </summary>
 public sealed class PaymentReconciler(IDatabaseGate gate, StockReservation reservations, IServiceScopeFactory scopes,
     DatabaseReadiness readiness, IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<PaymentReconciler> logger) : BackgroundService
@@ -38,7 +40,7 @@ public sealed class PaymentReconciler(IDatabaseGate gate, StockReservation reser
         }
     }
 
-    /// <summary>One pass over the open orders; answers how many it settled.</summary>
+    /// <summary>One pass over the open orders (payments, then refunds); answers how many it settled.</summary>
     public async Task<int> ReconcileOnceAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -76,7 +78,8 @@ public sealed class PaymentReconciler(IDatabaseGate gate, StockReservation reser
             }
         }
 
-        return settled;
+        // Refunds whose outcome is open are settled on the same timer, by the same rule: ask by key, never guess.
+        return settled + await scope.ServiceProvider.GetRequiredService<RefundReconciler>().ReconcileOnceAsync(cancellationToken);
     }
 
     private sealed record PendingOrder(long Id, DateTime CreatedAt);

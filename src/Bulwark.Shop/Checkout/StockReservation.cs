@@ -107,28 +107,37 @@ public sealed class StockReservation(IDatabaseGate gate)
                 return false;
             }
 
-            var lines = (await connection.QueryAsync<(long ProductId, int Quantity)>(new CommandDefinition(
-                "SELECT product_id, quantity FROM order_lines WHERE order_id = @orderId ORDER BY product_id",
-                new { orderId }, transaction, cancellationToken: token))).AsList();
-            await using (var batch = new NpgsqlBatch(connection, transaction))
-            {
-                foreach (var (productId, quantity) in lines)
-                {
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE products SET stock = stock + $1 WHERE id = $2")
-                    {
-                        Parameters = { new() { Value = quantity }, new() { Value = productId } },
-                    });
-                }
-
-                if (lines.Count > 0)
-                {
-                    await batch.ExecuteNonQueryAsync(token);
-                }
-            }
-
+            await ReturnStockAsync(connection, transaction, orderId, token);
             await transaction.CommitAsync(token);
             return true;
         });
+
+    /// <summary>
+    /// Gives an order's units back to stock, in product-id order (the order checkout takes rows in, so no
+    /// deadlock cycle). Call it only inside the transaction that moves the order out of a state holding stock,
+    /// so that it runs once per order whoever races to settle it.
+    /// </summary>
+    public static async Task ReturnStockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long orderId, CancellationToken cancellationToken)
+    {
+        var lines = (await connection.QueryAsync<(long ProductId, int Quantity)>(new CommandDefinition(
+            "SELECT product_id, quantity FROM order_lines WHERE order_id = @orderId ORDER BY product_id",
+            new { orderId }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var (productId, quantity) in lines)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE products SET stock = stock + $1 WHERE id = $2")
+            {
+                Parameters = { new() { Value = quantity }, new() { Value = productId } },
+            });
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>
     /// One conditional UPDATE per line, all sent in one round trip and executed in order. Answers the unit

@@ -80,6 +80,7 @@ public static class ShopApplication
         app.MapCartApi();
         app.MapCheckoutApi();
         app.MapOrdersApi();
+        app.MapAdminOrdersApi();
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
         app.MapStorefront();

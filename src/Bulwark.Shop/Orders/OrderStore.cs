@@ -1,5 +1,6 @@
 using Bulwark.Guard.Gate;
 using Dapper;
+using Npgsql;
 
 namespace Bulwark.Shop.Orders;
 
@@ -19,17 +20,20 @@ public sealed class OrderStore(IDatabaseGate gate)
             var orders = (await connection.QueryAsync<Order>(new CommandDefinition(
                 $"SELECT {OrderColumns} FROM orders o WHERE o.user_id = @userId ORDER BY o.id DESC LIMIT @limit",
                 new { userId, limit = ListLimit }, cancellationToken: token))).AsList();
-            var lines = (await connection.QueryAsync<OrderLineRow>(new CommandDefinition("""
-                SELECT ol.order_id AS OrderId, ol.product_id AS ProductId, p.sku, p.name, ol.quantity, ol.unit_price_cents AS UnitPriceCents
-                FROM order_lines ol JOIN products p ON p.id = ol.product_id
-                WHERE ol.order_id = ANY (@ids) ORDER BY ol.order_id, ol.product_id
-                """, new { ids = orders.Select(o => o.OrderId).ToArray() }, cancellationToken: token))).AsList();
-            return (IReadOnlyList<Order>)orders.ConvertAll(order => order with
-            {
-                Lines = lines.Where(line => line.OrderId == order.OrderId)
-                    .Select(line => new OrderLine(line.ProductId, line.Sku, line.Name, line.Quantity, line.UnitPriceCents)).ToList(),
-            });
+            var lines = await LinesOfAsync(connection, orders.Select(o => o.OrderId).ToArray(), token);
+            return (IReadOnlyList<Order>)orders.ConvertAll(order => order with { Lines = [.. lines[order.OrderId]] });
         });
+
+    /// <summary>The lines of several orders in one query, by order id.</summary>
+    internal static async Task<ILookup<long, OrderLine>> LinesOfAsync(NpgsqlConnection connection, long[] orderIds, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<OrderLineRow>(new CommandDefinition("""
+            SELECT ol.order_id AS OrderId, ol.product_id AS ProductId, p.sku, p.name, ol.quantity, ol.unit_price_cents AS UnitPriceCents
+            FROM order_lines ol JOIN products p ON p.id = ol.product_id
+            WHERE ol.order_id = ANY (@orderIds) ORDER BY ol.order_id, ol.product_id
+            """, new { orderIds }, cancellationToken: cancellationToken));
+        return rows.ToLookup(row => row.OrderId, row => new OrderLine(row.ProductId, row.Sku, row.Name, row.Quantity, row.UnitPriceCents));
+    }
 
     public Task<Order?> FindAsync(long userId, long orderId, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>

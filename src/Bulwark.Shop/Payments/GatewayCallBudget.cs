@@ -20,6 +20,18 @@ public sealed class GatewayCallBudget(IOptions<PaymentsOptions> options, TimePro
             : RequestDeadline.Remaining(clock, settings.CallTimeout) - settings.SettleReserve;
     }
 
+    /// <summary>
+    /// The deadline for recording what the gateway said: whatever is left of the request's deadline, but never
+    /// less than the settle reserve the call kept back. Money has moved (or certainly not), so it is recorded
+    /// even if the client has gone; a database too slow even for that leaves the order for the reconciler.
+    /// </summary>
+    public RequestDeadline.Scope SettleDeadline()
+    {
+        var settings = options.Value;
+        var left = RequestDeadline.Remaining(clock, settings.CallTimeout);
+        return RequestDeadline.Set(clock.GetUtcNow() + (left > settings.SettleReserve ? left : settings.SettleReserve));
+    }
+
     /// <summary>The timeout of a call about to be sent (evaluated in the caller's flow, so it sees the request's deadline).</summary>
     public TimeSpan ForAttempt()
     {

@@ -10,54 +10,81 @@ namespace Bulwark.Shop.Payments;
 /// attempt gets only the time the request's deadline leaves (the pipeline's timeout, from
 /// <see cref="GatewayCallBudget"/>), so a slow gateway costs one request its deadline instead of costing the
 /// shop its connection pool (incident 5). When the gateway keeps failing, the pipeline's circuit breaker
-/// refuses calls without sending them. No call is ever retried here: a charge is only asked about again
-/// by its idempotency key, by the reconciler.
+/// refuses calls without sending them — charges and refunds alike, since they fail together. No call is
+/// ever retried here: a charge or refund whose outcome is unknown is only asked about (or sent) again under
+/// its idempotency key, by the reconciler.
 /// </summary>
 public sealed class PaymentGatewayClient(HttpClient http, GatewayCallBudget budget, ILogger<PaymentGatewayClient> logger)
 {
     /// <summary>The key under which the gateway knows an order's charge.</summary>
     public static string KeyFor(long orderId) => $"order-{orderId}";
 
-    public async Task<PaymentOutcome> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken)
+    /// <summary>The key under which the gateway knows an order's refund: one per order, so an order is refunded at most once.</summary>
+    public static string RefundKeyFor(long orderId) => $"refund-order-{orderId}";
+
+    public Task<PaymentOutcome> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken) =>
+        SendAsync(request.IdempotencyKey, token => http.PostAsJsonAsync("v1/charges", new
+        {
+            amountCents = request.AmountCents,
+            currency = request.Currency,
+            token = request.Token,
+            idempotencyKey = request.IdempotencyKey,
+        }, token), ReadChargeAsync, cancellationToken);
+
+    public async Task<PaymentOutcome> LookupAsync(string idempotencyKey, CancellationToken cancellationToken) =>
+        await LookupAsync($"v1/charges/by-key/{Uri.EscapeDataString(idempotencyKey)}", ReadChargeAsync, cancellationToken);
+
+    /// <summary>
+    /// Refunds a charge. <see cref="PaymentResult.Succeeded"/>: the money went back; <see cref="PaymentResult.Declined"/>:
+    /// the gateway refused the refund itself (unknown charge, more than it has left), nothing moved.
+    /// </summary>
+    public Task<PaymentOutcome> RefundAsync(RefundRequest request, CancellationToken cancellationToken) =>
+        SendAsync(request.IdempotencyKey, token => http.PostAsJsonAsync("v1/refunds", new
+        {
+            chargeId = request.ChargeId,
+            amountCents = request.AmountCents,
+            idempotencyKey = request.IdempotencyKey,
+        }, token), ReadRefundAsync, cancellationToken);
+
+    public Task<PaymentOutcome> LookupRefundAsync(string idempotencyKey, CancellationToken cancellationToken) =>
+        LookupAsync($"v1/refunds/by-key/{Uri.EscapeDataString(idempotencyKey)}", ReadRefundAsync, cancellationToken);
+
+    private async Task<PaymentOutcome> SendAsync(string idempotencyKey, Func<CancellationToken, Task<HttpResponseMessage>> send,
+        Func<HttpResponseMessage, CancellationToken, Task<PaymentOutcome>> read, CancellationToken cancellationToken)
     {
         if (budget.Remaining() <= TimeSpan.Zero)
         {
-            // Sending now could only end in "outcome unknown"; not sending means the customer was certainly not charged.
+            // Sending now could only end in "outcome unknown"; not sending means certainly no money moved.
             return new PaymentOutcome(PaymentResult.NotAttempted, null, "The request ran out of time before the payment could be sent.");
         }
 
         try
         {
-            using var response = await http.PostAsJsonAsync("v1/charges", new
-            {
-                amountCents = request.AmountCents,
-                currency = request.Currency,
-                token = request.Token,
-                idempotencyKey = request.IdempotencyKey,
-            }, cancellationToken);
-            return await ReadAsync(response, cancellationToken);
+            using var response = await send(cancellationToken);
+            return await read(response, cancellationToken);
         }
         catch (BrokenCircuitException)
         {
-            // Refused by the breaker before anything was sent: certainly not charged.
+            // Refused by the breaker before anything was sent: certainly no money moved.
             return new PaymentOutcome(PaymentResult.Unavailable, null, "Payments are unavailable: the payment gateway keeps failing.");
         }
         catch (Exception exception) when (IsUnanswered(exception, cancellationToken))
         {
             // The request may have reached the gateway: whether money moved is unknown until the reconciler asks.
-            logger.LogWarning("Payment {Key} outcome unknown: {Message}", request.IdempotencyKey, exception.Message);
+            logger.LogWarning("Payment {Key} outcome unknown: {Message}", idempotencyKey, exception.Message);
             return new PaymentOutcome(PaymentResult.Unknown, null, "The payment gateway did not answer in time.");
         }
     }
 
-    public async Task<PaymentOutcome> LookupAsync(string idempotencyKey, CancellationToken cancellationToken)
+    private async Task<PaymentOutcome> LookupAsync(string path, Func<HttpResponseMessage, CancellationToken, Task<PaymentOutcome>> read,
+        CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await http.GetAsync($"v1/charges/by-key/{Uri.EscapeDataString(idempotencyKey)}", cancellationToken);
+            using var response = await http.GetAsync(path, cancellationToken);
             return response.StatusCode == HttpStatusCode.NotFound
-                ? new PaymentOutcome(PaymentResult.NotFound, null, "The gateway has no charge under this key.")
-                : await ReadAsync(response, cancellationToken);
+                ? new PaymentOutcome(PaymentResult.NotFound, null, "The gateway has nothing under this key.")
+                : await read(response, cancellationToken);
         }
         catch (Exception exception) when (exception is BrokenCircuitException || IsUnanswered(exception, cancellationToken))
         {
@@ -70,20 +97,15 @@ public sealed class PaymentGatewayClient(HttpClient http, GatewayCallBudget budg
         exception is TimeoutRejectedException or HttpRequestException or OperationCanceledException
         && !cancellationToken.IsCancellationRequested;
 
-    private static async Task<PaymentOutcome> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<PaymentOutcome> ReadChargeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if ((int)response.StatusCode >= 500)
+        if (Refused(response, "The payment gateway rejected the payment details.") is { } refused)
         {
-            return new PaymentOutcome(PaymentResult.Failed, null, $"The payment gateway failed ({(int)response.StatusCode}).");
+            // A rejected request (e.g. an unknown token): the customer's payment, not the shop, is at fault.
+            return refused;
         }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            // The gateway rejected the request itself (e.g. an unknown token): the customer's payment, not the shop, is at fault.
-            return new PaymentOutcome(PaymentResult.Declined, null, "The payment gateway rejected the payment details.");
-        }
-
-        var charge = await response.Content.ReadFromJsonAsync<GatewayCharge>(cancellationToken)
+        var charge = await response.Content.ReadFromJsonAsync<GatewayAnswer>(cancellationToken)
             ?? throw new HttpRequestException("The payment gateway sent an empty charge.");
         return charge.Status switch
         {
@@ -93,5 +115,46 @@ public sealed class PaymentGatewayClient(HttpClient http, GatewayCallBudget budg
         };
     }
 
-    private sealed record GatewayCharge(string Id, string Status);
+    private static async Task<PaymentOutcome> ReadRefundAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (Refused(response, await GatewayDetailAsync(response, cancellationToken)) is { } refused)
+        {
+            return refused;
+        }
+
+        var refund = await response.Content.ReadFromJsonAsync<GatewayAnswer>(cancellationToken)
+            ?? throw new HttpRequestException("The payment gateway sent an empty refund.");
+        return refund.Status == "succeeded"
+            ? new PaymentOutcome(PaymentResult.Succeeded, refund.Id, "Refunded.")
+            : new PaymentOutcome(PaymentResult.Unknown, refund.Id, $"The gateway reported refund status '{refund.Status}'.");
+    }
+
+    /// <summary>A 5xx is the gateway failing (nothing moved); another non-success is the gateway refusing the request.</summary>
+    private static PaymentOutcome? Refused(HttpResponseMessage response, string refusal) =>
+        (int)response.StatusCode >= 500 ? new PaymentOutcome(PaymentResult.Failed, null, $"The payment gateway failed ({(int)response.StatusCode}).")
+        : !response.IsSuccessStatusCode ? new PaymentOutcome(PaymentResult.Declined, null, refusal)
+        : null;
+
+    /// <summary>The gateway's own explanation of a refusal (its problem detail), for the operator who must act on it.</summary>
+    private static async Task<string> GatewayDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode || (int)response.StatusCode >= 500)
+        {
+            return "";
+        }
+
+        try
+        {
+            var problem = await response.Content.ReadFromJsonAsync<GatewayProblem>(cancellationToken);
+            return $"The payment gateway refused the refund ({(int)response.StatusCode}): {problem?.Detail ?? problem?.Title ?? "no reason given"}";
+        }
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or NotSupportedException)
+        {
+            return $"The payment gateway refused the refund ({(int)response.StatusCode}).";
+        }
+    }
+
+    private sealed record GatewayAnswer(string Id, string Status);
+
+    private sealed record GatewayProblem(string? Title, string? Detail);
 }

@@ -24,6 +24,10 @@ public enum PaymentResult
     Unavailable,
 }
 
+/// <summary>What the gateway said; <paramref name="ChargeId"/> is the id of the charge, or of the refund for a refund.</summary>
 public sealed record PaymentOutcome(PaymentResult Result, string? ChargeId, string Detail);
 
 public sealed record ChargeRequest(long AmountCents, string Currency, string Token, string IdempotencyKey);
+
+/// <summary>Money back on a charge, under a key of its own so that it happens at most once.</summary>
+public sealed record RefundRequest(string ChargeId, long AmountCents, string IdempotencyKey);

@@ -40,6 +40,20 @@ internal sealed class RunningSandbox : IAsyncDisposable
     public Task<HttpResponseMessage> ChargeAsync(object body, CancellationToken cancellationToken = default) =>
         Client.PostAsJsonAsync("/v1/charges", body, cancellationToken);
 
+    /// <summary>Charges <paramref name="amountCents"/> with tok_visa and answers the charge's id.</summary>
+    public async Task<string> ChargedIdAsync(long amountCents = 2599, string token = "tok_visa")
+    {
+        using var response = await ChargeAsync(ChargeBody(token, amountCents: amountCents));
+        response.EnsureSuccessStatusCode();
+        return (await ReadJsonAsync(response)).GetProperty("id").GetString()!;
+    }
+
+    public static object RefundBody(string chargeId, long amountCents = 2599, string? key = null) =>
+        new { chargeId, amountCents, idempotencyKey = key ?? Guid.NewGuid().ToString("N") };
+
+    public Task<HttpResponseMessage> RefundAsync(object body, CancellationToken cancellationToken = default) =>
+        Client.PostAsJsonAsync("/v1/refunds", body, cancellationToken);
+
     public async Task SetFaultsAsync(object profile)
     {
         using var response = await Client.PostAsJsonAsync("/v1/faults", profile);

@@ -151,11 +151,14 @@ public sealed class ShopFixture : IAsyncLifetime
 
     public Task<int> StockAsync(long productId) => ScalarAsync<int>("SELECT stock FROM products WHERE id = $1", productId);
 
-    /// <summary>Units of a product held by orders that still hold stock (paid or awaiting their payment outcome).</summary>
+    /// <summary>
+    /// Units of a product held by orders that still hold stock: paid, awaiting their payment outcome, or paid
+    /// and awaiting their refund's outcome (the stock comes back only once the refund is confirmed).
+    /// </summary>
     public async Task<long> UnitsInLiveOrdersAsync(long productId) =>
         await ScalarAsync<long>("""
             SELECT coalesce(sum(ol.quantity), 0)::bigint FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-            WHERE ol.product_id = $1 AND o.status IN ('paid', 'pending_payment')
+            WHERE ol.product_id = $1 AND o.status IN ('paid', 'pending_payment', 'refund_pending')
             """, productId);
 
     /// <summary>A fingerprint of every table a client can change; equal before and after means nothing changed.</summary>
@@ -168,14 +171,14 @@ public sealed class ShopFixture : IAsyncLifetime
             (SELECT count(*) FROM order_lines)))
         """);
 
-    /// <summary>Runs the payment reconciler until no order awaits its payment outcome (or 10 s pass).</summary>
+    /// <summary>Runs the payment reconciler until no order awaits its payment or refund outcome (or 10 s pass).</summary>
     public async Task ReconcileUntilNoneOpenAsync()
     {
         var reconciler = App.Services.GetRequiredService<Bulwark.Shop.Checkout.PaymentReconciler>();
         for (var attempt = 0; attempt < 100; attempt++)
         {
             await reconciler.ReconcileOnceAsync(CancellationToken.None);
-            if (await ScalarAsync<long>("SELECT count(*) FROM orders WHERE status = 'pending_payment'") == 0)
+            if (await ScalarAsync<long>("SELECT count(*) FROM orders WHERE status IN ('pending_payment', 'refund_pending')") == 0)
             {
                 return;
             }

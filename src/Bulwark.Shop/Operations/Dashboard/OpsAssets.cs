@@ -13,6 +13,7 @@ public static class OpsAssets
     private static readonly FrozenDictionary<string, string> ContentTypes = new Dictionary<string, string>
     {
         ["ops.js"] = "text/javascript; charset=utf-8",
+        ["orders.js"] = "text/javascript; charset=utf-8",
         ["ops.css"] = "text/css; charset=utf-8",
         ["uPlot.iife.min.js"] = "text/javascript; charset=utf-8",
         ["uPlot.min.css"] = "text/css; charset=utf-8",
