@@ -92,10 +92,14 @@ public sealed class PaymentGatewayClient(HttpClient http, GatewayCallBudget budg
         }
     }
 
-    /// <summary>No answer: the call timed out or the connection failed, and not because our caller gave up.</summary>
+    /// <summary>
+    /// No answer: the call's own timeout fired, or the connection failed or was cancelled and not because our
+    /// caller gave up. The pipeline's timeout counts even when the caller's token has fired meanwhile (on a
+    /// starved CPU the two come together): the request went out, so the outcome is unknown — a 500 would lie.
+    /// </summary>
     private static bool IsUnanswered(Exception exception, CancellationToken cancellationToken) =>
-        exception is TimeoutRejectedException or HttpRequestException or OperationCanceledException
-        && !cancellationToken.IsCancellationRequested;
+        exception is TimeoutRejectedException
+        || (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static async Task<PaymentOutcome> ReadChargeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
