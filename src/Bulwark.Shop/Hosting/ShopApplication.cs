@@ -2,6 +2,7 @@ using Bulwark.Shop.Accounts;
 using Bulwark.Shop.ApiContract;
 using Bulwark.Shop.Cart;
 using Bulwark.Shop.Catalog;
+using Bulwark.Shop.Catalog.Admin;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Database;
 using Bulwark.Shop.Errors;
@@ -48,6 +49,7 @@ public static class ShopApplication
         builder.AddSlowClientLimits();
         builder.AddShopDatabase();
         builder.AddCatalog();
+        builder.AddCatalogAdmin();
         builder.AddAccounts();
         builder.AddCart();
         builder.AddPayments();
@@ -80,6 +82,7 @@ public static class ShopApplication
         app.MapOrdersApi();
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
+        app.MapCatalogAdminApi();
         app.MapStorefront();
         app.MapOperations();
         app.MapApiContract();
