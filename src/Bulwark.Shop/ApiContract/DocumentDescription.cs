@@ -15,6 +15,8 @@ public sealed class DocumentDescription : IOpenApiDocumentTransformer
         ["Checkout"] = "Buying the cart: stock, payment and the order in one idempotent call.",
         ["Orders"] = "The signed-in caller's orders.",
         ["Runtime settings"] = "Versioned guard and cache settings, changed on every instance without restart (admins).",
+        ["Catalog administration"] = "Adding, changing and hiding products, topping up stock, adding categories (admins); seen by every instance within a second.",
+        ["Audit"] = "Every admin action: who, when, what changed and why (admins).",
         ["Operations"] = "Prometheus metrics and the live operations dashboard.",
     };
 

@@ -1,5 +1,6 @@
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.ApiContract;
+using Bulwark.Shop.Audit;
 using Bulwark.Shop.Cart;
 using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Catalog.Admin;
@@ -50,6 +51,7 @@ public static class ShopApplication
         builder.AddShopDatabase();
         builder.AddCatalog();
         builder.AddCatalogAdmin();
+        builder.AddAudit();
         builder.AddAccounts();
         builder.AddCart();
         builder.AddPayments();
@@ -83,6 +85,7 @@ public static class ShopApplication
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
         app.MapCatalogAdminApi();
+        app.MapAuditApi();
         app.MapStorefront();
         app.MapOperations();
         app.MapApiContract();

@@ -132,7 +132,7 @@ public static class RuntimeSettingsApi
                     statusCode: StatusCodes.Status422UnprocessableEntity, extensions: new Dictionary<string, object?> { ["refusals"] = verdict.Refusals });
             }
 
-            var saved = await store.SaveAsync(current, proposed, user.Identity?.Name ?? "unknown", reason, rollbackOf, cancellationToken);
+            var saved = await store.SaveAsync(current, proposed, Audit.AuditActor.Of(user), reason, rollbackOf, cancellationToken);
             if (saved is not null)
             {
                 // Apply here at once; the other instances follow on the NOTIFY.

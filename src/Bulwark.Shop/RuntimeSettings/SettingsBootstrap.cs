@@ -15,7 +15,7 @@ public sealed class SettingsBootstrap(SettingsStore store, InitialSettings initi
         if (await store.CurrentAsync(cancellationToken) is null)
         {
             // Null when another instance saved version 1 first: theirs stands.
-            await store.SaveAsync(null, initial.Settings, "startup configuration", "initial settings from the shop's configuration", null, cancellationToken);
+            await store.SaveAsync(null, initial.Settings, Audit.AuditActor.System("startup configuration"), "initial settings from the shop's configuration", null, cancellationToken);
         }
     }
 }

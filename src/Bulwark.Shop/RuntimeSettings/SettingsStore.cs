@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bulwark.Guard.Gate;
+using Bulwark.Shop.Audit;
 using Dapper;
 using Npgsql;
 
@@ -26,8 +28,9 @@ public sealed class SettingsStore(IDatabaseGate gate)
     /// Records <paramref name="settings"/> as the next version, unless the newest version is no longer
     /// <paramref name="basedOn"/> (someone else changed the settings meanwhile): then answers null and the
     /// caller validates against the newer version again. Version 1 is saved with <paramref name="basedOn"/> = null.
+    /// Every later version is an admin's change, recorded in the audit trail in the same transaction.
     /// </summary>
-    public Task<SettingsVersion?> SaveAsync(SettingsVersion? basedOn, ShopSettings settings, string changedBy, string reason,
+    public Task<SettingsVersion?> SaveAsync(SettingsVersion? basedOn, ShopSettings settings, AuditActor changedBy, string reason,
         int? rollbackOf, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
         {
@@ -51,15 +54,26 @@ public sealed class SettingsStore(IDatabaseGate gate)
             {
                 version,
                 settings = JsonSerializer.Serialize(settings, SettingsJson.Options),
-                changedBy,
+                changedBy = changedBy.Name,
                 reason,
                 diff = JsonSerializer.Serialize(diff, SettingsJson.Options),
                 rollbackOf,
                 channel = Channel,
             }, transaction, cancellationToken: token));
+            if (basedOn is not null)
+            {
+                await AuditTrail.RecordAsync(connection, transaction, new AuditEntry(changedBy,
+                    rollbackOf is null ? "settings.change" : "settings.rollback", $"settings:{version}",
+                    diff.ToDictionary(change => change.Path, change => Value(change.From)),
+                    diff.ToDictionary(change => change.Path, change => Value(change.To)), reason), token);
+            }
+
             await transaction.CommitAsync(token);
             return (await ReadAsync(connection, "WHERE version = @version", new { version }, token)).Single();
         });
+
+    /// <summary>A diff side is JSON text; the audit keeps it as the JSON value it is, not as a string of JSON.</summary>
+    private static JsonNode? Value(string? json) => json is null ? null : JsonNode.Parse(json);
 
     private static async Task<IReadOnlyList<SettingsVersion>> ReadAsync(NpgsqlConnection connection, string clause, object parameters, CancellationToken cancellationToken)
     {

@@ -153,6 +153,7 @@ public sealed class CatalogAdminApiTests(CatalogAdminFixture catalog)
         { "POST", "/api/admin/products/1/stock" },
         { "DELETE", "/api/admin/products/1" },
         { "POST", "/api/admin/categories" },
+        { "GET", "/api/admin/audit" },
     };
 
     [Theory]
