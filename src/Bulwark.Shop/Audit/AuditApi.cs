@@ -10,7 +10,6 @@ namespace Bulwark.Shop.Audit;
 public static class AuditApi
 {
     public const int MaxPageSize = 100;
-    private const int MaxPage = 100_000;
     private const int MaxActionLength = 64;
 
     public static void AddAudit(this WebApplicationBuilder builder) => builder.Services.AddSingleton<AuditLog>();
@@ -27,14 +26,9 @@ public static class AuditApi
     private static async Task<Results<Ok<Paged<AuditRecord>>, ValidationProblem>> List(AuditLog log, CancellationToken cancellationToken,
         string? action = null, int page = 1, int pageSize = 50)
     {
-        if (page is < 1 or > MaxPage)
+        if (Problems.Paging(page, pageSize, MaxPageSize) is { } pagingProblem)
         {
-            return Problems.Invalid("page", $"page must be between 1 and {MaxPage}.");
-        }
-
-        if (pageSize is < 1 or > MaxPageSize)
-        {
-            return Problems.Invalid("pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+            return pagingProblem;
         }
 
         if (action is { Length: > MaxActionLength } || (action is not null && action.Any(char.IsControl)))

@@ -31,8 +31,6 @@ public sealed record AuditEntry(AuditActor Actor, string Action, string Target, 
 /// </summary>
 public static class AuditTrail
 {
-    public const int MaxReasonLength = 500;
-
     public static Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, AuditEntry entry, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO audit_log (actor_user_id, actor, action, target, before, after, reason)

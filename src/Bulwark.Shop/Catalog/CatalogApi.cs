@@ -8,7 +8,6 @@ namespace Bulwark.Shop.Catalog;
 public static class CatalogApi
 {
     public const int MaxPageSize = 100;
-    private const int MaxPage = 100_000;
 
     public static void AddCatalog(this WebApplicationBuilder builder)
     {
@@ -40,14 +39,9 @@ public static class CatalogApi
         CatalogStore store, CancellationToken cancellationToken,
         string? q = null, int? category = null, int page = 1, int pageSize = 20)
     {
-        if (page is < 1 or > MaxPage)
+        if (Problems.Paging(page, pageSize, MaxPageSize) is { } pagingProblem)
         {
-            return Problems.Invalid("page", $"page must be between 1 and {MaxPage}.");
-        }
-
-        if (pageSize is < 1 or > MaxPageSize)
-        {
-            return Problems.Invalid("pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+            return pagingProblem;
         }
 
         ProductSearch? search = null;

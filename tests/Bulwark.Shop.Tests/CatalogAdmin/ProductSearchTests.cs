@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Tests.Infrastructure;
+using CsCheck;
 
 namespace Bulwark.Shop.Tests.CatalogAdmin;
 
@@ -76,6 +77,31 @@ public sealed class ProductSearchTests(CatalogAdminFixture catalog)
         using var client = Shop.Client();
         await (await client.GetAsync("/api/products?q=" + q)).AssertProblemAsync(HttpStatusCode.BadRequest, "q", mention);
         await (await client.GetAsync("/api/products?q=" + new string('a', 101))).AssertProblemAsync(HttpStatusCode.BadRequest, "q");
+    }
+
+    [Fact]
+    public async Task Any_text_as_a_search_is_answered_200_or_400_never_500()
+    {
+        using var client = Shop.Client();
+        var text = Gen.Frequency(
+            (3, Gen.Char.Array[0, 30].Select(chars => new string(chars))),
+            (2, Gen.Char["aé\u0301\u0300ß𝔘😀'\"&|!:*()<>-\\ 0123456789\u05d0\u0627\u4e2d\u0e01ǅʰ\u200d"].Array[0, 30].Select(chars => new string(chars))));
+        await text.SampleAsync(async q =>
+        {
+            string escaped;
+            try
+            {
+                escaped = Uri.EscapeDataString(q);
+            }
+            catch (UriFormatException)
+            {
+                return; // a lone surrogate cannot be sent as a URL at all
+            }
+
+            using var response = await client.GetAsync("/api/products?pageSize=5&q=" + escaped);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest,
+                $"{(int)response.StatusCode} for q={escaped}: {await response.Content.ReadAsStringAsync()}");
+        }, iter: 300, threads: 1);
     }
 
     [Fact]
