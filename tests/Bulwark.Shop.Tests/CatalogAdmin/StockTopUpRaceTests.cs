@@ -4,8 +4,12 @@ using Bulwark.Shop.Tests.Infrastructure;
 
 namespace Bulwark.Shop.Tests.CatalogAdmin;
 
-[Collection(CatalogAdminCollection.Name)]
-public sealed class StockTopUpRaceTests(CatalogAdminFixture catalog)
+/// <summary>
+/// Signs up 200 buyers, so it runs alone with the other password-heavy tests (on a shop of its own), where it
+/// neither starves nor is starved by other tests' sign-ups on a small machine.
+/// </summary>
+[Collection(PasswordHeavyCollection.Name)]
+public sealed class StockTopUpRaceTests(CatalogAdminFixture catalog) : IClassFixture<CatalogAdminFixture>
 {
     private ShopFixture Shop => catalog.Shop;
 
