@@ -26,29 +26,31 @@ public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
     public Task<Paged<Product>> ProductsAsync(ProductQuery query, CancellationToken cancellationToken) =>
         cache.GetOrLoadAsync(query.CacheKey, ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
         {
-            if (query.Search is { PrefixQuery: null })
+            if (query.Search is { TsQuerySql: null })
             {
                 // Punctuation only: no word to look for, so nothing matches; not worth a round trip.
                 return new Paged<Product>([], query.Page, query.PageSize, 0);
             }
 
-            var parameters = new
+            var parameters = new DynamicParameters(new { category = query.CategoryId, limit = query.PageSize, offset = (query.Page - 1) * query.PageSize });
+            var terms = query.Search?.PrefixTerms ?? [];
+            for (var i = 0; i < terms.Count; i++)
             {
-                category = query.CategoryId,
-                search = query.Search?.PrefixQuery,
-                limit = query.PageSize,
-                offset = (query.Page - 1) * query.PageSize,
-            };
-            const string filter = """
+                parameters.Add($"t{i}", terms[i]);
+            }
+
+            // The search's tsquery is built once per statement (a one-row join), then filters and ranks.
+            var searched = query.Search is null ? "" : $"CROSS JOIN (SELECT {query.Search.TsQuerySql} AS query) s";
+            var filter = $"""
                 WHERE p.hidden_at IS NULL
                   AND (@category::int IS NULL OR p.category_id = @category)
-                  AND (@search::text IS NULL OR p.search @@ to_tsquery('english', @search))
+                  {(query.Search is null ? "" : "AND p.search @@ s.query")}
                 """;
-            var order = query.Search is null ? "p.id" : "ts_rank(p.search, to_tsquery('english', @search)) DESC, p.id";
+            var order = query.Search is null ? "p.id" : "ts_rank(p.search, s.query) DESC, p.id";
             using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-                SELECT {ProductColumns} FROM products p JOIN categories c ON c.id = p.category_id
+                SELECT {ProductColumns} FROM products p JOIN categories c ON c.id = p.category_id {searched}
                 {filter} ORDER BY {order} LIMIT @limit OFFSET @offset;
-                SELECT count(*) FROM products p {filter};
+                SELECT count(*) FROM products p {searched} {filter};
                 """, parameters, cancellationToken: token));
             var items = (await results.ReadAsync<Product>()).AsList();
             var total = await results.ReadSingleAsync<long>();

@@ -19,10 +19,18 @@ public sealed record ProductSearch(IReadOnlyList<string> Words)
     public string Normalized => string.Join(' ', Words);
 
     /// <summary>
-    /// A <c>to_tsquery</c> text matching every word as a prefix (type-ahead: "lam" finds "lamp"); null when
-    /// the search has no words (punctuation only), which matches nothing.
+    /// One <c>to_tsquery</c> term per word, each a prefix (type-ahead: "lam" finds "lamp"). A word holds only
+    /// letters, digits and marks, so quoting it is enough to keep it a single term.
     /// </summary>
-    public string? PrefixQuery => Words.Count == 0 ? null : string.Join(" & ", Words.Select(word => $"'{word}':*"));
+    public IReadOnlyList<string> PrefixTerms => [.. Words.Select(word => $"'{word}':*")];
+
+    /// <summary>
+    /// SQL for the tsquery of <see cref="PrefixTerms"/> passed as parameters <c>@t0</c>, <c>@t1</c>, …: every word
+    /// must match, stemmed or as typed (the column indexes both). Null when there is no word (punctuation only).
+    /// </summary>
+    public string? TsQuerySql => Words.Count == 0
+        ? null
+        : string.Join(" && ", Words.Select((_, i) => $"(to_tsquery('english', @t{i}) || to_tsquery('simple', @t{i}))"));
 
     /// <summary>Reads <paramref name="q"/>; answers the reason it cannot be searched as <paramref name="problem"/>.</summary>
     public static ProductSearch? Parse(string q, out string? problem)

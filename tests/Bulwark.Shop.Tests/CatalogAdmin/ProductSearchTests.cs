@@ -52,6 +52,11 @@ public sealed class ProductSearchTests(CatalogAdminFixture catalog)
             Assert.Contains(page.Items, product => product.Id == id);
         }
 
+        // A prefix the stemmer would change: "…xin" is not a prefix of the stem of "…xing", but of the word as written.
+        var stemmed = (await catalog.CreateProductAsync(admin, $"Glowing {word}ing Lantern")).GetProperty("id").GetInt64();
+        Assert.Contains((await client.GetFromJsonAsync<Paged<Product>>($"/api/products?q={word}in"))!.Items, product => product.Id == stemmed);
+        Assert.Contains((await client.GetFromJsonAsync<Paged<Product>>($"/api/products?q=glowin%20{word}ing"))!.Items, product => product.Id == stemmed);
+
         // Punctuation separates words and is never read as query syntax.
         var punctuated = (await client.GetFromJsonAsync<Paged<Product>>($"/api/products?q=%22{word}%22%20%26%7C!%3A*%28desk"))!;
         Assert.Equal(new[] { id }, punctuated.Items.Select(product => product.Id));

@@ -10,9 +10,12 @@ ALTER TABLE categories ALTER COLUMN id SET DEFAULT nextval('categories_id_seq');
 -- A product is hidden, never deleted: its order lines keep pointing at it and its orders keep working.
 ALTER TABLE products ADD COLUMN hidden_at timestamptz;
 
--- Words of the name weigh more than words of the description, so a name match ranks first.
+-- Words of the name weigh more than words of the description, so a name match ranks first. Each text is
+-- indexed twice: stemmed ('english': "teapots" finds "teapot") and as written ('simple'), because a prefix
+-- typed so far cannot be stemmed reliably ("happ" is not a prefix of the stem "happi"; the word is).
 ALTER TABLE products ADD COLUMN search tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('english', name), 'A') || setweight(to_tsvector('english', description), 'B')
+    setweight(to_tsvector('english', name) || to_tsvector('simple', name), 'A')
+    || setweight(to_tsvector('english', description) || to_tsvector('simple', description), 'B')
 ) STORED;
 CREATE INDEX products_search_idx ON products USING gin (search);
 
