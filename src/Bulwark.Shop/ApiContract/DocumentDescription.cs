@@ -16,6 +16,8 @@ public sealed class DocumentDescription : IOpenApiDocumentTransformer
         ["Orders"] = "The signed-in caller's orders, and cancelling one within the cancel window.",
         ["Order administration"] = "Every customer's orders for operators: listing with filters, refunds through the gateway (admins).",
         ["Runtime settings"] = "Versioned guard and cache settings, changed on every instance without restart (admins).",
+        ["Catalog administration"] = "Adding, changing and hiding products, topping up stock, adding categories (admins); seen by every instance within a second.",
+        ["Audit"] = "Every admin action: who, when, what changed and why (admins).",
         ["Operations"] = "Prometheus metrics and the live operations dashboard.",
     };
 

@@ -21,7 +21,7 @@ public sealed class CartStore(IDatabaseGate gate)
             var saved = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition("""
                 INSERT INTO cart_items (user_id, product_id, quantity)
                 SELECT @userId, p.id, @quantity FROM products p
-                WHERE p.id = @productId
+                WHERE p.id = @productId AND p.hidden_at IS NULL
                   AND ((SELECT count(*) FROM cart_items WHERE user_id = @userId AND product_id <> @productId) < @maxLines)
                 ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity, updated_at = now()
                 RETURNING product_id
@@ -29,7 +29,7 @@ public sealed class CartStore(IDatabaseGate gate)
             if (saved is null)
             {
                 var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                    "SELECT EXISTS (SELECT 1 FROM products WHERE id = @productId)", new { productId }, cancellationToken: token));
+                    "SELECT EXISTS (SELECT 1 FROM products WHERE id = @productId AND hidden_at IS NULL)", new { productId }, cancellationToken: token));
                 return (exists ? CartChange.CartFull : CartChange.UnknownProduct, (CartView?)null);
             }
 

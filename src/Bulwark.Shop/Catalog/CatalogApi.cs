@@ -8,8 +8,6 @@ namespace Bulwark.Shop.Catalog;
 public static class CatalogApi
 {
     public const int MaxPageSize = 100;
-    public const int MaxSearchLength = 100;
-    private const int MaxPage = 100_000;
 
     public static void AddCatalog(this WebApplicationBuilder builder)
     {
@@ -17,6 +15,8 @@ public static class CatalogApi
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<Bulwark.Shop.RuntimeSettings.IRuntimeSettingsConsumer>(services => services.GetRequiredService<CatalogCache>());
         builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.AddSingleton<CatalogInvalidation>();
+        builder.Services.AddSingleton<Database.IDatabaseNotificationHandler>(services => services.GetRequiredService<CatalogInvalidation>());
     }
 
     public static void MapCatalogApi(this WebApplication app)
@@ -25,7 +25,9 @@ public static class CatalogApi
         // cache and cost no connection, so refusing them up front would throw away free answers.
         var api = app.MapGroup("/api").WithTags("Catalog");
         api.MapGet("/products", ListProducts).WithPriority(Priority.Sheddable).WithDeferredShedding()
-            .WithSummary("Search and page through the catalog");
+            .WithSummary("Search and page through the catalog")
+            .WithDescription("q= finds products whose name or description has every word of q, each as a word prefix (type-ahead), " +
+                "best match first; punctuation separates words. A q over 100 characters, of more than 8 words, or with control characters is a 400.");
         api.MapGet("/products/{id:long}", GetProduct).WithPriority(Priority.Sheddable).WithDeferredShedding()
             .WithSummary("One product, with the stock available now")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -37,20 +39,15 @@ public static class CatalogApi
         CatalogStore store, CancellationToken cancellationToken,
         string? q = null, int? category = null, int page = 1, int pageSize = 20)
     {
-        if (page is < 1 or > MaxPage)
+        if (Problems.Paging(page, pageSize, MaxPageSize) is { } pagingProblem)
         {
-            return Problems.Invalid("page", $"page must be between 1 and {MaxPage}.");
+            return pagingProblem;
         }
 
-        if (pageSize is < 1 or > MaxPageSize)
+        ProductSearch? search = null;
+        if (!string.IsNullOrWhiteSpace(q) && (search = ProductSearch.Parse(q.Trim(), out var searchProblem)) is null)
         {
-            return Problems.Invalid("pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
-        }
-
-        var search = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
-        if (search is { Length: > MaxSearchLength })
-        {
-            return Problems.Invalid("q", $"q must be at most {MaxSearchLength} characters.");
+            return Problems.Invalid("q", searchProblem!);
         }
 
         var result = await store.ProductsAsync(new ProductQuery(search, category, page, pageSize), cancellationToken);

@@ -27,6 +27,10 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptio
 
     private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _loading = new();
 
+    // Bumped by every Clear: a read that started before a catalog change must not store what it read
+    // after the change was announced, or the old price would be served again for a whole TTL.
+    private long _generation;
+
     public async Task<T> GetOrLoadAsync<T>(string key, Func<CancellationToken, Task<T>> load, CancellationToken cancellationToken)
         where T : class
     {
@@ -41,19 +45,30 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptio
             return hit;
         }
 
-        var loading = _loading.GetOrAdd(key, k => new Lazy<Task<object>>(() => LoadAndStoreAsync(k, load, ttl)));
+        var generation = Interlocked.Read(ref _generation);
+        Lazy<Task<object>>? loading = null;
+        loading = _loading.GetOrAdd(key, k => new Lazy<Task<object>>(() => LoadAndStoreAsync(k, load, ttl, generation, loading!)));
         return (T)await loading.Value.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Drops every entry, for when stock or prices were changed outside the API.</summary>
-    public void Clear() => _cache.Clear();
+    /// <summary>
+    /// Drops every entry and forgets reads in flight, so the next request reads PostgreSQL afresh: called
+    /// when the catalog changed (an admin change here, or its NOTIFY from another instance).
+    /// </summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _loading.Clear();
+        _cache.Clear();
+    }
 
     /// <summary>Takes the cache lifetime of new runtime settings; entries already cached keep theirs.</summary>
     public void Apply(ShopSettings settings) => Interlocked.Exchange(ref _ttlTicks, settings.Catalog.CacheTtl.Ticks);
 
     public void Dispose() => _cache.Dispose();
 
-    private async Task<object> LoadAndStoreAsync<T>(string key, Func<CancellationToken, Task<T>> load, TimeSpan ttl)
+    private async Task<object> LoadAndStoreAsync<T>(string key, Func<CancellationToken, Task<T>> load, TimeSpan ttl,
+        long generation, Lazy<Task<object>> self)
         where T : class
     {
         try
@@ -61,12 +76,17 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptio
             // The shared read must not die with the first caller's disconnect; it still runs under that
             // caller's deadline, which the gate enforces.
             var value = await load(CancellationToken.None);
-            _cache.Set(key, value, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
+            if (Interlocked.Read(ref _generation) == generation)
+            {
+                _cache.Set(key, value, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
+            }
+
             return value;
         }
         finally
         {
-            _loading.TryRemove(key, out _);
+            // Only this read's own entry: after a Clear a newer read of the same key may be in flight.
+            _loading.TryRemove(new KeyValuePair<string, Lazy<Task<object>>>(key, self));
         }
     }
 

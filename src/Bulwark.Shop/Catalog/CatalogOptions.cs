@@ -17,4 +17,11 @@ public sealed class CatalogOptions
     /// <summary>Upper bound on cached entries, so arbitrary search strings cannot fill the memory.</summary>
     [Range(100, 1_000_000)]
     public int CacheEntries { get; set; } = 20_000;
+
+    /// <summary>
+    /// How often an instance checks the catalog revision for a change whose NOTIFY it missed (its listening
+    /// connection was down). Changes that were notified are seen at once; this bounds the rest.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan InvalidationCatchUp { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -8,7 +8,7 @@ public sealed record Category(int Id, string Name, int ProductCount);
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
 /// <summary>A validated catalog query; also the cache key, so equal queries share one database read.</summary>
-public sealed record ProductQuery(string? Search, int? CategoryId, int Page, int PageSize)
+public sealed record ProductQuery(ProductSearch? Search, int? CategoryId, int Page, int PageSize)
 {
-    public string CacheKey => $"products|{Search}|{CategoryId}|{Page}|{PageSize}";
+    public string CacheKey => $"products|{(Search is null ? "" : "q:" + Search.Normalized)}|{CategoryId}|{Page}|{PageSize}";
 }

@@ -67,6 +67,9 @@ public static class CheckoutApi
             CheckoutResult.Rejected { Reason: Reservation.OutOfStock scarce } => Problems.Conflict("Out of stock",
                 $"Product {scarce.ProductId} ({scarce.Sku}): {scarce.Requested} requested, {scarce.Available} available.",
                 new Dictionary<string, object?> { ["productId"] = scarce.ProductId, ["sku"] = scarce.Sku, ["available"] = scarce.Available }),
+            CheckoutResult.Rejected { Reason: Reservation.NoLongerSold gone } => Problems.Conflict("No longer sold",
+                $"Product {gone.ProductId} ({gone.Sku}) was taken out of the catalog; remove it from the cart (DELETE /api/cart/items/{gone.ProductId}) and check out again.",
+                new Dictionary<string, object?> { ["productId"] = gone.ProductId, ["sku"] = gone.Sku }),
             _ => throw new InvalidOperationException($"Unhandled checkout result {result}."),
         };
     }

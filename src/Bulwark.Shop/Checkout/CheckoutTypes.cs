@@ -35,4 +35,7 @@ public abstract record Reservation
     public sealed record EmptyCart : Reservation;
 
     public sealed record OutOfStock(long ProductId, string Sku, int Requested, int Available) : Reservation;
+
+    /// <summary>A line's product was hidden from the catalog (no longer sold) after it went into the cart.</summary>
+    public sealed record NoLongerSold(long ProductId, string Sku) : Reservation;
 }

@@ -36,13 +36,19 @@ public sealed class StockReservation(IDatabaseGate gate)
             }
 
             var lines = (await connection.QueryAsync<CartLineToBuy>(new CommandDefinition("""
-                SELECT ci.product_id AS ProductId, p.sku, ci.quantity FROM cart_items ci JOIN products p ON p.id = ci.product_id
+                SELECT ci.product_id AS ProductId, p.sku, ci.quantity, p.hidden_at IS NOT NULL AS Hidden FROM cart_items ci JOIN products p ON p.id = ci.product_id
                 WHERE ci.user_id = @userId ORDER BY ci.product_id
                 """, new { userId }, transaction, cancellationToken: token))).AsList();
             if (lines.Count == 0)
             {
                 await transaction.RollbackAsync(token);
                 return new Reservation.EmptyCart();
+            }
+
+            if (lines.Find(line => line.Hidden) is { } hidden)
+            {
+                await transaction.RollbackAsync(token);
+                return new Reservation.NoLongerSold(hidden.ProductId, hidden.Sku);
             }
 
             var prices = await TakeStockAsync(connection, lines, token);
@@ -169,5 +175,5 @@ public sealed class StockReservation(IDatabaseGate gate)
         return prices;
     }
 
-    private sealed record CartLineToBuy(long ProductId, string Sku, int Quantity);
+    private sealed record CartLineToBuy(long ProductId, string Sku, int Quantity, bool Hidden);
 }

@@ -1,7 +1,9 @@
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.ApiContract;
+using Bulwark.Shop.Audit;
 using Bulwark.Shop.Cart;
 using Bulwark.Shop.Catalog;
+using Bulwark.Shop.Catalog.Admin;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Database;
 using Bulwark.Shop.Errors;
@@ -49,6 +51,8 @@ public static class ShopApplication
         builder.AddTrustedProxies();
         builder.AddShopDatabase();
         builder.AddCatalog();
+        builder.AddCatalogAdmin();
+        builder.AddAudit();
         builder.AddAccounts();
         builder.AddCart();
         builder.AddPayments();
@@ -83,6 +87,8 @@ public static class ShopApplication
         app.MapAdminOrdersApi();
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
+        app.MapCatalogAdminApi();
+        app.MapAuditApi();
         app.MapStorefront();
         app.MapOperations();
         app.MapApiContract();

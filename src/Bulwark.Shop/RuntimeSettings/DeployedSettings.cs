@@ -19,6 +19,8 @@ public sealed class DeployedSettings(SettingsStore store, SettingsValidator vali
 
     private const int Attempts = 5;
 
+    private static readonly Audit.AuditActor Deployer = Audit.AuditActor.System(ChangedBy);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var deadline = RequestDeadline.Set(clock.GetUtcNow() + TimeSpan.FromSeconds(10));
@@ -39,7 +41,7 @@ public sealed class DeployedSettings(SettingsStore store, SettingsValidator vali
         var current = await store.CurrentAsync(cancellationToken);
         if (current is null)
         {
-            var first = await store.SaveAsync(null, shipped.Settings, ChangedBy, "initial settings from the shop's configuration", null,
+            var first = await store.SaveAsync(null, shipped.Settings, Deployer, "initial settings from the shop's configuration", null,
                 shipped.Settings, cancellationToken);
             if (first is not null)
             {
@@ -74,7 +76,7 @@ public sealed class DeployedSettings(SettingsStore store, SettingsValidator vali
             return true;
         }
 
-        var saved = await store.SaveAsync(current, proposed, ChangedBy, $"deploy: {described}", null, shipped.Settings, cancellationToken);
+        var saved = await store.SaveAsync(current, proposed, Deployer, $"deploy: {described}", null, shipped.Settings, cancellationToken);
         if (saved is null)
         {
             return false;

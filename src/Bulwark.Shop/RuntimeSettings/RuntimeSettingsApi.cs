@@ -136,7 +136,7 @@ public static class RuntimeSettingsApi
                     statusCode: StatusCodes.Status422UnprocessableEntity, extensions: new Dictionary<string, object?> { ["refusals"] = refusals });
             }
 
-            var saved = await store.SaveAsync(current, proposed, user.Identity?.Name ?? "unknown", reason, rollbackOf, null, cancellationToken);
+            var saved = await store.SaveAsync(current, proposed, Audit.AuditActor.Of(user), reason, rollbackOf, null, cancellationToken);
             if (saved is not null)
             {
                 // Apply here at once; the other instances follow on the NOTIFY.

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bulwark.Guard.Gate;
+using Bulwark.Shop.Audit;
 using Dapper;
 using Npgsql;
 
@@ -35,9 +37,10 @@ public sealed class SettingsStore(IDatabaseGate gate)
     /// Records <paramref name="settings"/> as the next version, unless the newest version is no longer
     /// <paramref name="basedOn"/> (someone else changed the settings meanwhile): then answers null and the
     /// caller validates against the newer version again. Version 1 is saved with <paramref name="basedOn"/> = null.
-    /// A version a deploy produced keeps the configuration it shipped in <paramref name="deployed"/>.
+    /// Every later version is recorded in the audit trail in the same transaction: an admin's change or
+    /// rollback, or a deploy, which keeps the configuration it shipped in <paramref name="deployed"/>.
     /// </summary>
-    public Task<SettingsVersion?> SaveAsync(SettingsVersion? basedOn, ShopSettings settings, string changedBy, string reason,
+    public Task<SettingsVersion?> SaveAsync(SettingsVersion? basedOn, ShopSettings settings, AuditActor changedBy, string reason,
         int? rollbackOf, ShopSettings? deployed, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
         {
@@ -61,16 +64,27 @@ public sealed class SettingsStore(IDatabaseGate gate)
             {
                 version,
                 settings = JsonSerializer.Serialize(settings, SettingsJson.Options),
-                changedBy,
+                changedBy = changedBy.Name,
                 reason,
                 diff = JsonSerializer.Serialize(diff, SettingsJson.Options),
                 rollbackOf,
                 deployed = deployed is null ? null : JsonSerializer.Serialize(deployed, SettingsJson.Options),
                 channel = Channel,
             }, transaction, cancellationToken: token));
+            if (basedOn is not null)
+            {
+                await AuditTrail.RecordAsync(connection, transaction, new AuditEntry(changedBy,
+                    rollbackOf is not null ? "settings.rollback" : deployed is not null ? "settings.deploy" : "settings.change", $"settings:{version}",
+                    diff.ToDictionary(change => change.Path, change => Value(change.From)),
+                    diff.ToDictionary(change => change.Path, change => Value(change.To)), reason), token);
+            }
+
             await transaction.CommitAsync(token);
             return (await ReadAsync(connection, "WHERE version = @version", new { version }, token)).Single();
         });
+
+    /// <summary>A diff side is JSON text; the audit keeps it as the JSON value it is, not as a string of JSON.</summary>
+    private static JsonNode? Value(string? json) => json is null ? null : JsonNode.Parse(json);
 
     private static async Task<IReadOnlyList<SettingsVersion>> ReadAsync(NpgsqlConnection connection, string clause, object parameters, CancellationToken cancellationToken)
     {

@@ -115,7 +115,7 @@ public sealed class RouteFuzzTests(ShopFixture shop, ITestOutputHelper output)
         return status;
     }
 
-    /// <summary>What a client can change: accounts, stock, carts, live orders and their lines, sign-outs, settings.</summary>
+    /// <summary>What a client can change: accounts, stock, carts, live orders and their lines, sign-outs, settings, the catalog, the audit trail.</summary>
     private Task<string> FingerprintAsync() => shop.ScalarAsync<string>("""
         SELECT concat_ws('|',
             (SELECT count(*) FROM users),
@@ -124,7 +124,9 @@ public sealed class RouteFuzzTests(ShopFixture shop, ITestOutputHelper output)
             (SELECT count(*) FROM orders WHERE status IN ('paid', 'pending_payment')),
             (SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status IN ('paid', 'pending_payment')),
             (SELECT count(*) FROM revoked_sessions),
-            (SELECT count(*) FROM runtime_settings))
+            (SELECT count(*) FROM runtime_settings),
+            (SELECT sum(price_cents) || ':' || count(hidden_at) FROM products), (SELECT count(*) FROM categories),
+            (SELECT count(*) FROM stock_adjustments), (SELECT count(*) FROM audit_log))
         """);
 
     private async Task<(string Email, string Password)> FuzzUserAsync()

@@ -22,6 +22,27 @@ public static class CheckoutSteps
     public static async Task<OrderReceipt> ReceiptAsync(this HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<OrderReceipt>())!;
 
+    /// <summary>Signs in <paramref name="count"/> fresh buyers, each with one unit of <paramref name="productId"/> in the cart.</summary>
+    public static async Task<HttpClient[]> BuyersWithOneInCartAsync(this ShopFixture shop, long productId, int count)
+    {
+        // Setting up hundreds of accounts is not what is under test: do it a few at a time.
+        using var setup = new SemaphoreSlim(8);
+        return await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            await setup.WaitAsync();
+            try
+            {
+                var client = await shop.SignedInClientAsync();
+                await client.AddToCartAsync(productId, 1);
+                return client;
+            }
+            finally
+            {
+                setup.Release();
+            }
+        }));
+    }
+
     /// <summary>Charges the sandbox recorded under an order's key (0 or 1).</summary>
     public static async Task<int> ChargesForOrderAsync(this ShopFixture shop, long orderId)
     {
