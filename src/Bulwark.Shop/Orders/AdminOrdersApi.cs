@@ -73,7 +73,7 @@ public static class AdminOrdersApi
         }
 
         var result = await refunds.RefundAsync(
-            new RefundAsk(id, OwnerId: null, OrderStatus.Refunded, body.Reason.Trim(), user.UserId(), Window: null), cancellationToken);
+            new RefundAsk(id, OwnerId: null, OrderStatus.Refunded, body.Reason.Trim(), user.UserId(), Window: null, Audit.AuditActor.Of(user)), cancellationToken);
         return await RefundAnswers.AnswerAsync(result, id, () => store.FindAsync(id, CancellationToken.None), order => order.Status,
             $"/api/admin/orders/{id}", context, budget, window: null) switch
         {

@@ -29,6 +29,7 @@ public sealed class RefundRecords(IDatabaseGate gate)
                 ask.RequestedBy,
                 windowSeconds = ask.Window?.TotalSeconds,
             };
+            await using var transaction = await connection.BeginTransactionAsync(token);
             var claimed = await connection.QuerySingleOrDefaultAsync<ClaimedRow>(new CommandDefinition("""
                 UPDATE orders SET status = 'refund_pending', refund_outcome = @Outcome, refund_reason = @Reason,
                     refund_requested_by = @RequestedBy, refund_requested_at = now(), failure_reason = NULL, updated_at = now()
@@ -36,11 +37,20 @@ public sealed class RefundRecords(IDatabaseGate gate)
                   AND (@OwnerId::bigint IS NULL OR user_id = @OwnerId)
                   AND (@windowSeconds::float8 IS NULL OR created_at >= now() - make_interval(secs => @windowSeconds))
                 RETURNING payment_id AS ChargeId, total_cents AS TotalCents
-                """, parameters, cancellationToken: token));
+                """, parameters, transaction, cancellationToken: token));
             if (claimed is not null)
             {
+                if (ask.Auditor is { } auditor)
+                {
+                    await Audit.AuditTrail.RecordAsync(connection, transaction, new Audit.AuditEntry(auditor, "order.refund", $"order:{ask.OrderId}",
+                        new { status = OrderStatus.Paid }, new { status = OrderStatus.RefundPending, amountCents = claimed.TotalCents }, ask.Reason), token);
+                }
+
+                await transaction.CommitAsync(token);
                 return new RefundClaim.Claimed(claimed.ChargeId, claimed.TotalCents);
             }
+
+            await transaction.RollbackAsync(token);
 
             // Not claimed: say why, from the order as it is now (another caller may have just claimed it).
             var current = await connection.QuerySingleOrDefaultAsync<CurrentRow>(new CommandDefinition("""
@@ -106,7 +116,9 @@ public sealed class RefundRecords(IDatabaseGate gate)
 /// <param name="OwnerId">The customer cancelling their own order; null for an admin, who may refund any.</param>
 /// <param name="Outcome"><see cref="OrderStatus.Refunded"/> or <see cref="OrderStatus.Cancelled"/>.</param>
 /// <param name="Window">Only orders placed this recently; null for no limit.</param>
-public sealed record RefundAsk(long OrderId, long? OwnerId, string Outcome, string Reason, long RequestedBy, TimeSpan? Window);
+/// <param name="Auditor">An admin's refund is an admin action: recorded in the audit trail with the claim. Null for a customer's cancellation.</param>
+public sealed record RefundAsk(long OrderId, long? OwnerId, string Outcome, string Reason, long RequestedBy, TimeSpan? Window,
+    Audit.AuditActor? Auditor = null);
 
 public abstract record RefundClaim
 {

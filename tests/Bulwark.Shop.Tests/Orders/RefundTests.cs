@@ -53,6 +53,11 @@ public sealed class RefundTests(ShopFixture shop)
         var order = await admins[0].GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/admin/orders/{orderId}");
         Assert.Equal("damaged in transit", order.GetProperty("refundReason").GetString());
         Assert.StartsWith("re_", order.GetProperty("refundId").GetString(), StringComparison.Ordinal);
+
+        // One refund, one entry in the audit trail: who asked, for which order, and why.
+        var audit = await admins[0].GetFromJsonAsync<System.Text.Json.JsonElement>("/api/admin/audit?action=order.refund&pageSize=100");
+        var entry = Assert.Single(audit.GetProperty("items").EnumerateArray(), item => item.GetProperty("target").GetString() == $"order:{orderId}");
+        Assert.Equal("damaged in transit", entry.GetProperty("reason").GetString());
     }
 
     private async Task<double> ConfirmedRefundsAsync()
