@@ -35,6 +35,13 @@ public sealed class GatewayOutageTests(ShopFixture shop)
 
         // The gateway answers every charge with a server error: two failed checkouts, stock given back each time.
         (await gateway.PostAsJsonAsync("/v1/faults", new { errorRate = 1.0 })).EnsureSuccessStatusCode();
+        // Meanwhile its lookups still answer, as the reconciler's do: they must not dilute the charges' failure ratio.
+        var payments = instance.App.Services.GetRequiredService<PaymentGatewayClient>();
+        for (var lookup = 0; lookup < 10; lookup++)
+        {
+            Assert.Equal(PaymentResult.NotFound, (await payments.LookupAsync($"no-such-charge-{lookup}", CancellationToken.None)).Result);
+        }
+
         for (var attempt = 0; attempt < 2; attempt++)
         {
             await client.AddToCartAsync(productId, 1);

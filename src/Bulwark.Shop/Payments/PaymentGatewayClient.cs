@@ -14,8 +14,11 @@ namespace Bulwark.Shop.Payments;
 /// ever retried here: a charge or refund whose outcome is unknown is only asked about (or sent) again under
 /// its idempotency key, by the reconciler.
 /// </summary>
-public sealed class PaymentGatewayClient(HttpClient http, GatewayCallBudget budget, ILogger<PaymentGatewayClient> logger)
+public sealed class PaymentGatewayClient(HttpClient http, IHttpClientFactory clients, GatewayCallBudget budget, ILogger<PaymentGatewayClient> logger)
 {
+    /// <summary>The named client for lookups by key: the same gateway and timeouts, outside the circuit breaker.</summary>
+    public const string LookupClient = "payment-gateway-lookups";
+
     /// <summary>The key under which the gateway knows an order's charge.</summary>
     public static string KeyFor(long orderId) => $"order-{orderId}";
 
@@ -81,7 +84,7 @@ public sealed class PaymentGatewayClient(HttpClient http, GatewayCallBudget budg
     {
         try
         {
-            using var response = await http.GetAsync(path, cancellationToken);
+            using var response = await clients.CreateClient(LookupClient).GetAsync(path, cancellationToken);
             return response.StatusCode == HttpStatusCode.NotFound
                 ? new PaymentOutcome(PaymentResult.NotFound, null, "The gateway has nothing under this key.")
                 : await read(response, cancellationToken);

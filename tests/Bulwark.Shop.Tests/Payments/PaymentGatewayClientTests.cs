@@ -15,13 +15,18 @@ public sealed class PaymentGatewayClientTests
         // CPU; the timeout's exception escaped (the caller's token was already cancelled) and became a 500.
         using var caller = new CancellationTokenSource();
         using var http = new HttpClient(new TimesOutAfterTheCallerGaveUp(caller)) { BaseAddress = new Uri("http://gateway.invalid/") };
-        var client = new PaymentGatewayClient(http, new GatewayCallBudget(Options.Create(new PaymentsOptions()), TimeProvider.System),
+        var client = new PaymentGatewayClient(http, new NoLookups(), new GatewayCallBudget(Options.Create(new PaymentsOptions()), TimeProvider.System),
             NullLogger<PaymentGatewayClient>.Instance);
         using var deadline = RequestDeadline.Set(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2));
 
         var outcome = await client.ChargeAsync(new ChargeRequest(1000, "USD", "tok_visa", "order-1"), caller.Token);
 
         Assert.Equal(PaymentResult.Unknown, outcome.Result);
+    }
+
+    private sealed class NoLookups : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => throw new NotSupportedException("a charge makes no lookup");
     }
 
     private sealed class TimesOutAfterTheCallerGaveUp(CancellationTokenSource caller) : HttpMessageHandler
