@@ -26,6 +26,7 @@ public sealed partial class SharedConnectionBudget
     private readonly TimeSpan _heartbeat;
     private int _claim;
     private int _instances;
+    private volatile bool _tableReady;
 
     /// <param name="budget">The connections all instances share, once known (null before the server answered).</param>
     public SharedConnectionBudget(InstanceRegistry registry, IDatabaseGate gate, IGateControl control, Func<int?> budget,
@@ -63,7 +64,12 @@ public sealed partial class SharedConnectionBudget
         using var deadline = RequestDeadline.Set(_clock.GetUtcNow() + BeatDeadline);
         var (instances, claim) = await _gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
         {
-            await InstanceRegistry.EnsureTableAsync(connection, token);
+            if (!_tableReady)
+            {
+                await InstanceRegistry.EnsureTableAsync(connection, token);
+                _tableReady = true;
+            }
+
             return await _registry.HeartbeatAsync(connection, live =>
             {
                 var target = BudgetShare.Target(budget, live, _registry.Self);

@@ -241,11 +241,12 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
     async Task<ShopHost?> RollOutAsync(RollingRestart deploy, ShopLaunch launch, FrontDoor door, ShopHost old, IncidentAlerting? alerting,
         string directory, long runStart, List<EventRecord> events, AsyncCleanup cleanup, CancellationToken ct)
     {
+        double? at = null;
         try
         {
             var wait = deploy.At - time.GetElapsedTime(runStart);
             if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
-            var at = time.GetElapsedTime(runStart).TotalSeconds;
+            at = time.GetElapsedTime(runStart).TotalSeconds;
             var deployed = launch.Guarded
                 ? launch with { Mode = launch.Mode + "-deployed", ExtraSettings = new Dictionary<string, string>(launch.ExtraSettings.Concat(deploy.GuardedSettings)) }
                 : launch with
@@ -262,18 +263,21 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
             if (alerting is not null) await alerting.MoveTargetAsync(next.BaseAddress, ct);
             await old.DisposeAsync();
             var outcome = $"ready {ready - at:0.0} s later; traffic moved to it and the old instance stopped" + await DeployOutcomeAsync(next, ct);
-            lock (events) events.Add(new EventRecord(at, $"rolling restart onto a deploy with {what}", outcome));
+            lock (events) events.Add(new EventRecord(at.Value, $"rolling restart onto a deploy with {what}", outcome));
             logger.LogInformation("Rolling restart at {At:0.0} s: {Outcome}", at, outcome);
             return next;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The load ended first (a shortened --duration): the deploy never happened, which the report shows by its absence.
+            // Before the deploy's time (a shortened --duration) the report shows it by its absence; after it, the new
+            // instance never became ready, so a rollout that waits for readiness kept the traffic on the old one.
+            if (at is { } started)
+                lock (events) events.Add(new EventRecord(started, "rolling restart", "the new instance was not ready when the load ended: the traffic stayed on the old instance"));
             return null;
         }
         catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
         {
-            lock (events) events.Add(new EventRecord(time.GetElapsedTime(runStart).TotalSeconds, "rolling restart", "failed: " + e.Message));
+            lock (events) events.Add(new EventRecord(at ?? time.GetElapsedTime(runStart).TotalSeconds, "rolling restart", "failed: " + e.Message));
             return null;
         }
     }
