@@ -6,10 +6,12 @@ namespace Bulwark.Shop.Database;
 /// Connections for what needs a whole server session to itself: the migrations' advisory lock and the
 /// notification listener's LISTEN. Behind PgBouncer in transaction mode neither works (the session moves
 /// between server connections), so <c>ConnectionStrings:ShopSession</c> may point them straight at
-/// PostgreSQL (or at a session-mode pool); without it they use the shop's own data source. Two
-/// connections at most: one listener, one migration run.
+/// PostgreSQL (or at a session-mode pool); without it they go to the shop's database. Either way from a
+/// pool of their own, two connections at most (one listener, one migration run): taken from the shop's
+/// pool, the listener would hold one of the connections the gate counts on — with a pool of 1 (incident
+/// 4's bad deploy) all of them, and the instance never got ready.
 /// </summary>
-public sealed class SessionConnections(NpgsqlDataSource dataSource, bool owned) : IAsyncDisposable
+public sealed class SessionConnections(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
     public const string ConnectionStringName = "ShopSession";
 
@@ -17,21 +19,21 @@ public sealed class SessionConnections(NpgsqlDataSource dataSource, bool owned) 
 
     public static SessionConnections Create(IServiceProvider services)
     {
-        var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            return new SessionConnections(services.GetRequiredService<NpgsqlDataSource>(), owned: false);
-        }
-
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var connectionString = configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } session
+            ? session
+            : configuration.GetConnectionString("Shop")!;
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.Pooling = true;
+        builder.ConnectionStringBuilder.MinPoolSize = 0;
         builder.ConnectionStringBuilder.MaxPoolSize = 2;
         if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
         {
             builder.ConnectionStringBuilder.ApplicationName = "bulwark-session";
         }
 
-        return new SessionConnections(builder.Build(), owned: true);
+        return new SessionConnections(builder.Build());
     }
 
-    public ValueTask DisposeAsync() => owned ? dataSource.DisposeAsync() : ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 }
