@@ -13,7 +13,7 @@ namespace Bulwark.Shop.RuntimeSettings;
 /// the deploy and nobody learned that the shipped configuration was not in force.
 /// </summary>
 public sealed class DeployedSettings(SettingsStore store, SettingsValidator validator, ShippedSettings shipped, DeployStatus status,
-    TimeProvider clock, ILogger<DeployedSettings> logger) : IStartupTask
+    SettingsApplier applier, TimeProvider clock, ILogger<DeployedSettings> logger) : IStartupTask
 {
     public const string ChangedBy = "deploy";
 
@@ -29,6 +29,9 @@ public sealed class DeployedSettings(SettingsStore store, SettingsValidator vali
         {
             if (await TryApplyAsync(cancellationToken))
             {
+                // In force at once, before the other start-up work: until now the gate ran on the shipped values,
+                // which for a refused deploy are the very ones that must not be (a ceiling of 1 starved the start).
+                await applier.ApplyLatestAsync(cancellationToken);
                 return;
             }
         }
