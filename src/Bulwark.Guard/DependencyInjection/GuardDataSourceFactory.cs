@@ -50,7 +50,7 @@ public sealed partial class GuardDataSourceFactory(string connectionString, IOpt
                 Budget = await CeilingDiscovery.ReadAsync(connectionString, cancellationToken);
                 CeilingDiscovered(_logger, Budget.MaxConnections, Budget.SuperuserReserved + Budget.Reserved,
                     options.Value.ReservedConnections, SharedBudget!.Value,
-                    options.Value.Instances is { } instances ? $"{instances} instance(s) set by Guard:Instances" : "the live instances",
+                    options.Value.FixedInstances is { } instances ? $"{instances} instance(s) set by Guard:Instances" : "the live instances",
                     DiscoveredCeiling!.Value);
                 return true;
             }

@@ -45,7 +45,7 @@ public static class GuardServiceCollectionExtensions
 
         services.AddSingleton(sp =>
         {
-            var fixedCount = Options(sp).Instances;
+            var fixedCount = Options(sp).FixedInstances;
             // Resolved at the first read, after the start-up has joined the shared budget.
             var shared = new Lazy<SharedBudgetHolder>(sp.GetRequiredService<SharedBudgetHolder>);
             return new LiveInstances(() => fixedCount ?? shared.Value.Budget?.Instances ?? 1);
@@ -99,7 +99,7 @@ public static class GuardServiceCollectionExtensions
             LeakThreshold = options.LeakThreshold,
             Retry = options.Retry,
             ReservedConnections = options.ReservedConnections,
-            Instances = options.Instances,
+            Instances = options.FixedInstances,
             ConnectionBudget = options.ConnectionBudget,
         };
         return new GuardGate(new DatabaseGate(dataSource, options.ToSettings(), gateOptions, clock,
@@ -110,7 +110,7 @@ public static class GuardServiceCollectionExtensions
     private static SharedBudgetHolder CreateSharedBudget(IServiceProvider services)
     {
         var options = Options(services);
-        if (options.Mode == GuardMode.Off || options.Instances is not null)
+        if (options.Mode == GuardMode.Off || options.FixedInstances is not null)
         {
             return new SharedBudgetHolder(null);
         }

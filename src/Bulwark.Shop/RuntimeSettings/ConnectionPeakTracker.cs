@@ -25,7 +25,7 @@ public sealed class ConnectionPeakTracker(IGateStatisticsProvider statistics, IG
     public (int Ceiling, string Derivation) ServerBudget => (control.ServerCeiling, pool.Budget is { } budget
         ? $"max_connections {budget.MaxConnections} − {budget.SuperuserReserved} superuser-reserved − {budget.Reserved} reserved − " +
           $"{guard.Value.ReservedConnections} Guard:ReservedConnections, " +
-          (guard.Value.Instances is { } instances ? $"÷ {instances} Guard:Instances" : "this instance's share among the live instances")
+          (guard.Value.FixedInstances is { } instances ? $"÷ {instances} Guard:Instances" : "this instance's share among the live instances")
         : "the server has not been asked yet; the pool runs on Guard:FallbackCeiling");
 
     /// <summary>The most connections this instance had in use at once over the last <paramref name="window"/>.</summary>

@@ -16,6 +16,7 @@ public sealed class SharedConnectionBudgetTests(PostgresFixture postgres)
 
     private static readonly Dictionary<string, string?> Fast = new()
     {
+        ["ShareBudget"] = "true",
         ["InstanceHeartbeat"] = "00:00:00.200",
         ["InstanceExpiry"] = "00:00:01",
         ["Floor"] = "1",

@@ -39,8 +39,8 @@ public sealed class TrustedProxyTests : IAsyncLifetime
     public async Task Clients_behind_a_trusted_proxy_each_have_their_own_rate_limit()
     {
         Assert.Equal(HttpStatusCode.TooManyRequests, await ExhaustAsync(_behindProxy!, "203.0.113.7"));
-        // Another shopper behind the same proxy is not limited by the first one's burst.
-        Assert.Equal(HttpStatusCode.OK, await SendAsync(_behindProxy!, "203.0.113.8"));
+        // Another shopper behind the same proxy is not limited by the first one's burst (a cold shop may still shed: not a 429).
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, await SendAsync(_behindProxy!, "203.0.113.8"));
     }
 
     [Fact]
@@ -56,7 +56,8 @@ public sealed class TrustedProxyTests : IAsyncLifetime
     {
         for (var i = 0; i < 2; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, await SendAsync(app, client));
+            // Within the burst: not limited (a shop still warming up may shed with 503, which spends the token all the same).
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, await SendAsync(app, client));
         }
 
         return await SendAsync(app, client);
