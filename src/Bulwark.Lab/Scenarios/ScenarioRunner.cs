@@ -286,10 +286,10 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
     static async Task<string> DeployOutcomeAsync(ShopHost shop, CancellationToken ct)
     {
         using var http = new HttpClient { BaseAddress = shop.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var scrape = await http.GetStringAsync("/metrics", ct);
-        var refused = scrape.Split('\n').FirstOrDefault(line => line.StartsWith("bulwark_settings_deploy_refused", StringComparison.Ordinal));
+        var refused = PrometheusTextParser.Parse(await http.GetStringAsync("/metrics", ct))
+            .FirstOrDefault(sample => sample.Name == "bulwark_settings_deploy_refused");
         return refused is null ? ""
-            : refused.EndsWith(" 1", StringComparison.Ordinal) ? "; the new instance refused the deploy's settings and runs on the last good version"
+            : refused.Value > 0 ? "; the new instance refused the deploy's settings and runs on the last good version"
             : "; the new instance applied the deploy's settings";
     }
 }

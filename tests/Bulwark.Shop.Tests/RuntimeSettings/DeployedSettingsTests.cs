@@ -7,6 +7,7 @@ using Bulwark.LocalPostgres;
 using Bulwark.Shop.Hosting;
 using Bulwark.Shop.RuntimeSettings;
 using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Shop.Tests.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -141,9 +142,8 @@ public sealed class DeployedSettingsTests : IAsyncLifetime
     private static async Task<double> RefusedGaugeAsync(WebApplication app)
     {
         using var client = Client(app);
-        var scrape = await client.GetStringAsync("/metrics");
-        var line = scrape.Split('\n').Single(line => line.StartsWith("bulwark_settings_deploy_refused{", StringComparison.Ordinal));
-        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return ScrapeText.Sum(await client.GetStringAsync("/metrics"), "bulwark_settings_deploy_refused")
+            ?? throw new Xunit.Sdk.XunitException("bulwark_settings_deploy_refused is not published");
     }
 
     private Task<WebApplication> StartAsync(params string[] settings) => StartAsync(captureLogs: false, settings);
