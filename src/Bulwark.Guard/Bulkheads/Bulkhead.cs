@@ -19,17 +19,25 @@ public sealed class Bulkhead
     private readonly ConcurrencyGate? _core;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _defaultDeadline;
+    private readonly TimeSpan _deadlineReserve;
 
     /// <param name="name">What it guards, for messages and metrics.</param>
     /// <param name="limit">Work of this kind that may run at once; null lets everything through (the naive shop).</param>
     /// <param name="clock">All time comes from here.</param>
     /// <param name="defaultDeadline">Budget of work that runs outside a request.</param>
-    public Bulkhead(string name, int? limit, TimeProvider clock, TimeSpan defaultDeadline)
+    /// <param name="deadlineReserve">
+    /// Time the request still needs after this work (a database write, the answer): work is admitted only
+    /// if it can finish this long before the deadline. Without it, a sign-in admitted to hashing just in time
+    /// finished its request after the deadline on a saturated core (incidents 3 and 4 in the lab).
+    /// </param>
+    public Bulkhead(string name, int? limit, TimeProvider clock, TimeSpan defaultDeadline, TimeSpan deadlineReserve = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit ?? 1, 1, nameof(limit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(deadlineReserve, TimeSpan.Zero, nameof(deadlineReserve));
         Name = name;
         _clock = clock;
         _defaultDeadline = defaultDeadline;
+        _deadlineReserve = deadlineReserve;
         if (limit is { } fixedLimit)
         {
             var settings = new GateSettings
@@ -82,7 +90,16 @@ public sealed class Bulkhead
 
     private ValueTask<Permit> EnterAsync(Priority priority, CancellationToken cancellationToken)
     {
-        var deadline = RequestDeadline.Current ?? _clock.GetUtcNow() + _defaultDeadline;
+        var now = _clock.GetUtcNow();
+        var deadline = (RequestDeadline.Current ?? now + _defaultDeadline) - _deadlineReserve;
+        if (deadline <= now)
+        {
+            // Even a free slot cannot help: what follows this work would still end past the deadline.
+            _core!.Counters.Rejected(priority, RejectionReason.DeadlineUnmeetable);
+            // A new request brings a whole deadline of its own, so it may try again at once.
+            throw new AdmissionRejectedException(priority, RejectionReason.DeadlineUnmeetable, TimeSpan.Zero);
+        }
+
         return _core!.EnterAsync(priority, _core.TimestampOf(deadline), cancellationToken);
     }
 }

@@ -23,11 +23,13 @@ public static class AccountsApi
         builder.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IPasswordHasher<ShopUser>, PasswordHasher<ShopUser>>();
         builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddKeyedSingleton(PasswordHashing.BulkheadKey, (services, _) => new Bulkhead(PasswordHashing.BulkheadKey,
-            services.GetRequiredService<IOptions<GuardOptions>>().Value.Mode == GuardMode.Off
-                ? null
-                : services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value.Concurrency,
-            services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10)));
+        builder.Services.AddKeyedSingleton(PasswordHashing.BulkheadKey, (services, _) =>
+        {
+            var hashing = services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value;
+            var naive = services.GetRequiredService<IOptions<GuardOptions>>().Value.Mode == GuardMode.Off;
+            return new Bulkhead(PasswordHashing.BulkheadKey, naive ? null : hashing.Concurrency,
+                services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10), hashing.DeadlineReserve);
+        });
         builder.Services.AddSingleton<PasswordHashing>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<PasswordVerifier>();

@@ -49,6 +49,51 @@ public sealed class BulkheadTests
     }
 
     [Fact]
+    public async Task Work_that_would_leave_less_than_the_reserve_before_the_deadline_is_refused_even_with_a_free_slot()
+    {
+        var bulkhead = new Bulkhead("cpu", 2, TimeProvider.System, TimeSpan.FromSeconds(30), deadlineReserve: TimeSpan.FromMilliseconds(500));
+        var ran = false;
+        using (RequestDeadline.Set(DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(400)))
+        {
+            var refused = await Assert.ThrowsAsync<AdmissionRejectedException>(async () =>
+                await bulkhead.RunAsync(Priority.Normal, () => ran = true, CancellationToken.None));
+            Assert.Equal(RejectionReason.DeadlineUnmeetable, refused.Reason);
+        }
+
+        Assert.False(ran);
+        Assert.Equal(0, bulkhead.InFlight);
+        Assert.Equal(1, bulkhead.Counters!.RejectedCount(Priority.Normal, RejectionReason.DeadlineUnmeetable));
+
+        using (RequestDeadline.Set(DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(1500)))
+        {
+            Assert.True(await bulkhead.RunAsync(Priority.Normal, () => true, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task A_waiter_is_let_go_when_it_can_no_longer_end_the_reserve_before_its_deadline()
+    {
+        var bulkhead = new Bulkhead("cpu", 1, TimeProvider.System, TimeSpan.FromSeconds(30), deadlineReserve: TimeSpan.FromMilliseconds(700));
+        using var release = new ManualResetEventSlim();
+        var holder = Task.Run(async () => await bulkhead.RunAsync(Priority.Normal, () => { release.Wait(); return 1; }, CancellationToken.None));
+        await WaitUntilAsync(() => bulkhead.InFlight == 1);
+
+        var ran = false;
+        Task waiting;
+        using (RequestDeadline.Set(DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(1000)))
+        {
+            waiting = bulkhead.RunAsync(Priority.Normal, () => ran = true, CancellationToken.None).AsTask();
+        }
+
+        // The waiter gives up about 300 ms in (deadline less the reserve), long before the deadline itself.
+        var refused = await Assert.ThrowsAsync<AdmissionRejectedException>(() => waiting.WaitAsync(TimeSpan.FromMilliseconds(900)));
+        Assert.NotEqual(RejectionReason.QueueFull, refused.Reason);
+        release.Set();
+        await holder;
+        Assert.False(ran);
+    }
+
+    [Fact]
     public async Task An_unbounded_bulkhead_runs_everything_at_once()
     {
         var bulkhead = new Bulkhead("cpu", null, TimeProvider.System, TimeSpan.FromSeconds(30));
