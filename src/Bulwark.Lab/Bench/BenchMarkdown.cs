@@ -94,8 +94,19 @@ public static class BenchMarkdown
         md.AppendLine("| mode | recovery s | runs |");
         md.AppendLine("| --- | ---: | --- |");
         foreach (var (mode, m) in report.Modes)
-            md.AppendLine($"| {mode} | {F(m.RecoverySeconds, "0")} | {string.Join(", ", m.RecoverySeconds.Runs.Select(r => double.IsFinite(r) ? r.ToString("0", CultureInfo.InvariantCulture) : "∞"))} |");
+            md.AppendLine($"| {mode} | {F(m.RecoverySeconds, "0")} | {Runs(m.RecoverySeconds, "0")} |");
         md.AppendLine();
+
+        var converging = report.Modes.SelectMany(m => m.Value.Overload.Where(o => o.LimitConvergenceSeconds is not null).Select(o => (m.Key, o))).ToList();
+        if (converging.Count > 0)
+        {
+            md.AppendLine(I($"Convergence of the adaptive limit: seconds from the start of a long step until `bulwark_db_limit` (scraped every 200 ms) stays within {LimitConvergence.Band:P0} of its settled value (the median of the step's second half) for {LimitConvergence.Hold.TotalSeconds:0} s (∞: never within the step; 0: it already was). Breakwater's anchor: < 20 ms.")).AppendLine();
+            md.AppendLine("| mode | load | convergence s | runs |");
+            md.AppendLine("| --- | ---: | ---: | --- |");
+            foreach (var (mode, o) in converging)
+                md.AppendLine(I($"| {mode} | {o.Multiplier}× | {F(o.LimitConvergenceSeconds!, "0.0")} | {Runs(o.LimitConvergenceSeconds!, "0.0")} |"));
+            md.AppendLine();
+        }
 
         if (report.Modes.Values.Any(m => m.HotSku is not null))
         {
@@ -182,4 +193,8 @@ public static class BenchMarkdown
         md.AppendLine();
         return md.ToString();
     }
+
+    /// <summary>Each repeat's value, ∞ and – spelled out (a median hides a run that never got there).</summary>
+    static string Runs(Spread spread, string format) =>
+        string.Join(", ", spread.Runs.Select(r => double.IsPositiveInfinity(r) ? "∞" : double.IsNaN(r) ? "–" : r.ToString(format, CultureInfo.InvariantCulture)));
 }

@@ -55,6 +55,9 @@ public sealed record OverloadStep(
 
     /// <summary>Why each repeat left out of the medians above was invalid.</summary>
     public IReadOnlyList<string>? Invalid { get; init; }
+
+    /// <summary>Seconds the guard's adaptive limit took to settle after the step began (long steps only; null when not measured).</summary>
+    public Spread? LimitConvergenceSeconds { get; init; }
 }
 
 /// <summary>The hot-SKU sell-outs of one mode.</summary>

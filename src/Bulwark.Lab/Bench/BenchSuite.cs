@@ -176,7 +176,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                 List<ArrivalPhase> phases = [ArrivalPhase.Constant($"{multiplier}x", isLong ? LongStepLength : StepLength, rate)];
                 if (isLast) phases.Add(ArrivalPhase.Constant("after the spike", TailLength, Math.Max(1, mix * 0.5)));
                 await target.ClearCartsAsync(ct);
-                var step = await MeasureAsync(target, mode, $"mix {multiplier}x", [new TrafficStream("mix", Mix, phases)], ct);
+                var step = await MeasureAsync(target, mode, $"mix {multiplier}x", [new TrafficStream("mix", Mix, phases)], ct,
+                    limitScrape: isLong ? LimitScrapeInterval : null);
                 sweeps[multiplier].Add(step with { CapacityRps = mix, Seconds = phases[0].Duration.TotalSeconds });
                 if (isLast) recoveries.Add(step.Health.Validity.Valid ? RecoverySeconds(step.P99PerSecond, (int)Math.Ceiling(phases[0].Duration.TotalSeconds)) : double.NaN);
             }
@@ -393,14 +394,23 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         public double CapacityRps { get; init; }
         public double Seconds { get; init; }
 
+        /// <summary>Seconds the adaptive limit took to settle in this step (<see cref="LimitConvergence"/>); NaN when not scraped.</summary>
+        public double LimitConvergenceSeconds { get; init; } = double.NaN;
+
         /// <summary>2xx answers of the whole run: the purchases or browses a cost step divides its CPU by.</summary>
         public long Succeeded { get; init; }
 
         public RunHealth Health { get; init; } = new(CpuUsage.Unknown, double.NaN, RunValidity.Ok);
     }
 
+    /// <summary>
+    /// How often the long overload steps read the shop's /metrics to time the limit's convergence. Each scrape
+    /// costs the system under test a little CPU in the very steps that saturate it, so not finer than this.
+    /// </summary>
+    static readonly TimeSpan LimitScrapeInterval = TimeSpan.FromMilliseconds(200);
+
     async Task<StepMeasurement> MeasureAsync(BenchTarget target, string mode, string label, IReadOnlyList<TrafficStream> streams, CancellationToken ct,
-        ShopActions? actions = null)
+        ShopActions? actions = null, TimeSpan? limitScrape = null)
     {
         var serviceLevel = new ServiceLevel(Slo, Deadline);
         var plan = new LoadPlan(streams, ArrivalProcess.Poisson, options.Seed, options.Limits, serviceLevel);
@@ -410,6 +420,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         using var side = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var start = time.GetTimestamp();
         var watching = watch?.Invoke(new LiveRun($"bench: {label}", mode, recorder, generator, scraper, plan.Duration, start), side.Token) ?? Task.CompletedTask;
+        var scraping = limitScrape is { } every ? scraper.RunAsync(start, every, side.Token) : Task.CompletedTask;
         var cpu = new CpuSampler(target.Processes, options.Isolation, time);
         var cpuAtStart = cpu.Take();
         try
@@ -420,6 +431,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         {
             await side.CancelAsync();
             await watching;
+            await scraping;
         }
         var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
         logger.LogInformation("{Label}: {Health}", label, health.Describe());
@@ -452,6 +464,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         {
             Succeeded = classes.Sum(c => c.Count(Outcome.Success)),
             Health = health,
+            LimitConvergenceSeconds = limitScrape is null ? double.NaN : LimitConvergence.Seconds(scraper.Samples, streams[0].Phases[0].Duration),
         };
     }
 
@@ -479,6 +492,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             SutCpuShare = Spread.Of(runs, s => s.Health.Cpu.SutShare),
             LoadCpuShare = Spread.Of(runs, s => s.Health.Cpu.LoadShare),
             GeneratorLagP99Ms = Spread.Of(runs, s => s.Health.LagP99Ms),
+            LimitConvergenceSeconds = runs.All(s => double.IsNaN(s.LimitConvergenceSeconds)) ? null : Valid(s => s.LimitConvergenceSeconds),
             Invalid = [.. runs.Where(s => !s.Health.Validity.Valid).Select(s => s.Health.Validity.Reason!)],
         };
     }
