@@ -11,11 +11,13 @@
 # (`apt-get install linux-perf`) and prints the hottest symbols.
 # Stops everything it started.
 #
-# Usage: bench/purchase-cost.sh [seconds] [buyers]     (defaults 20 and 8)
+# Usage: bench/purchase-cost.sh [seconds] [buyers]     (defaults 20 and 8; WARMUP=<seconds> of unmeasured buying first, default 60:
+# the JIT's tiered recompilation of a fresh shop takes about that long, and shorter warm-ups priced the JIT into every purchase)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 buyers=${2:-8}
+warmup=${WARMUP:-60}
 shop_port=5098
 sandbox_port=5097
 for tool in node pgbench psql taskset; do command -v "$tool" >/dev/null || { echo "$tool is missing" >&2; exit 1; }; done
@@ -55,16 +57,16 @@ dotnet_trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace
 if [ -n "${PROFILE:-}" ]; then
   [ -x "$dotnet_trace" ] || { echo "dotnet-trace is missing: dotnet tool install -g dotnet-trace" >&2; exit 1; }
   # Started after the buyers' sign-ups and warm-up, for about the measured window.
-  ( sleep 25; taskset -c 1 "$dotnet_trace" collect -p "$shop" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$seconds")" -o "$PROFILE" >"${PROFILE}.log" 2>&1 ) &
+  ( sleep $((warmup + 5)); taskset -c 1 "$dotnet_trace" collect -p "$shop" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$seconds")" -o "$PROFILE" >"${PROFILE}.log" 2>&1 ) &
   trace=$!
 fi
 perf_job=""
 if [ -n "${PERF:-}" ]; then
   command -v perf >/dev/null || { echo "perf is missing: apt-get install -y linux-perf" >&2; exit 1; }
-  ( sleep 25; taskset -c 1 perf record -F 499 -g -p "$shop" -o "$PERF" -- sleep "$seconds" >"$PERF.log" 2>&1 ) &
+  ( sleep $((warmup + 5)); taskset -c 1 perf record -F 499 -g -p "$shop" -o "$PERF" -- sleep "$seconds" >"$PERF.log" 2>&1 ) &
   perf_job=$!
 fi
-result=$(taskset -c 1 node bench/purchase-loop.mjs "http://127.0.0.1:$shop_port" "$buyers" 20 "$seconds" \
+result=$(taskset -c 1 node bench/purchase-loop.mjs "http://127.0.0.1:$shop_port" "$buyers" "$warmup" "$seconds" \
   "$shop=shop" "$sandbox=sandbox" "$postmaster=postgres+children")
 if [ -n "$perf_job" ] && ! wait "$perf_job"; then echo "perf failed: $(cat "$PERF.log")" >&2; fi
 if [ -n "$trace" ] && ! wait "$trace"; then echo "dotnet-trace failed: $(cat "$PROFILE.log")" >&2; fi
