@@ -40,8 +40,10 @@ public sealed class BenchTarget : IAsyncDisposable
 
     readonly List<IAsyncDisposable> _owned = [];
 
-    BenchTarget(Uri address, ShopClients clients, ShopFixture fixture, string? connectionString, long? pgbenchUserBase, SutProcesses processes, TimeProvider time)
+    BenchTarget(Uri address, ShopClients clients, ShopFixture fixture, string? connectionString, long? pgbenchUserBase, SutProcesses processes, TimeProvider time,
+        (string Email, string Password)? admin)
     {
+        Admin = admin;
         Processes = processes;
         Address = address;
         Clients = clients;
@@ -69,6 +71,9 @@ public sealed class BenchTarget : IAsyncDisposable
     /// <summary>The shop's and PostgreSQL's processes, whose CPU each run is charged with; none against --target.</summary>
     public SutProcesses Processes { get; }
 
+    /// <summary>The shop's admin account: the one the lab started it with, or --admin-email/--admin-password against --target; null when unknown.</summary>
+    public (string Email, string Password)? Admin { get; }
+
     /// <summary>The id of pgbench's first account (client n uses base + n); null without a database.</summary>
     public long? PgbenchUserBase { get; }
 
@@ -81,6 +86,7 @@ public sealed class BenchTarget : IAsyncDisposable
             var address = options.Target;
             string? connectionString = null;
             var processes = SutProcesses.None;
+            (string Email, string Password)? admin = options.AdminEmail is { } email && options.AdminPassword is { } password ? (email, password) : null;
             if (address is null)
             {
                 var layout = repo ?? throw new InvalidOperationException("Starting the shop needs the repository; pass --target to use a running shop.");
@@ -89,8 +95,9 @@ public sealed class BenchTarget : IAsyncDisposable
                 connectionString = cluster.ConnectionString;
                 var postmaster = await SutPlacement.PlacePostgresAsync(cluster, options.Isolation, ct);
                 var settings = new Dictionary<string, string>(bench.ShopSettings) { ["Logging:LogLevel:Default"] = "Warning" };
+                admin = ("lab-admin@bulwark.test", "Lab!" + Guid.NewGuid().ToString("N")[..16]);
                 var shop = await ShopHost.StartAsync(layout, new ShopLaunch(mode, cluster.ConnectionString, mode == ScenarioRunner.Guarded,
-                    "lab-admin@bulwark.test", "Lab!" + Guid.NewGuid().ToString("N")[..16], null, settings) { Cpus = options.Isolation?.Sut }, directory, logger, ct);
+                    admin.Value.Email, admin.Value.Password, null, settings) { Cpus = options.Isolation?.Sut }, directory, logger, ct);
                 owned.Add(shop);
                 processes = new SutProcesses(shop.ProcessId, postmaster, null);
                 address = shop.BaseAddress;
@@ -107,7 +114,7 @@ public sealed class BenchTarget : IAsyncDisposable
             if (connectionString is not null && bench.PgbenchUsers > 0)
                 pgbenchBase = await CreatePgbenchUsersAsync(clients.Any, connectionString, bench.PgbenchUsers, time, logger, ct);
 
-            var target = new BenchTarget(address, clients, fixture, connectionString, pgbenchBase, processes, time);
+            var target = new BenchTarget(address, clients, fixture, connectionString, pgbenchBase, processes, time, admin);
             target._owned.AddRange(owned);
             return target;
         }

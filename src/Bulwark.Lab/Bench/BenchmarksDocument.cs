@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Bulwark.Lab.Chaos;
 using Bulwark.Lab.Reports;
+using Bulwark.Lab.Sale;
 
 namespace Bulwark.Lab.Bench;
 
@@ -16,7 +17,7 @@ public static class BenchmarksDocument
     public const string BaselineFolder = "baseline";
     public const string BenchFolder = "bench";
 
-    public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents, ChaosReport? Chaos = null);
+    public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents, ChaosReport? Chaos = null, SaleReport? Sale = null);
 
     public static async Task<Results> ReadAsync(string resultsRoot, CancellationToken ct)
     {
@@ -31,7 +32,8 @@ public static class BenchmarksDocument
             await Read<BaselineReport>(Path.Combine(resultsRoot, BaselineFolder, "summary.json")),
             await Read<BenchReport>(Path.Combine(resultsRoot, BenchFolder, "summary.json")),
             incidents,
-            await Read<ChaosReport>(Path.Combine(resultsRoot, ChaosReport.Folder, "summary.json")));
+            await Read<ChaosReport>(Path.Combine(resultsRoot, ChaosReport.Folder, "summary.json")),
+            await Read<SaleReport>(Path.Combine(resultsRoot, SaleReport.Folder, "summary.json")));
     }
 
     /// <summary>The lab-owned sections, in document order.</summary>
@@ -51,6 +53,8 @@ public static class BenchmarksDocument
                 (results.Incidents.Count == 0 ? "Not measured yet: run `lab incident all`.\n\n" : BenchMarkdown.Incidents(results.Incidents, capacity))),
             ("chaos", ChaosMarkdown.Heading + "\n\n" +
                 (results.Chaos is null ? "Not measured yet: run `lab chaos`.\n\n" : ChaosMarkdown.Render(results.Chaos))),
+            ("sale", SaleMarkdown.Heading + "\n\n" +
+                (results.Sale is null ? "Not measured yet: run `lab sale`.\n\n" : SaleMarkdown.Render(results.Sale))),
         ];
     }
 
@@ -65,6 +69,7 @@ public static class BenchmarksDocument
         "baseline" => results.Baseline is not null,
         "incidents" => results.Incidents.Count > 0,
         "chaos" => results.Chaos is not null,
+        "sale" => results.Sale is not null,
         _ => true,
     };
 

@@ -59,7 +59,7 @@ public sealed class HotSkuSale(BenchTarget target, TimeProvider time, ILogger lo
         return new HotSkuResult(productId, Units, Attempts, buyers.Count, audit, audit.Oversold(Units), audit.Balanced(Units), sellOut, loop.Seconds, loop);
     }
 
-    static async Task<DateTime> DatabaseNowAsync(string connectionString, CancellationToken ct)
+    internal static async Task<DateTime> DatabaseNowAsync(string connectionString, CancellationToken ct)
     {
         await using var connection = await OpenAsync(connectionString, ct);
         await using var command = new NpgsqlCommand("SELECT clock_timestamp()", connection);
@@ -67,7 +67,7 @@ public sealed class HotSkuSale(BenchTarget target, TimeProvider time, ILogger lo
     }
 
     /// <summary>Orders created since the sale began that hold the product; "live" is every status but payment_failed (which gave its stock back).</summary>
-    static async Task<SaleAudit> AuditAsync(string connectionString, long productId, DateTime since, CancellationToken ct)
+    internal static async Task<SaleAudit> AuditAsync(string connectionString, long productId, DateTime since, CancellationToken ct)
     {
         await using var connection = await OpenAsync(connectionString, ct);
         var byStatus = new Dictionary<string, long>();

@@ -22,6 +22,9 @@ public sealed partial class Pgbench(string connectionString, string scriptDirect
     public const string BrowseScript = "browse.sql";
     public const string CheckoutScript = "checkout.sql";
 
+    /// <summary>The hot row alone: one conditional stock update per transaction (issue 11's yardstick for a sell-out).</summary>
+    public const string SingleRowScript = "single-row.sql";
+
     int _runs;
 
     /// <summary>The scripts as they ship beside the lab's binaries.</summary>

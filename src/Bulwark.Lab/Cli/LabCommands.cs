@@ -102,6 +102,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         root.Subcommands.Add(baseline);
 
         root.Subcommands.Add(ChaosCommand());
+        root.Subcommands.Add(SaleCommand());
 
         var document = new Option<string?>("--doc") { Description = "The file to write (default docs/benchmarks.md in the repository)." };
         var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,chaos}/summary.json (text outside the lab's markers is kept).") { document };
@@ -167,6 +168,39 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         catch (Exception e) when (e is ShopStartException or Shop.LabSetupException or LocalPostgres.PostgresStartFailedException)
         {
             console.MarkupLine($"[red]Chaos could not set up its shop, PostgreSQL or sandbox: {Markup.Escape(e.Message)}[/]");
+            return RunFailed;
+        }
+    }
+
+    Command SaleCommand()
+    {
+        var units = new Option<int>("--units") { Description = "Units on sale (default 500).", DefaultValueFactory = _ => 500 };
+        units.Validators.Add(result => { if (result.GetValue(units) is < 1 or > 100_000) result.AddError("--units must be 1..100000."); });
+        var buyers = new Option<int>("--buyers") { Description = "Buyers arriving around the opening (default 2000).", DefaultValueFactory = _ => 2_000 };
+        buyers.Validators.Add(result => { if (result.GetValue(buyers) is < 1 or > 20_000) result.AddError("--buyers must be 1..20000."); });
+        var sale = new Command("sale", "A flash sale: units of one product opening at T, buyers arriving in the 10 s before and after, naive vs guarded with the waiting room; writes <out>/sale.")
+        {
+            units, buyers,
+        };
+        sale.SetAction((parse, ct) => SaleAsync(parse, new Sale.SalePlan { Units = parse.GetValue(units), Buyers = parse.GetValue(buyers) }, ct));
+        return sale;
+    }
+
+    async Task<int> SaleAsync(ParseResult parse, Sale.SalePlan plan, CancellationToken ct)
+    {
+        if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        await IsolateAsync(options, logger, ct);
+        try
+        {
+            return await ShowWrittenAsync("Sale", async () =>
+            {
+                var (report, directory) = await new Sale.FlashSaleRunner(repo, options, plan, time, logger).RunAsync(ct);
+                return (directory, report.Modes.All(m => m.Failure is null && m.Oversold == 0 && m.Balanced));
+            }, ct);
+        }
+        catch (Exception e) when (e is ShopStartException or Shop.LabSetupException or LocalPostgres.PostgresStartFailedException)
+        {
+            console.MarkupLine($"[red]The sale could not set up its shop or PostgreSQL: {Markup.Escape(e.Message)}[/]");
             return RunFailed;
         }
     }

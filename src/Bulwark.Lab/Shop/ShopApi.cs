@@ -38,8 +38,23 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
     public Task<ApiAnswer> RemoveCartItemAsync(string token, string productId, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, $"/api/cart/items/{Uri.EscapeDataString(productId)}", null, token, null, ct);
 
-    public Task<ApiAnswer> CheckoutAsync(string token, string idempotencyKey, string paymentToken, CancellationToken ct) =>
-        SendAsync(HttpMethod.Post, "/api/checkout", JsonContent.Create(new { paymentToken }), token, idempotencyKey, ct);
+    /// <param name="admission">The waiting room's admission, sent as the <c>Admission</c> header when the checkout needs one.</param>
+    public Task<ApiAnswer> CheckoutAsync(string token, string idempotencyKey, string paymentToken, CancellationToken ct, string? admission = null) =>
+        SendAsync(HttpMethod.Post, "/api/checkout", JsonContent.Create(new { paymentToken }), token, idempotencyKey, ct,
+            admission is null ? null : ("Admission", admission));
+
+    public Task<ApiAnswer> CreateSaleAsync(string adminToken, object sale, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/api/admin/sales", JsonContent.Create(sale), adminToken, null, ct);
+
+    public Task<ApiAnswer> GetSaleAsync(string saleId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/sales/{Uri.EscapeDataString(saleId)}", null, null, null, ct);
+
+    /// <param name="saleId">Null joins the general checkout room.</param>
+    public Task<ApiAnswer> JoinWaitingRoomAsync(string token, string? saleId, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, "/api/waiting-room", JsonContent.Create(saleId is null ? new { } : (object)new { saleId = long.Parse(saleId, System.Globalization.CultureInfo.InvariantCulture) }), token, null, ct);
+
+    public Task<ApiAnswer> PollWaitingRoomAsync(string token, string ticket, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, $"/api/waiting-room/{Uri.EscapeDataString(ticket)}", null, token, null, ct);
 
     public Task<ApiAnswer> ListOrdersAsync(string token, int page, int pageSize, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"/api/orders?page={page}&pageSize={pageSize}", null, token, null, ct);
@@ -56,11 +71,13 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
     public Task<ApiAnswer> ReadyAsync(CancellationToken ct) =>
         SendAsync(HttpMethod.Get, "/health/ready", null, null, null, ct);
 
-    async Task<ApiAnswer> SendAsync(HttpMethod method, string path, HttpContent? content, string? bearer, string? idempotencyKey, CancellationToken ct)
+    async Task<ApiAnswer> SendAsync(HttpMethod method, string path, HttpContent? content, string? bearer, string? idempotencyKey, CancellationToken ct,
+        (string Name, string Value)? extraHeader = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (extraHeader is { } extra) request.Headers.TryAddWithoutValidation(extra.Name, extra.Value);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Text.Json;
+using Bulwark.Lab.Shop;
+
+namespace Bulwark.Lab.Sale;
+
+/// <summary>Every HTTP exchange of a sale run, for the "no 5xx, nothing past the deadline" checks.</summary>
+public sealed class SaleExchanges
+{
+    long _count, _serverErrors, _timeouts, _overDeadline, _polls;
+    double _slowestMs;
+
+    public long Count => Interlocked.Read(ref _count);
+    public long ServerErrors => Interlocked.Read(ref _serverErrors);
+    public long Timeouts => Interlocked.Read(ref _timeouts);
+    public long OverDeadline => Interlocked.Read(ref _overDeadline);
+    public long Polls => Interlocked.Read(ref _polls);
+    public double SlowestMs { get { lock (this) return _slowestMs; } }
+
+    public ApiAnswer Record(ApiAnswer answer, TimeSpan deadline, bool poll = false)
+    {
+        Interlocked.Increment(ref _count);
+        if (poll) Interlocked.Increment(ref _polls);
+        if (answer.TimedOut || answer.Status is null) Interlocked.Increment(ref _timeouts);
+        else if ((int)answer.Status >= 500 && answer.Status != HttpStatusCode.ServiceUnavailable) Interlocked.Increment(ref _serverErrors);
+        if (answer.Took > deadline) Interlocked.Increment(ref _overDeadline);
+        lock (this) _slowestMs = Math.Max(_slowestMs, answer.Took.TotalMilliseconds);
+        return answer;
+    }
+}
+
+/// <summary>
+/// One flash-sale buyer: arrives, puts the sale's item in the cart, and — where the shop has a waiting room —
+/// joins it, polls until admitted or told the sale is sold out, then checks out with the admission; where it has
+/// none, checks out directly and tries again as the answers allow. Polite buyers wait as told; aggressive ones
+/// poll and retry every 100 ms and join again, as bots do.
+/// </summary>
+public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool aggressive, bool useWaitingRoom, string saleId, string productId,
+    TimeProvider time, long runStart, TimeSpan deadline, SaleExchanges exchanges)
+{
+    static readonly TimeSpan AggressiveInterval = TimeSpan.FromMilliseconds(100);
+
+    double Now => time.GetElapsedTime(runStart).TotalSeconds;
+
+    public async Task<SaleBuyerRecord> RunAsync(TimeSpan arrival, DateTimeOffset giveUpAt, CancellationToken ct)
+    {
+        var wait = arrival - time.GetElapsedTime(runStart);
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+        var record = new SaleBuyerRecord(index, aggressive, Now, null, null, null, null, null, SaleEnd.GaveUp, 0);
+        var polls = 0;
+        try
+        {
+            var put = await PersistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct), giveUpAt, ct);
+            if (put is null) return record;
+            if (!put.IsSuccess) return record with { End = SaleEnd.Failed, Failure = "cart: " + put.Describe() };
+
+            string? admission = null;
+            string? ticket = null;
+            if (useWaitingRoom)
+            {
+                (record, ticket, admission) = await JoinAsync(record, ct);
+                if (record.End != SaleEnd.GaveUp) return record;
+            }
+
+            var key = Guid.NewGuid().ToString("N");
+            while (time.GetUtcNow() < giveUpAt)
+            {
+                if (ticket is not null && admission is null)
+                {
+                    var polled = await PollAsync(ticket, ct);
+                    polls++;
+                    if (polled.SoldOut) return record with { End = SaleEnd.SoldOut, SoldOutAt = Now, Polls = polls };
+                    if (polled.Admission is { } granted)
+                    {
+                        admission = granted;
+                        record = record with { AdmittedAt = Now };
+                    }
+                    else
+                    {
+                        await PauseAsync(polled.PollAfter, ct);
+                        if (aggressive && polls % 10 == 0)
+                        {
+                            // A bot joins again now and then, hoping for a better place; it must get the same one.
+                            (record, ticket, admission) = await JoinAsync(record, ct);
+                            if (record.End != SaleEnd.GaveUp) return record with { Polls = polls };
+                        }
+                        continue;
+                    }
+                }
+
+                var answer = exchanges.Record(await api.CheckoutAsync(user.Token!, key, "tok_visa", ct, admission), deadline);
+                if (answer.IsSuccess) return record with { End = SaleEnd.Bought, BoughtAt = Now, Polls = polls };
+                switch (answer.Status)
+                {
+                    case HttpStatusCode.Conflict when NotOpenYet(answer):
+                        await PauseAsync(TimeSpan.FromSeconds(1), ct);
+                        continue;
+                    case HttpStatusCode.Conflict:
+                        return record with { End = SaleEnd.SoldOut, SoldOutAt = Now, Polls = polls };
+                    case HttpStatusCode.TooManyRequests when WaitingRoomRequired(answer) && ticket is null:
+                        (record, ticket, admission) = await JoinAsync(record, ct);
+                        if (record.End != SaleEnd.GaveUp) return record with { Polls = polls };
+                        continue;
+                    case HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests:
+                        if (WaitingRoomRequired(answer)) admission = null; // spent or expired: back to polling the ticket
+                        await PauseAsync(answer.RetryAfter ?? TimeSpan.FromSeconds(1), ct);
+                        continue;
+                    default:
+                        return record with { End = SaleEnd.Failed, Failure = "checkout: " + answer.Describe(), Polls = polls };
+                }
+            }
+
+            return record with { Polls = polls };
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return record with { Polls = polls };
+        }
+    }
+
+    async Task<(SaleBuyerRecord Record, string? Ticket, string? Admission)> JoinAsync(SaleBuyerRecord record, CancellationToken ct)
+    {
+        var joined = exchanges.Record(await api.JoinWaitingRoomAsync(user.Token!, saleId, ct), deadline);
+        if (!joined.IsSuccess)
+        {
+            return joined.Status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests
+                ? (record, null, null)
+                : (record with { End = SaleEnd.Failed, Failure = "waiting room: " + joined.Describe() }, null, null);
+        }
+
+        var room = Room.Parse(joined);
+        record = record with { JoinedAt = record.JoinedAt ?? Now, JoinPosition = record.JoinPosition ?? room.Position };
+        if (room.SoldOut) return (record with { End = SaleEnd.SoldOut, SoldOutAt = Now }, room.Ticket, null);
+        if (room.Admission is not null) record = record with { AdmittedAt = record.AdmittedAt ?? Now };
+        return (record, room.Ticket, room.Admission);
+    }
+
+    async Task<Room> PollAsync(string ticket, CancellationToken ct)
+    {
+        var answer = exchanges.Record(await api.PollWaitingRoomAsync(user.Token!, ticket, ct), deadline, poll: true);
+        return answer.IsSuccess ? Room.Parse(answer) : new Room(ticket, null, null, false, answer.RetryAfter ?? TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Retries a call refused for overload, as told; null when the run ended first.</summary>
+    async Task<ApiAnswer?> PersistAsync(Func<Task<ApiAnswer>> call, DateTimeOffset giveUpAt, CancellationToken ct)
+    {
+        while (time.GetUtcNow() < giveUpAt)
+        {
+            var answer = exchanges.Record(await call(), deadline);
+            if (answer.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)) return answer;
+            await PauseAsync(answer.RetryAfter ?? TimeSpan.FromSeconds(1), ct);
+        }
+
+        return null;
+    }
+
+    Task PauseAsync(TimeSpan asked, CancellationToken ct) =>
+        Task.Delay(aggressive ? AggressiveInterval : TimeSpan.FromTicks(Math.Clamp(asked.Ticks, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5)), time, ct);
+
+    static bool NotOpenYet(ApiAnswer answer) => ProblemText(answer).Contains("not open", StringComparison.OrdinalIgnoreCase);
+
+    static bool WaitingRoomRequired(ApiAnswer answer) => ProblemText(answer).Contains("waiting", StringComparison.OrdinalIgnoreCase);
+
+    static string ProblemText(ApiAnswer answer)
+    {
+        try
+        {
+            var json = answer.Json();
+            return string.Join(' ', new[] { "type", "title", "detail" }.Select(name => json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : ""));
+        }
+        catch (JsonException)
+        {
+            return answer.Body;
+        }
+    }
+
+    /// <summary>A waiting room's answer to a join or a poll.</summary>
+    sealed record Room(string? Ticket, long? Position, string? Admission, bool SoldOut, TimeSpan PollAfter)
+    {
+        public static Room Parse(ApiAnswer answer)
+        {
+            var json = answer.Json();
+            string? Text(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            bool Flag(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+            double? Number(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+            return new Room(Text("ticket"), Number("position") is { } p ? (long)p : null, Flag("admitted") ? Text("admission") : null, Flag("soldOut"),
+                TimeSpan.FromSeconds(Number("pollAfterSeconds") ?? 1));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+namespace Bulwark.Lab.Sale;
+
+/// <summary>What one kind of buyer (polite or aggressive) got out of the sale.</summary>
+/// <param name="MedianPurchaseRank">Median place (1 = first) among all purchases, of this group's purchases.</param>
+/// <param name="MedianQueueRank">Median place in the order of joining (1 = first), of this group's buyers.</param>
+public sealed record BuyerGroup(string Name, int Buyers, int Bought, double BoughtShare, double MedianQueueRank, double MedianPurchaseRank);
+
+/// <summary>
+/// The sale's fairness and honesty, from the buyers' records alone. First come, first served means the units go
+/// to the first buyers to queue: of the N who bought, how many were not among the first N to queue
+/// (<see cref="OutOfOrderShare"/>; the target: ≤ 1 %). Aggressive buyers gain nothing when their share of
+/// purchases and their median place match the polite ones'. Everyone still waiting when the last unit sells must
+/// learn it within a second (<see cref="SoldOutDelays"/>).
+/// </summary>
+public static class SaleFairness
+{
+    /// <summary>Share of buyers who bought without being among the first as many to queue; NaN when nobody bought.</summary>
+    public static double OutOfOrderShare(IReadOnlyList<SaleBuyerRecord> buyers)
+    {
+        var bought = buyers.Count(b => b.End == SaleEnd.Bought);
+        if (bought == 0) return double.NaN;
+        var first = buyers.OrderBy(b => b.QueuedAt).ThenBy(b => b.Index).Take(bought).Select(b => b.Index).ToHashSet();
+        return buyers.Count(b => b.End == SaleEnd.Bought && !first.Contains(b.Index)) / (double)bought;
+    }
+
+    public static BuyerGroup Group(IReadOnlyList<SaleBuyerRecord> buyers, bool aggressive)
+    {
+        var queueRank = buyers.OrderBy(b => b.QueuedAt).ThenBy(b => b.Index).Select((b, i) => (b.Index, Rank: i + 1)).ToDictionary(x => x.Index, x => x.Rank);
+        var purchaseRank = buyers.Where(b => b.BoughtAt is not null).OrderBy(b => b.BoughtAt).ThenBy(b => b.Index)
+            .Select((b, i) => (b.Index, Rank: i + 1)).ToDictionary(x => x.Index, x => x.Rank);
+        var group = buyers.Where(b => b.Aggressive == aggressive).ToList();
+        var bought = group.Count(b => b.End == SaleEnd.Bought);
+        return new BuyerGroup(aggressive ? "aggressive" : "polite", group.Count, bought, group.Count == 0 ? double.NaN : bought / (double)group.Count,
+            Median([.. group.Select(b => (double)queueRank[b.Index])]),
+            Median([.. group.Where(b => purchaseRank.ContainsKey(b.Index)).Select(b => (double)purchaseRank[b.Index])]));
+    }
+
+    /// <summary>When the last unit sold (the last purchase's answer); NaN when nothing sold.</summary>
+    public static double SellOutAt(IReadOnlyList<SaleBuyerRecord> buyers) =>
+        buyers.Where(b => b.BoughtAt is not null).Select(b => b.BoughtAt!.Value).DefaultIfEmpty(double.NaN).Max();
+
+    /// <summary>
+    /// For every buyer who did not buy and was told the sale was sold out: seconds from the sell-out until they
+    /// learned it (0 for those told before the last unit's answer came back, which happens when the last units are
+    /// held by orders still being paid).
+    /// </summary>
+    public static IReadOnlyList<double> SoldOutDelays(IReadOnlyList<SaleBuyerRecord> buyers)
+    {
+        var sellOut = SellOutAt(buyers);
+        if (double.IsNaN(sellOut)) return [];
+        return [.. buyers.Where(b => b.End == SaleEnd.SoldOut && b.SoldOutAt is not null).Select(b => Math.Max(0, b.SoldOutAt!.Value - sellOut)).Order()];
+    }
+
+    /// <summary>Units sold per second from the first purchase's answer to the last; NaN with fewer than two.</summary>
+    public static double SellOutRate(IReadOnlyList<SaleBuyerRecord> buyers)
+    {
+        var times = buyers.Where(b => b.BoughtAt is not null).Select(b => b.BoughtAt!.Value).Order().ToList();
+        return times.Count < 2 || times[^1] <= times[0] ? double.NaN : (times.Count - 1) / (times[^1] - times[0]);
+    }
+
+    public static double Percentile(IReadOnlyList<double> sorted, double percentile) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(sorted.Count * percentile / 100) - 1, 0, sorted.Count - 1)];
+
+    static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.Order().ToList();
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+}
