@@ -15,7 +15,7 @@ public static class ShopDatabase
         // every connection is handed out by the gate; Guard:Mode=off is plain Npgsql, as in the incident reports.
         builder.Services.AddBulwarkGuard(builder.Configuration.GetSection(GuardOptions.Section), connectionString);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(SessionConnections.Create);
+        builder.Services.AddSingleton(DirectConnections.Create);
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService<DatabaseStartup>();
