@@ -191,37 +191,62 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
     async Task<IReadOnlyList<ClusterProcess>> StartShopsAsync(ClusterRequest request, ClusterManifest manifest, CancellationToken ct)
     {
         var started = new List<ClusterProcess>();
-        for (var i = 0; i < request.Instances; i++)
-        {
-            var url = $"http://127.0.0.1:{FreePort.Next()}";
-            List<string> arguments =
-            [
-                repo.ShopDll,
-                "--urls", url,
-                $"--ConnectionStrings:Shop={manifest.PgBouncer}",
-                $"--ConnectionStrings:ShopDirect={manifest.Primary}",
-                $"--ConnectionStrings:ShopReadOnly={string.Join(";", manifest.Standbys)}",
-                "--Guard:ShareBudget=true",
-                $"--Guard:ConnectionBudget={manifest.Budget}",
-                "--Proxy:TrustedProxies:0=127.0.0.1",
-                $"--Payments:BaseUrl={manifest.Sandbox!.Url}",
-                "--Logging:LogLevel:Default=Warning",
-                $"--Lab:Cluster={files.Root}",
-            ];
-            if (request is { AdminEmail: { } email, AdminPassword: { } password })
-                arguments.AddRange([$"--Admin:Email={email}", $"--Admin:Password={password}"]);
-            arguments.AddRange(request.ShopSettings.Select(s => $"--{s.Key}={s.Value}"));
-            var log = Path.Combine(files.Logs, $"shop-{i + 1}.log");
-            var pid = await DetachedProcess.StartAsync(DotnetHost.Executable, arguments, Path.GetDirectoryName(repo.ShopDll)!, log,
-                new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_NOLOGO"] = "1" }, ct);
-            started.Add(new ClusterProcess(url, pid));
-            logger.LogInformation("Shop {Number} starting on {Url} (pid {Pid}); log {Log}", i + 1, url, pid, log);
-        }
+        for (var i = 0; i < request.Instances; i++) started.Add(await LaunchShopAsync(request, manifest, i + 1, ct));
 
         // Recorded before they are ready, so a failure below still stops them.
         await (manifest with { Instances = started }).WriteAsync(files.Manifest, ct);
-        await Task.WhenAll(started.Select((shop, i) => WaitReadyAsync($"shop {i + 1}", new Uri(shop.Url), shop.Pid, Path.Combine(files.Logs, $"shop-{i + 1}.log"), ct)));
+        await Task.WhenAll(started.Select((shop, i) => WaitReadyAsync($"shop {i + 1}", new Uri(shop.Url), shop.Pid, ShopLog(i + 1), ct)));
         return started;
+    }
+
+    /// <summary>
+    /// One more instance on the running cluster (scale-up), recorded in <c>cluster.json</c> so <c>down</c> stops it;
+    /// not added to nginx's upstream. Answers once it is ready.
+    /// </summary>
+    public async Task<ClusterProcess> AddInstanceAsync(ClusterRequest request, CancellationToken ct)
+    {
+        var manifest = await ClusterManifest.ReadAsync(files.Manifest, ct) ?? throw new InvalidOperationException("No cluster is up.");
+        var number = manifest.Instances.Count + 1;
+        var shop = await LaunchShopAsync(request, manifest, number, ct);
+        await (manifest with { Instances = [.. manifest.Instances, shop] }).WriteAsync(files.Manifest, ct);
+        await WaitReadyAsync($"shop {number}", new Uri(shop.Url), shop.Pid, ShopLog(number), ct);
+        return shop;
+    }
+
+    /// <summary>Stops one instance (SIGTERM: it leaves the shared budget on its way out) and forgets it (scale-down).</summary>
+    public async Task RemoveInstanceAsync(ClusterProcess instance, CancellationToken ct)
+    {
+        await DetachedProcess.StopAsync(instance.Pid, ct);
+        var manifest = await ClusterManifest.ReadAsync(files.Manifest, ct) ?? throw new InvalidOperationException("No cluster is up.");
+        await (manifest with { Instances = [.. manifest.Instances.Where(i => i.Pid != instance.Pid)] }).WriteAsync(files.Manifest, ct);
+    }
+
+    string ShopLog(int number) => Path.Combine(files.Logs, $"shop-{number}.log");
+
+    async Task<ClusterProcess> LaunchShopAsync(ClusterRequest request, ClusterManifest manifest, int number, CancellationToken ct)
+    {
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        List<string> arguments =
+        [
+            repo.ShopDll,
+            "--urls", url,
+            $"--ConnectionStrings:Shop={manifest.PgBouncer}",
+            $"--ConnectionStrings:ShopDirect={manifest.Primary}",
+            $"--ConnectionStrings:ShopReadOnly={manifest.Standbys[0]}",
+            "--Guard:ShareBudget=true",
+            $"--Guard:ConnectionBudget={manifest.Budget}",
+            "--Proxy:TrustedProxies:0=127.0.0.1",
+            $"--Payments:BaseUrl={manifest.Sandbox!.Url}",
+            "--Logging:LogLevel:Default=Warning",
+            $"--Lab:Cluster={files.Root}",
+        ];
+        if (request is { AdminEmail: { } email, AdminPassword: { } password })
+            arguments.AddRange([$"--Admin:Email={email}", $"--Admin:Password={password}"]);
+        arguments.AddRange(request.ShopSettings.Select(s => $"--{s.Key}={s.Value}"));
+        var pid = await DetachedProcess.StartAsync(DotnetHost.Executable, arguments, Path.GetDirectoryName(repo.ShopDll)!, ShopLog(number),
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_NOLOGO"] = "1" }, ct);
+        logger.LogInformation("Shop {Number} starting on {Url} (pid {Pid}); log {Log}", number, url, pid, ShopLog(number));
+        return new ClusterProcess(url, pid);
     }
 
     async Task<(int Pid, string Url)> StartNginxAsync(string nginx, IReadOnlyList<ClusterProcess> instances, CancellationToken ct)
