@@ -92,6 +92,34 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         return await StartCoreAsync(options, layout, binaries, account, logger, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops the server a cluster directory holds, if one is running (fast shutdown), without adopting or
+    /// starting anything: for a tool that started clusters in an earlier run and now tears them down.
+    /// Answers whether a server was running.
+    /// </summary>
+    public static async Task<bool> StopRunningAsync(string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        var layout = new ClusterLayout(Path.GetFullPath(directory));
+        if (ServerProcess.Inspect(layout.PidFile).State != ServerState.Running)
+        {
+            return false;
+        }
+
+        var binaries = await PostgresBinaries.LocateAsync(null, layout.ReadMajorVersion(), cancellationToken).ConfigureAwait(false);
+        var account = await ServerAccount.DetectAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await account.RunAsync(
+            binaries.PgCtl,
+            ["stop", "-D", layout.DataDirectory, "-m", "fast", "-w", "-t", ((int)StopTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+            layout.Root, StopTimeout + ProcessGrace, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Succeeded && ServerProcess.Inspect(layout.PidFile).State == ServerState.Running)
+        {
+            throw new InvalidOperationException($"pg_ctl could not stop the server for {layout.DataDirectory} (exit code {outcome.ExitCode}): {outcome.Output}");
+        }
+
+        (logger ?? NullLogger.Instance).Stopped(layout.DataDirectory);
+        return true;
+    }
+
     /// <summary>A throwaway cluster in a new temp directory, deleted when it stops.</summary>
     [SuppressMessage("Design", "CA1068:CancellationToken parameters must come last", Justification = "Signature agreed with the shop, lab and test projects; maxConnections was added last to keep their calls working.")]
     public static Task<LocalPostgresCluster> StartEphemeralAsync(ILogger? logger = null, CancellationToken cancellationToken = default, int maxConnections = 100) =>
@@ -121,6 +149,70 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         var directory = Path.Combine(parent, AbandonedClusterSweeper.DirectoryPrefix + Guid.NewGuid().ToString("N")[..12]);
         var ephemeral = options with { Directory = directory, Ephemeral = true };
         return await StartCoreAsync(ephemeral, new ClusterLayout(directory), binaries, account, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A streaming hot standby of this cluster: <c>pg_basebackup -R</c> (WAL streamed during the copy, the
+    /// connection to this server written to <c>postgresql.auto.conf</c>, <c>standby.signal</c> created) into
+    /// <paramref name="directory"/> (null: a new temp directory, deleted when the standby stops, like an
+    /// ephemeral cluster), then started on a free port of its own. It shares this cluster's password, so the
+    /// same connection strings work on it. Needs <c>wal_level</c> replica or above (PostgreSQL's default)
+    /// and a <c>replication</c> entry in pg_hba.conf, which initdb writes for 127.0.0.1.
+    /// </summary>
+    public async Task<LocalPostgresCluster> StartStandbyAsync(string? directory = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfStopped();
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Standbys run PostgreSQL's Unix server binaries.");
+        }
+
+        var ephemeral = directory is null;
+        if (ephemeral)
+        {
+            directory = Path.Combine(Path.GetDirectoryName(layout.Root)!, AbandonedClusterSweeper.DirectoryPrefix + Guid.NewGuid().ToString("N")[..12]);
+        }
+
+        var standbyLayout = new ClusterLayout(Path.GetFullPath(directory!));
+        if (standbyLayout.ReadMajorVersion() is null)
+        {
+            Directory.CreateDirectory(standbyLayout.Root);
+            File.SetUnixFileMode(standbyLayout.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            account.MakeTraversable(standbyLayout.Root);
+            if (ephemeral)
+            {
+                AbandonedClusterSweeper.WriteOwner(standbyLayout);
+            }
+
+            WritePrivateFile(standbyLayout.PasswordFile, password + "\n");
+            await account.HandOverAsync(standbyLayout.Root, cancellationToken).ConfigureAwait(false);
+            // The password is in the conninfo pg_basebackup -R writes for the standby: it is in the cluster's own files already.
+            var conninfo = $"host=127.0.0.1 port={Port} user={SuperUser} password={password} application_name=bulwark-standby";
+            var backup = await account.RunAsync(
+                Path.Combine(binaries.Directory, "pg_basebackup"),
+                ["-d", conninfo, "-D", standbyLayout.DataDirectory, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"],
+                standbyLayout.Root, InitDbTimeout, cancellationToken).ConfigureAwait(false);
+            if (!backup.Succeeded)
+            {
+                TryDeleteDirectory(standbyLayout.DataDirectory, logger);
+                throw new PostgresStartFailedException($"pg_basebackup from port {Port} into {standbyLayout.DataDirectory} failed (exit code {backup.ExitCode}): {backup.Output}");
+            }
+        }
+
+        var standby = new LocalPostgresCluster(options with { Directory = standbyLayout.Root, Ephemeral = ephemeral }, standbyLayout, binaries, account, logger, password)
+        {
+            MaxConnections = MaxConnections,
+        };
+        try
+        {
+            await standby.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return standby;
+        }
+        catch when (ephemeral)
+        {
+            TryDeleteDirectory(standbyLayout.Root, logger);
+            throw;
+        }
     }
 
     /// <summary>Npgsql connection string for another database of this cluster.</summary>

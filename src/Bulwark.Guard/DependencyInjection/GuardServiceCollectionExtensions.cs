@@ -78,13 +78,13 @@ public static class GuardServiceCollectionExtensions
     private static GuardOptions Options(IServiceProvider services) =>
         services.GetRequiredService<IOptions<GuardOptions>>().Value;
 
-    private static GuardGate CreateGate(IServiceProvider services)
+    private static GuardGate CreateGate(IServiceProvider services) =>
+        CreateGate(services, Options(services), services.GetRequiredService<GuardDataSourceFactory>(), services.GetRequiredService<GateMetrics>());
+
+    internal static GuardGate CreateGate(IServiceProvider services, GuardOptions options, GuardDataSourceFactory factory, GateMetrics metrics)
     {
-        var options = Options(services);
-        var factory = services.GetRequiredService<GuardDataSourceFactory>();
         var dataSource = factory.DataSource;
         var clock = services.GetRequiredService<TimeProvider>();
-        var metrics = services.GetRequiredService<GateMetrics>();
         var npgsqlName = GuardDataSource.NpgsqlPoolName(options);
         if (options.Mode == GuardMode.Off)
         {

@@ -103,12 +103,68 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
 
         root.Subcommands.Add(ChaosCommand());
         root.Subcommands.Add(SaleCommand());
+        root.Subcommands.Add(ClusterCommand());
 
         var document = new Option<string?>("--doc") { Description = "The file to write (default docs/benchmarks.md in the repository)." };
-        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,chaos}/summary.json (text outside the lab's markers is kept).") { document };
+        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,chaos,sale}/summary.json (text outside the lab's markers is kept).") { document };
         docs.SetAction((parse, ct) => DocsAsync(parse, parse.GetValue(document), ct));
         root.Subcommands.Add(docs);
         return root;
+    }
+
+    /// <summary><c>lab cluster up [--instances N]</c> / <c>lab cluster down</c>: issue 12's topology, left running between the two.</summary>
+    Command ClusterCommand()
+    {
+        var instances = new Option<int>("--instances") { Description = "Shop instances behind nginx.", DefaultValueFactory = _ => Cluster.ClusterRequest.DefaultInstances };
+        instances.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 16) r.AddError("--instances must be between 1 and 16.");
+        });
+        var up = new Command("up", "Start a PostgreSQL primary, a streaming standby, PgBouncer, the payment sandbox, N shops and nginx on loopback; writes <out>/cluster/cluster.json and returns with them running.") { instances };
+        up.SetAction((parse, ct) => ClusterAsync(parse, async (launcher, files) =>
+        {
+            var manifest = await launcher.UpAsync(new Cluster.ClusterRequest(parse.GetValue(instances), parse.GetValue(_options.AdminEmail), parse.GetValue(_options.AdminPassword)), ct);
+            console.MarkupLine($"[green]Cluster up.[/] nginx: [link]{Markup.Escape(manifest.Nginx!)}[/]");
+            foreach (var (instance, number) in manifest.Instances.Select((i, n) => (i, n + 1)))
+                console.MarkupLine($"  shop {number}: {Markup.Escape(instance.Url)} (pid {instance.Pid})");
+            console.MarkupLine($"  PgBouncer: {Markup.Escape(manifest.PgBouncer!)}");
+            console.MarkupLine($"  primary: {Markup.Escape(manifest.Primary!)}");
+            console.MarkupLine($"  standby: {Markup.Escape(string.Join(", ", manifest.Standbys))}");
+            console.MarkupLine($"  budget: {manifest.Budget} server connections shared by the live instances");
+            console.MarkupLine($"Written: {Markup.Escape(files.Manifest)}. Stop it all with `lab cluster down`.");
+            return Succeeded;
+        }, ct));
+        var down = new Command("down", "Stop everything `lab cluster up` started (from <out>/cluster/cluster.json).");
+        down.SetAction((parse, ct) => ClusterAsync(parse, async (launcher, files) =>
+        {
+            console.MarkupLine(await launcher.DownAsync(ct)
+                ? "[green]Cluster down:[/] nginx, the shops, the sandbox, PgBouncer and PostgreSQL stopped."
+                : $"No cluster is up (no {Markup.Escape(files.Manifest)}).");
+            return Succeeded;
+        }, ct));
+        return new Command("cluster", "Issue 12's scale-out topology on loopback: nginx → N shops → PgBouncer → PostgreSQL primary, a streaming standby for reads.") { up, down };
+    }
+
+    async Task<int> ClusterAsync(ParseResult parse, Func<Cluster.ClusterLauncher, Cluster.ClusterFiles, Task<int>> run, CancellationToken ct)
+    {
+        var logger = new ConsoleLogger(console, LogLevel.Information);
+        try
+        {
+            var repo = RepoLayout.Find();
+            var files = new Cluster.ClusterFiles(Path.Combine(Path.GetFullPath(parse.GetValue(_options.Out) ?? Path.Combine(repo.Root, "lab-results")), "cluster"));
+            return await run(new Cluster.ClusterLauncher(repo, files, logger), files);
+        }
+        catch (Exception e) when (e is Cluster.ClusterAlreadyUpException or Cluster.ClusterStartException or InvalidOperationException
+                                      or LocalPostgres.PostgresNotInstalledException or LocalPostgres.PostgresStartFailedException)
+        {
+            console.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            return e is Cluster.ClusterAlreadyUpException ? UsageError : RunFailed;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            console.MarkupLine("[yellow]Cancelled.[/]");
+            return Cancelled;
+        }
     }
 
     Command ChaosCommand()

@@ -14,6 +14,7 @@ public static class CatalogApi
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CatalogCache>();
         builder.Services.AddSingleton<Bulwark.Shop.RuntimeSettings.IRuntimeSettingsConsumer>(services => services.GetRequiredService<CatalogCache>());
+        builder.Services.AddSingleton<CatalogReads>();
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton<CatalogInvalidation>();
         builder.Services.AddSingleton<Database.IDatabaseNotificationHandler>(services => services.GetRequiredService<CatalogInvalidation>());

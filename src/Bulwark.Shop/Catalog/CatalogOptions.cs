@@ -24,4 +24,16 @@ public sealed class CatalogOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan InvalidationCatchUp { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// With <c>ConnectionStrings:ShopReadOnly</c>: catalog reads go to the standbys only while every one of them
+    /// has replayed what it received, or is no further behind than this; otherwise to the primary. Measured in
+    /// the background every <see cref="ReplicaCheck"/>, not per request.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan MaxReplicaLag { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the standbys' replication lag is measured.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan ReplicaCheck { get; set; } = TimeSpan.FromMilliseconds(500);
 }

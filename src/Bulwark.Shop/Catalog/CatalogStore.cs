@@ -1,10 +1,12 @@
-using Bulwark.Guard.Gate;
 using Dapper;
 
 namespace Bulwark.Shop.Catalog;
 
-/// <summary>Catalog reads. Browsing is the first thing to give way under load, so it asks the gate as sheddable.</summary>
-public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
+/// <summary>
+/// Catalog reads. Browsing is the first thing to give way under load, so it asks the gate as sheddable; a
+/// cache miss runs on a standby when one is configured and caught up (<see cref="CatalogReads"/>).
+/// </summary>
+public sealed class CatalogStore(CatalogReads reads, CatalogCache cache)
 {
     internal const string ProductColumns = """
         p.id, p.sku, p.name, p.description, p.category_id AS CategoryId, c.name AS category,
@@ -12,7 +14,7 @@ public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
         """;
 
     public Task<IReadOnlyList<Category>> CategoriesAsync(CancellationToken cancellationToken) =>
-        cache.GetOrLoadAsync<IReadOnlyList<Category>>("categories", ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
+        cache.GetOrLoadAsync<IReadOnlyList<Category>>("categories", ct => reads.RunAsync(ct, async (connection, token) =>
             (IReadOnlyList<Category>)(await connection.QueryAsync<Category>(new CommandDefinition("""
                 SELECT c.id, c.name, count(p.id)::int AS ProductCount
                 FROM categories c LEFT JOIN products p ON p.category_id = c.id AND p.hidden_at IS NULL
@@ -24,7 +26,7 @@ public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
     /// name and description, ties by id so pages do not overlap).
     /// </summary>
     public Task<Paged<Product>> ProductsAsync(ProductQuery query, CancellationToken cancellationToken) =>
-        cache.GetOrLoadAsync(query.CacheKey, ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
+        cache.GetOrLoadAsync(query.CacheKey, ct => reads.RunAsync(ct, async (connection, token) =>
         {
             if (query.Search is { TsQuerySql: null })
             {
@@ -60,7 +62,7 @@ public sealed class CatalogStore(IDatabaseGate gate, CatalogCache cache)
     public async Task<Product?> ProductAsync(long id, CancellationToken cancellationToken)
     {
         // Cached as a lookup so that "no such product" is cached too: probing ids must not reach PostgreSQL.
-        var lookup = await cache.GetOrLoadAsync($"product|{id}", ct => gate.RunAsync(Priority.Sheddable, ct, async (connection, token) =>
+        var lookup = await cache.GetOrLoadAsync($"product|{id}", ct => reads.RunAsync(ct, async (connection, token) =>
             new ProductLookup(await connection.QuerySingleOrDefaultAsync<Product>(new CommandDefinition($"""
                 SELECT {ProductColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = @id AND p.hidden_at IS NULL
                 """, new { id }, cancellationToken: token)))), cancellationToken);

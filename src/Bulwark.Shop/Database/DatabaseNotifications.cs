@@ -29,7 +29,7 @@ public interface IDatabaseNotificationHandler
 /// only waits, and must not take a request's place. A handler that fails is logged and tried again on its
 /// next interval; a broken connection is replaced.
 /// </summary>
-public sealed class DatabaseNotifications(SessionConnections sessions, IEnumerable<IDatabaseNotificationHandler> handlers,
+public sealed class DatabaseNotifications(DirectConnections direct, IEnumerable<IDatabaseNotificationHandler> handlers,
     DatabaseReadiness readiness, TimeProvider clock, ILogger<DatabaseNotifications> logger) : BackgroundService
 {
     private readonly IDatabaseNotificationHandler[] _handlers = [.. handlers];
@@ -63,7 +63,7 @@ public sealed class DatabaseNotifications(SessionConnections sessions, IEnumerab
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
-        await using var connection = await sessions.DataSource.OpenConnectionAsync(stoppingToken);
+        await using var connection = await direct.DataSource.OpenConnectionAsync(stoppingToken);
         // Raised on the connection's reading thread inside WaitAsync; handled after it returns.
         var received = new ConcurrentQueue<NpgsqlNotificationEventArgs>();
         connection.Notification += (_, notification) => received.Enqueue(notification);

@@ -7,7 +7,7 @@ namespace Bulwark.Shop.Database;
 /// recorded in <c>schema_migrations</c>. A session-level advisory lock serializes instances that start
 /// at the same moment: the second waits, then finds everything applied.
 /// </summary>
-public sealed class MigrationRunner(SessionConnections sessions, ILogger<MigrationRunner> logger)
+public sealed class MigrationRunner(DirectConnections direct, ILogger<MigrationRunner> logger)
 {
     // Arbitrary but fixed: every Bulwark instance must contend for the same lock.
     private const long AdvisoryLockKey = 0x42_75_6C_77_61_72_6B;
@@ -16,7 +16,7 @@ public sealed class MigrationRunner(SessionConnections sessions, ILogger<Migrati
     {
         // Migrations run before any traffic is admitted and hold one connection briefly, so they use the
         // data source directly rather than the request gate.
-        await using var connection = await sessions.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await direct.DataSource.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(connection, null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", AdvisoryLockKey));
         try
         {

@@ -7,6 +7,9 @@ namespace Bulwark.Shop.Database;
 
 public static class ShopDatabase
 {
+    /// <summary>Streaming standbys for catalog reads (Npgsql multi-host syntax accepted); unset, everything reads the primary.</summary>
+    public const string ReadOnlyConnectionStringName = "ShopReadOnly";
+
     public static void AddShopDatabase(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Shop")
@@ -14,8 +17,16 @@ public static class ShopDatabase
         // The guard owns the data source: in its default mode Npgsql's pool is sized to the server's budget and
         // every connection is handed out by the gate; Guard:Mode=off is plain Npgsql, as in the incident reports.
         builder.Services.AddBulwarkGuard(builder.Configuration.GetSection(GuardOptions.Section), connectionString);
+        if (builder.Configuration.GetConnectionString(ReadOnlyConnectionStringName) is { Length: > 0 } readOnly)
+        {
+            // Standbys for catalog reads, behind a gate of their own; the lag monitor decides when they may serve.
+            builder.Services.AddBulwarkReadOnlyGate(builder.Configuration.GetSection(GuardOptions.Section), readOnly);
+            builder.Services.AddSingleton<Catalog.ReplicaLag>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<Catalog.ReplicaLag>());
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(SessionConnections.Create);
+        builder.Services.AddSingleton(DirectConnections.Create);
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddSingleton<DatabaseReadiness>();
         builder.Services.AddHostedService<DatabaseStartup>();

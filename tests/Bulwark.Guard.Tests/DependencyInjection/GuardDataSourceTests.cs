@@ -23,6 +23,8 @@ public sealed class GuardDataSourceTests
         Assert.Equal(5, settings.Timeout);
         Assert.Equal("bulwark", settings.ApplicationName);
         Assert.Equal("-c statement_timeout=30000", settings.Options);
+        // Issue 12: PgBouncer 1.18 in transaction mode has no prepared statements across server connections.
+        Assert.Equal(0, settings.MaxAutoPrepare);
         Assert.Equal("bulwark-npgsql", builder.Name);
     }
 

@@ -6,12 +6,20 @@ namespace Bulwark.Shop.Tests.Database;
 
 /// <summary>
 /// Issue 12: behind PgBouncer in transaction mode LISTEN and session advisory locks break, so they can
-/// have connections of their own (ConnectionStrings:ShopSession) while requests use the pooled one.
+/// have connections of their own (ConnectionStrings:ShopDirect) while requests use the pooled one.
 /// </summary>
-public sealed class SessionConnectionsTests
+public sealed class DirectConnectionsTests
 {
     [Fact]
-    public async Task The_listener_takes_its_session_from_ShopSession_and_requests_the_shop_connection()
+    public async Task The_listener_takes_its_session_from_ShopDirect_and_requests_the_shop_connection()
+    {
+        await using var cluster = await LocalPostgresCluster.StartEphemeralAsync();
+        var direct = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { ApplicationName = "shop-direct-test" }.ConnectionString;
+        Assert.Equal(["shop-direct-test"], await ListeningAsync(cluster, "--ConnectionStrings:ShopDirect", direct));
+    }
+
+    [Fact]
+    public async Task The_deprecated_ShopSession_name_still_points_the_listener()
     {
         await using var cluster = await LocalPostgresCluster.StartEphemeralAsync();
         var session = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { ApplicationName = "shop-session-test" }.ConnectionString;
@@ -19,7 +27,7 @@ public sealed class SessionConnectionsTests
     }
 
     [Fact]
-    public async Task Without_ShopSession_the_listener_still_has_a_connection_of_its_own_so_a_pool_of_one_serves()
+    public async Task Without_ShopDirect_the_listener_still_has_a_connection_of_its_own_so_a_pool_of_one_serves()
     {
         // Incident 4's bad deploy on the naive shop: a pool of 1. The listener must not hold it.
         await using var cluster = await LocalPostgresCluster.StartEphemeralAsync();
