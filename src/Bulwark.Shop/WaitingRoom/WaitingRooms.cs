@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Bulwark.Guard.Gate;
+using Microsoft.Extensions.Options;
+
+namespace Bulwark.Shop.WaitingRoom;
+
+/// <summary>
+/// This instance's view of every room: their lines (fed by <see cref="WaitingRoomTicker"/>), the state of
+/// the sales behind sale rooms, and whether checkout is busy enough that everyone must queue.
+/// </summary>
+public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvider clock, IGatePressure pressure, IGateControl gate)
+{
+    public const string GeneralRoom = "general";
+
+    private const string SalePrefix = "sale-";
+
+    private readonly ConcurrentDictionary<string, WaitingLine> _lines = new();
+    private readonly ConcurrentDictionary<long, SaleQueueState?> _sales = new();
+
+    public WaitingRoomOptions Options => options.Value;
+
+    public static string SaleRoom(long saleId) => SalePrefix + saleId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The sale a room queues for, or null for the general room.</summary>
+    public static long? SaleOf(string room) =>
+        room.StartsWith(SalePrefix, StringComparison.Ordinal)
+        && long.TryParse(room.AsSpan(SalePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var saleId) ? saleId : null;
+
+    public WaitingLine Line(string room) => _lines.GetOrAdd(room, _ => new WaitingLine(clock, options.Value.AdmissionLifetime));
+
+    public IEnumerable<KeyValuePair<string, WaitingLine>> Lines => _lines;
+
+    /// <summary>The sale as last read on a tick (at most a tick old), or null when unknown or gone.</summary>
+    public SaleQueueState? Sale(long saleId) => _sales.TryGetValue(saleId, out var sale) ? sale : null;
+
+    public void Remember(long saleId, SaleQueueState? sale) => _sales[saleId] = sale;
+
+    public IEnumerable<long> KnownSales => _sales.Keys;
+
+    /// <summary>
+    /// True while checkout is over what the gate serves: its critical queue delay is past a fraction of the
+    /// critical target (so the room takes over before the edge sheds checkouts), or the general room still
+    /// holds people (letting newcomers past them the moment the queue dips would undo the fairness).
+    /// </summary>
+    public bool GeneralRoomRequired =>
+        pressure.EstimatedQueueDelay(Priority.Critical) > gate.Settings.QueueDelayTargets.Critical * options.Value.GeneralRoomAtTargetFraction
+        || (_lines.TryGetValue(GeneralRoom, out var line) && line.Waiting > 0);
+
+    /// <summary>Whether a room's line may move now: the general room always, a sale room while its sale is open and not sold out.</summary>
+    public bool IsOpen(string room) =>
+        SaleOf(room) is not { } saleId || Sale(saleId) is { } sale && sale.IsOpenAt(clock.GetUtcNow()) && !sale.SoldOut;
+}
