@@ -40,7 +40,7 @@ public sealed class WaitingRoomOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan AdmissionLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long a ticket may be polled: past it, join again (the same place if still unspent).</summary>
+    /// <summary>How long a ticket may be polled: past it, joining again gives a new place at the back.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan TicketLifetime { get; set; } = TimeSpan.FromHours(12);
 

@@ -42,14 +42,15 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
             room = WaitingRooms.SaleRoom(id);
         }
 
-        var sequence = await TakePlaceAsync(room, userId, cancellationToken);
-        if (rooms.Line(room).PlaceOf(sequence) is Place.Expired)
+        var place = await TakePlaceAsync(room, userId, cancellationToken);
+        if (rooms.Line(room).PlaceOf(place.Sequence) is Place.Expired || clock.GetUtcNow() - place.JoinedAtUtc > rooms.Options.TicketLifetime)
         {
-            await store.ExpireAsync(room, userId, sequence, cancellationToken);
-            sequence = await TakePlaceAsync(room, userId, cancellationToken);
+            await store.ExpireAsync(room, userId, place.Sequence, cancellationToken);
+            place = await TakePlaceAsync(room, userId, cancellationToken);
         }
 
-        var ticket = new TicketClaim(room, userId, sequence, clock.GetUtcNow());
+        // Signed over the row's own values, so joining again hands back the very same ticket.
+        var ticket = new TicketClaim(room, userId, place.Sequence, place.JoinedAtUtc);
         return Answer(ticket, signer.Sign(ticket));
     }
 
@@ -63,20 +64,20 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
         return Answer(ticket, token);
     }
 
-    private async Task<long> TakePlaceAsync(string room, long userId, CancellationToken cancellationToken)
+    private async Task<JoinedPlace> TakePlaceAsync(string room, long userId, CancellationToken cancellationToken)
     {
         var line = rooms.Line(room);
         // An idle room lets its burst in at once; a sale room before its sale opens lets no one in.
         var initialFrontier = rooms.IsOpen(room) ? rooms.Options.Burst : 0;
-        var sequence = await store.JoinAsync(room, userId, initialFrontier, cancellationToken)
+        var place = await store.JoinAsync(room, userId, initialFrontier, cancellationToken)
             // The same user joined twice at once and the other request won: its ticket is there now.
             ?? await store.JoinAsync(room, userId, initialFrontier, cancellationToken)
             ?? throw new InvalidOperationException($"No place in {room} for user {userId} after two attempts.");
 
         // The counter passed this sequence (and a new room's frontier starts where we put it), even if the
         // next tick has not read it yet: a join answers from what it knows, not from the tick before.
-        line.Observe(sequence == 1 ? initialFrontier : line.Frontier, sequence, line.Outflow);
-        return sequence;
+        line.Observe(place.Sequence == 1 ? initialFrontier : line.Frontier, place.Sequence, line.Outflow);
+        return place;
     }
 
     private RoomAnswer Answer(TicketClaim ticket, string token)

@@ -4,6 +4,12 @@ using Dapper;
 namespace Bulwark.Shop.WaitingRoom;
 
 /// <summary>A room's shared row as read on a tick.</summary>
+/// <summary>A user's ticket row: its place, and when it was taken (what the signed ticket carries, so joining again gives the same token).</summary>
+public sealed record JoinedPlace(long Sequence, DateTime JoinedAt)
+{
+    public DateTimeOffset JoinedAtUtc => new(DateTime.SpecifyKind(JoinedAt, DateTimeKind.Utc));
+}
+
 public sealed record RoomRow(string Room, long LastSequence, double Frontier, double Outflow, double ElapsedSeconds);
 
 /// <summary>
@@ -20,11 +26,11 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
     /// otherwise the next sequence. The room row's lock orders concurrent joins. Null when a concurrent join
     /// by the same user won the race; asking again then finds that ticket.
     /// </summary>
-    public Task<long?> JoinAsync(string room, long userId, double initialFrontier, CancellationToken cancellationToken) =>
+    public Task<JoinedPlace?> JoinAsync(string room, long userId, double initialFrontier, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) =>
-            connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition("""
+            connection.QuerySingleOrDefaultAsync<JoinedPlace?>(new CommandDefinition("""
                 WITH existing AS (
-                    SELECT sequence FROM waiting_room_tickets
+                    SELECT sequence, joined_at FROM waiting_room_tickets
                     WHERE room = @room AND user_id = @userId AND spent_by IS NULL),
                 counter AS (
                     INSERT INTO waiting_rooms AS r (room, last_sequence, frontier) VALUES (@room, 1, @initialFrontier)
@@ -36,8 +42,8 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                     SELECT @room, @userId, last_sequence FROM counter WHERE NOT EXISTS (SELECT 1 FROM existing)
                     ON CONFLICT (room, user_id) DO UPDATE SET sequence = EXCLUDED.sequence, joined_at = now(), spent_by = NULL
                     WHERE t.spent_by IS NOT NULL
-                    RETURNING sequence)
-                SELECT sequence FROM existing UNION ALL SELECT sequence FROM issued
+                    RETURNING sequence, joined_at)
+                SELECT sequence, joined_at AS JoinedAt FROM existing UNION ALL SELECT sequence, joined_at FROM issued
                 """, new { room, userId, initialFrontier }, cancellationToken: token)));
 
     /// <summary>Gives up a ticket whose admission ran out, so that joining again takes a new place at the back.</summary>
