@@ -68,7 +68,12 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
         }
     }
 
-    public Place PlaceOf(long sequence)
+    /// <param name="sequence">The ticket's place.</param>
+    /// <param name="joinedAt">
+    /// When the ticket was taken: an idle room's frontier runs a burst ahead of the last ticket, so it may
+    /// have passed this place before anyone held it, and an admission runs from whichever came later.
+    /// </param>
+    public Place PlaceOf(long sequence, DateTimeOffset joinedAt)
     {
         var now = clock.GetUtcNow();
         lock (_lock)
@@ -82,22 +87,19 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
                 return new Place.Waiting(position, wait);
             }
 
-            if (sequence <= _expiredThrough)
-            {
-                return new Place.Expired();
-            }
-
+            // Passed longer ago than an admission lives (pruned), or when the first step covering it was seen.
+            var passedAt = sequence <= _expiredThrough ? DateTimeOffset.MinValue : now;
             foreach (var step in _steps)
             {
-                if (step.Through >= sequence)
+                if (sequence > _expiredThrough && step.Through >= sequence)
                 {
-                    var expiresAt = step.At + admissionLifetime;
-                    return expiresAt > now ? new Place.Admitted(expiresAt) : new Place.Expired();
+                    passedAt = step.At;
+                    break;
                 }
             }
 
-            // Unreachable while the frontier and the steps move together; be lenient rather than strand the buyer.
-            return new Place.Admitted(now + admissionLifetime);
+            var expiresAt = (passedAt > joinedAt ? passedAt : joinedAt) + admissionLifetime;
+            return expiresAt > now ? new Place.Admitted(expiresAt) : new Place.Expired();
         }
     }
 }

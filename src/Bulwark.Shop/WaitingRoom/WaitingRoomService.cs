@@ -43,7 +43,7 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
         }
 
         var place = await TakePlaceAsync(room, userId, cancellationToken);
-        if (rooms.Line(room).PlaceOf(place.Sequence) is Place.Expired || clock.GetUtcNow() - place.JoinedAtUtc > rooms.Options.TicketLifetime)
+        if (rooms.Line(room).PlaceOf(place.Sequence, place.JoinedAtUtc) is Place.Expired || clock.GetUtcNow() - place.JoinedAtUtc > rooms.Options.TicketLifetime)
         {
             await store.ExpireAsync(room, userId, place.Sequence, cancellationToken);
             place = await TakePlaceAsync(room, userId, cancellationToken);
@@ -87,7 +87,7 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
             return new RoomAnswer.SoldOut(new SoldOutTicket(token, true));
         }
 
-        switch (rooms.Line(ticket.Room).PlaceOf(ticket.Sequence))
+        switch (rooms.Line(ticket.Room).PlaceOf(ticket.Sequence, ticket.IssuedAt))
         {
             case Place.Admitted admitted:
                 var admission = signer.Sign(new AdmissionClaim(ticket.Room, ticket.UserId, ticket.Sequence, admitted.ExpiresAt));
