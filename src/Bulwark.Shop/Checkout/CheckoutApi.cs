@@ -35,6 +35,7 @@ public static class CheckoutApi
 
     private static async Task<Results<Created<OrderReceipt>, Ok<OrderReceipt>, Accepted<OrderReceipt>, ValidationProblem, ProblemHttpResult>> Checkout(
         CheckoutRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [FromHeader(Name = CheckoutAdmission.Header)] string? admissionHeader,
         ClaimsPrincipal user, CheckoutService checkout, CheckoutAdmission admission, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey))
@@ -53,7 +54,7 @@ public static class CheckoutApi
         }
 
         // During a sale or above capacity, buyers take turns through the waiting room (issue 11).
-        if (await admission.CheckAsync(context, user.UserId(), idempotencyKey, cancellationToken) is { } refused)
+        if (await admission.CheckAsync(context, user.UserId(), idempotencyKey, admissionHeader, cancellationToken) is { } refused)
         {
             return refused;
         }

@@ -14,7 +14,8 @@ public sealed class CheckoutAdmission(WaitingRooms rooms, WaitingRoomStore store
     public const string Header = "Admission";
 
     /// <summary>Null when the checkout may go on; otherwise the 429 to answer.</summary>
-    public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, long userId, string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, long userId, string idempotencyKey, string? header,
+        CancellationToken cancellationToken)
     {
         var room = await sales.OpenSaleForCartAsync(userId, cancellationToken) is { } saleId ? WaitingRooms.SaleRoom(saleId)
             : rooms.GeneralRoomRequired ? WaitingRooms.GeneralRoom
@@ -24,7 +25,6 @@ public sealed class CheckoutAdmission(WaitingRooms rooms, WaitingRoomStore store
             return null;
         }
 
-        var header = context.Request.Headers[Header].ToString();
         if (string.IsNullOrEmpty(header))
         {
             return Refuse(context, room, room == WaitingRooms.GeneralRoom
