@@ -59,6 +59,10 @@ public sealed class WaitingRoomOptions : IValidatableObject
     [Range(0.05, 10)]
     public double GeneralRoomAtTargetFraction { get; set; } = 0.5;
 
+    /// <summary>How long checkout must stay over capacity before the general room is required: a burst is not an overload.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan GeneralRoomAfter { get; set; } = TimeSpan.FromSeconds(1);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MinOutflowPerSecond > MaxOutflowPerSecond)

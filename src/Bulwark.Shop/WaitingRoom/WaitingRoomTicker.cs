@@ -41,6 +41,7 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     /// <summary>One tick; public so tests can drive the rooms without waiting for the timer.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
+        rooms.SampleCheckoutPressure();
         foreach (var saleId in rooms.KnownSales.ToArray())
         {
             rooms.Remember(saleId, await sales.FindAsync(saleId, cancellationToken));

@@ -38,14 +38,33 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
 
     public IEnumerable<long> KnownSales => _sales.Keys;
 
+    private DateTimeOffset? _overloadedSince;
+    private volatile bool _checkoutOverloaded;
+
     /// <summary>
-    /// True while checkout is over what the gate serves: its critical queue delay is past a fraction of the
-    /// critical target (so the room takes over before the edge sheds checkouts), or the general room still
-    /// holds people (letting newcomers past them the moment the queue dips would undo the fairness).
+    /// True while checkout is over what the gate serves, or the general room still holds people (letting
+    /// newcomers past them the moment the queue dips would undo the fairness).
     /// </summary>
     public bool GeneralRoomRequired =>
-        pressure.EstimatedQueueDelay(Priority.Critical) > gate.Settings.QueueDelayTargets.Critical * options.Value.GeneralRoomAtTargetFraction
-        || (_lines.TryGetValue(GeneralRoom, out var line) && line.Waiting > 0);
+        _checkoutOverloaded || (_lines.TryGetValue(GeneralRoom, out var line) && line.Waiting > 0);
+
+    /// <summary>
+    /// Called on every tick. Checkout counts as over capacity once the gate's critical queue delay has stood
+    /// above a fraction of its target (so the room takes over before the edge sheds checkouts with 503),
+    /// outside a burst the gate can absorb, on every tick for <see cref="WaitingRoomOptions.GeneralRoomAfter"/>:
+    /// twenty checkouts arriving together queue for a moment and are served; that is not an overload, and
+    /// sending them to a room would only slow them down.
+    /// </summary>
+    public void SampleCheckoutPressure()
+    {
+        var settings = gate.Settings;
+        var target = settings.QueueDelayTargets.Critical;
+        var over = pressure.EstimatedQueueDelay(Priority.Critical) > target * options.Value.GeneralRoomAtTargetFraction
+            && !pressure.AbsorbingBurst(Priority.Critical, target, settings.ShedAfter);
+        var now = clock.GetUtcNow();
+        _overloadedSince = over ? _overloadedSince ?? now : null;
+        _checkoutOverloaded = _overloadedSince is { } since && now - since >= options.Value.GeneralRoomAfter;
+    }
 
     /// <summary>Whether a room's line may move now: the general room always, a sale room while its sale is open and not sold out.</summary>
     public bool IsOpen(string room) =>
