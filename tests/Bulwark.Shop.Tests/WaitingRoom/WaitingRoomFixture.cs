@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Bulwark.LocalPostgres;
 using Bulwark.Shop.Hosting;
 using Bulwark.Shop.Tests.Infrastructure;
@@ -58,30 +57,9 @@ public sealed class WaitingRoomFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+    public Task DisposeAsync() => ShopFixture.StopAsync(_app, _cluster);
 
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
-
-    public HttpClient Client(string? accessToken = null)
-    {
-        var client = new HttpClient(new RetryAfterHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        if (accessToken is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        }
-
-        return client;
-    }
+    public HttpClient Client(string? accessToken = null) => ShopFixture.ClientFor(BaseAddress, accessToken);
 
     /// <summary>A fresh account signed in; its client waits out the shop's 503s like a well-mannered one.</summary>
     public Task<HttpClient> SignedInClientAsync() => Client().SignInNewAccountAsync();
