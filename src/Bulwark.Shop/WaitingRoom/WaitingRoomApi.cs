@@ -51,7 +51,9 @@ public static partial class WaitingRoomApi
     public static void MapWaitingRoomApi(this WebApplication app)
     {
         var group = app.MapGroup("/api/waiting-room").WithTags("Waiting room").RequireAuthorization();
-        group.MapPost("", Join).WithPriority(Priority.Normal)
+        // Critical like checkout itself: a join shed with 503 would hand the earlier place to whoever retries
+        // fastest, the race the room exists to end. It is one short statement.
+        group.MapPost("", Join).WithPriority(Priority.Critical)
             .WithSummary("Take a place in line for a sale's checkout (saleId) or the general checkout room (no saleId)")
             .ProducesProblem(StatusCodes.Status404NotFound);
         // Answered from memory, so never shed up front: a poll costs no connection, and a buyer who is told

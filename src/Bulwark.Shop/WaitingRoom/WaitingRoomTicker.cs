@@ -61,10 +61,10 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
             }
 
             line.Observe(row.Frontier, row.LastSequence, row.Outflow);
-            if (WaitingRooms.SaleOf(row.Room) is { } saleId && !rooms.KnownSales.Contains(saleId))
+            if (WaitingRooms.SaleOf(row.Room) is { } saleId)
             {
-                // A room another instance opened: learn its sale from the next tick on.
-                rooms.Remember(saleId, await sales.FindAsync(saleId, cancellationToken));
+                // A room another instance opened: asking marks its sale to be read from the next tick on.
+                _ = rooms.KnowsSale(saleId);
             }
         }
     }

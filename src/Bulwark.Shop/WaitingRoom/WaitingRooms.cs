@@ -17,6 +17,7 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
 
     private readonly ConcurrentDictionary<string, WaitingLine> _lines = new();
     private readonly ConcurrentDictionary<long, SaleQueueState?> _sales = new();
+    private readonly ConcurrentDictionary<long, byte> _salesToLearn = new();
 
     public WaitingRoomOptions Options => options.Value;
 
@@ -34,9 +35,29 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
     /// <summary>The sale as last read on a tick (at most a tick old), or null when unknown or gone.</summary>
     public SaleQueueState? Sale(long saleId) => _sales.TryGetValue(saleId, out var sale) ? sale : null;
 
-    public void Remember(long saleId, SaleQueueState? sale) => _sales[saleId] = sale;
+    /// <summary>
+    /// False while this instance has not read the sale yet (a ticket issued by another instance, polled
+    /// here first): the sale is then fetched on the next tick, and until then it is not taken for gone.
+    /// </summary>
+    public bool KnowsSale(long saleId)
+    {
+        if (_sales.ContainsKey(saleId))
+        {
+            return true;
+        }
 
-    public IEnumerable<long> KnownSales => _sales.Keys;
+        _salesToLearn.TryAdd(saleId, 0);
+        return false;
+    }
+
+    public void Remember(long saleId, SaleQueueState? sale)
+    {
+        _sales[saleId] = sale;
+        _salesToLearn.TryRemove(saleId, out _);
+    }
+
+    /// <summary>Every sale this instance follows or was asked about: what the tick refreshes.</summary>
+    public IEnumerable<long> KnownSales => _sales.Keys.Union(_salesToLearn.Keys);
 
     private DateTimeOffset? _overloadedSince;
     private volatile bool _checkoutOverloaded;

@@ -18,6 +18,7 @@ public sealed class WaitingRoomFixture : IAsyncLifetime
 
     public static readonly TimeSpan AdmissionLifetime = TimeSpan.FromSeconds(6);
 
+    private readonly string _signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private LocalPostgresCluster? _cluster;
     private WebApplication? _app;
     private int _nextProduct = 7000;
@@ -33,28 +34,42 @@ public sealed class WaitingRoomFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await LocalPostgresCluster.StartEphemeralAsync();
-        _app = await ShopApplication.BuildAsync(
+        _app = await StartShopAsync([]);
+        BaseAddress = new Uri(_app.Urls.First());
+    }
+
+    /// <summary>
+    /// Another instance on the same database, key and sales: what a second replica behind the load balancer is.
+    /// Its caller stops it (<see cref="ShopFixture.StopAsync"/>).
+    /// </summary>
+    public async Task<WebApplication> StartInstanceAsync() => await StartShopAsync(["--Guard:Instances", "2"]);
+
+    private async Task<WebApplication> StartShopAsync(string[] extra)
+    {
+        var app = await ShopApplication.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
-            "--ConnectionStrings:Shop", _cluster.ConnectionString,
+            "--ConnectionStrings:Shop", _cluster!.ConnectionString,
             "--Guard:RateLimit:PermitsPerSecond", "100000",
             "--Guard:RateLimit:Burst", "100000",
             "--Guard:LoginThrottle:PerAddressPerMinute", "100000",
             "--Guard:LoginThrottle:PerAddressBurst", "100000",
-            "--WaitingRoom:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            "--WaitingRoom:SigningKey", _signingKey,
             "--WaitingRoom:MinOutflowPerSecond", Outflow.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--WaitingRoom:MaxOutflowPerSecond", Outflow.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--WaitingRoom:AdmissionLifetime", AdmissionLifetime.ToString("c"),
             "--Logging:LogLevel:Default", "Warning",
+            .. extra,
         ], builder => builder.Services.AddSingleton<ISaleQueueSource>(Sales));
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
-        using var client = Client();
+        await app.StartAsync();
+        using var client = ShopFixture.ClientFor(new Uri(app.Urls.First()), accessToken: null);
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (!(await client.GetAsync("/health/ready", patience.Token)).IsSuccessStatusCode)
         {
             await Task.Delay(100, patience.Token);
         }
+
+        return app;
     }
 
     public Task DisposeAsync() => ShopFixture.StopAsync(_app, _cluster);

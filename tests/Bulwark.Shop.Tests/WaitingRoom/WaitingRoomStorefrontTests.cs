@@ -78,10 +78,15 @@ public sealed class WaitingRoomStorefrontTests(WaitingRoomFixture shop)
             // The sale's product may be on any page of the catalog: put it in the cart through the API, as the page would.
             await session.Page.EvaluateAsync($$"""
                 async () => {
-                  const response = await fetch("/api/cart/items/{{productId}}", { method: "PUT",
-                    headers: { "Content-Type": "application/json", Authorization: "Bearer " + sessionStorage.getItem("token") },
-                    body: JSON.stringify({ quantity: 1 }) });
-                  if (!response.ok) throw new Error("cart " + response.status);
+                  // A busy test machine may shed the request (503): come back as told, like the tests' own clients.
+                  for (let attempt = 0; ; attempt++) {
+                    const response = await fetch("/api/cart/items/{{productId}}", { method: "PUT",
+                      headers: { "Content-Type": "application/json", Authorization: "Bearer " + sessionStorage.getItem("token") },
+                      body: JSON.stringify({ quantity: 1 }) });
+                    if (response.ok) return;
+                    if (response.status !== 503 || attempt === 30) throw new Error("cart " + response.status);
+                    await new Promise(resolve => setTimeout(resolve, 500));
+                  }
                 }
                 """);
             return session;
