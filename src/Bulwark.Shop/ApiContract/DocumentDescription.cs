@@ -13,6 +13,7 @@ public sealed class DocumentDescription : IOpenApiDocumentTransformer
         ["Accounts"] = "Registration and sign-in (bearer access tokens).",
         ["Cart"] = "The signed-in caller's cart.",
         ["Checkout"] = "Buying the cart: stock, payment and the order in one idempotent call.",
+        ["Waiting room"] = "Taking turns to check out during a sale or above capacity: a place in line, its wait, then an admission.",
         ["Orders"] = "The signed-in caller's orders, and cancelling one within the cancel window.",
         ["Order administration"] = "Every customer's orders for operators: listing with filters, refunds through the gateway (admins).",
         ["Runtime settings"] = "Versioned guard and cache settings, changed on every instance without restart (admins).",

@@ -1,4 +1,5 @@
 using Bulwark.Shop.Checkout;
+using Bulwark.Shop.WaitingRoom;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -29,6 +30,16 @@ public sealed class RequestHeaders : IOpenApiOperationTransformer
                 parameter.Description = $"""
                     A unique value per purchase (at most {CheckoutApi.MaxIdempotencyKeyLength} characters), reused when retrying
                     that purchase: the same key again answers the same order (200) instead of buying twice. Missing or too long: 400.
+                    """;
+            }
+
+            if (parameter is { In: ParameterLocation.Header, Name: CheckoutAdmission.Header })
+            {
+                parameter.Description = """
+                    The admission from GET /api/waiting-room/{ticket}, needed while a sale holding an item of the cart is open
+                    or while checkout is over capacity (otherwise ignored). Without a valid one such a checkout answers 429 with
+                    problem type urn:bulwark:problem:waiting-room. One admission buys once: a retry with the same
+                    Idempotency-Key is fine, another purchase is refused.
                     """;
             }
         }

@@ -5,6 +5,7 @@ using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
 using Bulwark.Shop.Errors;
 using Bulwark.Shop.Payments;
+using Bulwark.Shop.WaitingRoom;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -28,12 +29,14 @@ public static class CheckoutApi
             .WithSummary("Buy the cart: reserve the stock, charge the payment token, record the order")
             .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<Created<OrderReceipt>, Ok<OrderReceipt>, Accepted<OrderReceipt>, ValidationProblem, ProblemHttpResult>> Checkout(
         CheckoutRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClaimsPrincipal user, CheckoutService checkout, HttpContext context, CancellationToken cancellationToken)
+        [FromHeader(Name = CheckoutAdmission.Header)] string? admissionHeader,
+        ClaimsPrincipal user, CheckoutService checkout, CheckoutAdmission admission, HttpContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey))
         {
@@ -48,6 +51,12 @@ public static class CheckoutApi
         if (string.IsNullOrWhiteSpace(body.PaymentToken) || body.PaymentToken.Length > MaxPaymentTokenLength)
         {
             return Problems.Invalid("paymentToken", $"paymentToken is required (at most {MaxPaymentTokenLength} characters).");
+        }
+
+        // During a sale or above capacity, buyers take turns through the waiting room (issue 11).
+        if (await admission.CheckAsync(context, user.UserId(), idempotencyKey, admissionHeader, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         var result = await checkout.CheckoutAsync(user.UserId(), idempotencyKey, body.PaymentToken, cancellationToken);

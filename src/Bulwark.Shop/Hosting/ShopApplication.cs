@@ -12,6 +12,7 @@ using Bulwark.Shop.Orders;
 using Bulwark.Shop.Payments;
 using Bulwark.Shop.RuntimeSettings;
 using Bulwark.Shop.Storefront;
+using Bulwark.Shop.WaitingRoom;
 using Bulwark.Guard.DependencyInjection;
 
 namespace Bulwark.Shop.Hosting;
@@ -57,6 +58,7 @@ public static class ShopApplication
         builder.AddCart();
         builder.AddPayments();
         builder.AddCheckout();
+        builder.AddWaitingRoom();
         builder.AddOrders();
         builder.AddRuntimeSettings(ShopSettings.FromConfiguration(builder.Configuration));
         builder.AddOperations();
@@ -83,6 +85,7 @@ public static class ShopApplication
         app.MapAccountsApi();
         app.MapCartApi();
         app.MapCheckoutApi();
+        app.MapWaitingRoomApi();
         app.MapOrdersApi();
         app.MapAdminOrdersApi();
         app.MapHealthApi();

@@ -137,6 +137,21 @@ public sealed class OpenApiDocumentTests(ShopFixture shop)
     }
 
     [Fact]
+    public async Task Checkout_documents_the_waiting_rooms_Admission_header_and_its_429()
+    {
+        var document = await FetchAsync();
+        var checkout = document.Operation("POST", "/api/checkout")!;
+
+        var header = checkout["parameters"]!.AsArray()
+            .Single(parameter => parameter!["name"]!.GetValue<string>() == Bulwark.Shop.WaitingRoom.CheckoutAdmission.Header)!;
+        Assert.Equal("header", header["in"]!.GetValue<string>());
+        Assert.Contains("/api/waiting-room", header["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("429", checkout["responses"]!.AsObject().Select(response => response.Key));
+        Assert.NotNull(document.Operation("POST", "/api/waiting-room"));
+        Assert.NotNull(document.Operation("GET", "/api/waiting-room/{ticket}"));
+    }
+
+    [Fact]
     public async Task A_pipeline_refusal_answers_as_documented()
     {
         using var client = shop.Client();

@@ -79,23 +79,29 @@ public sealed class ShopFixture : IAsyncLifetime
         await WaitUntilReadyAsync();
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync() => StopAsync(_app, _cluster);
+
+    /// <summary>Stops a test's shop, then its database (either may not have started).</summary>
+    internal static async Task StopAsync(WebApplication? app, LocalPostgresCluster? cluster)
     {
-        if (_app is not null)
+        if (app is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
 
-        if (_cluster is not null)
+        if (cluster is not null)
         {
-            await _cluster.DisposeAsync();
+            await cluster.DisposeAsync();
         }
     }
 
-    public HttpClient Client(string? accessToken = null)
+    public HttpClient Client(string? accessToken = null) => ClientFor(BaseAddress, accessToken);
+
+    /// <summary>A client of a shop that waits out its 503s (<see cref="RetryAfterHandler"/>), signed in when given a token.</summary>
+    internal static HttpClient ClientFor(Uri baseAddress, string? accessToken)
     {
-        var client = new HttpClient(new RetryAfterHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient(new RetryAfterHandler()) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
         if (accessToken is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);

@@ -73,6 +73,8 @@ public sealed class TwoShopsFixture : IAsyncLifetime
         return await client.SignInAsync(email, password);
     }
 
+    private static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private async Task<WebApplication> StartShopAsync()
     {
         var app = await ShopApplication.BuildAsync(
@@ -82,6 +84,8 @@ public sealed class TwoShopsFixture : IAsyncLifetime
             "--Admin:Email", AdminEmail,
             "--Admin:Password", AdminPassword,
             "--Guard:Instances", "2",
+            // Two instances share one line per waiting room, so they must share the key that signs its tickets.
+            "--WaitingRoom:SigningKey", SigningKey,
             // A slow poll: the change must reach the other instance by NOTIFY, not by the safety net.
             "--RuntimeSettings:PollInterval", "00:05:00",
             // Slower than the 1 s a sign-out must take to reach the other instance: only the NOTIFY can do it

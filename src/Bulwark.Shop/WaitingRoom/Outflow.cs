@@ -1,0 +1,67 @@
+using Bulwark.Guard.Telemetry;
+
+namespace Bulwark.Shop.WaitingRoom;
+
+/// <summary>
+/// How fast a room's line moves. Pure: the instance that holds the rooms' lock feeds it the gate's
+/// statistics each tick and writes the frontier it answers.
+/// </summary>
+public sealed class Outflow(WaitingRoomOptions options)
+{
+    /// <summary>Longest stretch one tick may account for: after a pause (database away, lock moved) the line resumes, it does not jump.</summary>
+    public static readonly TimeSpan MaxStep = TimeSpan.FromSeconds(1);
+
+    private const double Smoothing = 0.3;
+
+    private long? _criticalAdmitted;
+    private double _rate = options.MinOutflowPerSecond;
+
+    /// <summary>Checkouts per second the gate can serve, as last estimated (between the floor and the cap).</summary>
+    public double Rate => _rate;
+
+    /// <summary>
+    /// Updates the estimate from a fresh look at the gate <paramref name="elapsed"/> after the last one.
+    /// The measure is the gate's critical completion rate (critical leases admitted per second: checkout's
+    /// transactions and payment settlement), scaled by how much of the limit was in use. Completions say
+    /// what checkout actually got; the limit over what was in use says how much more the gate would give
+    /// before queueing (Little's law with the same hold time), at most twice as much per tick, like TCP's
+    /// slow start, so an idle shop ramps up quickly and a saturated one reads exactly its completions.
+    /// Queue delay is not the measure: keeping it near zero is what the room is for, so it carries no
+    /// signal once the room works. Divided by the leases a checkout takes, smoothed, clamped to the options.
+    /// </summary>
+    public double Update(GateStatistics statistics, TimeSpan elapsed)
+    {
+        var admitted = statistics.Admitted.Critical;
+        var before = _criticalAdmitted;
+        _criticalAdmitted = admitted;
+        if (before is null || elapsed <= TimeSpan.Zero)
+        {
+            return _rate;
+        }
+
+        var leasesPerSecond = Math.Max(0, admitted - before.Value) / elapsed.TotalSeconds;
+        var headroom = statistics.InUse > 0 ? Math.Clamp((double)statistics.Limit / statistics.InUse, 1, 2) : 2;
+        var capacity = leasesPerSecond * headroom / options.LeasesPerCheckout;
+        // Starting from the current rate, not from zero: an idle gate (no checkouts because everyone waits)
+        // reads zero completions, and must not close the line.
+        var target = Math.Max(capacity, _rate * (leasesPerSecond > 0 ? 1 : headroom));
+        _rate = Math.Clamp(_rate + Smoothing * (target - _rate), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
+        return _rate;
+    }
+
+    /// <summary>
+    /// The frontier after <paramref name="elapsed"/> at <paramref name="rate"/>: never back, never more than
+    /// <paramref name="burst"/> past the last ticket (an idle room admits that many at once, no more), and
+    /// not at all while the room is closed (a sale before it opens: those who queue early keep their order).
+    /// </summary>
+    public static double Advance(double frontier, long lastSequence, TimeSpan elapsed, double rate, double burst, bool open)
+    {
+        if (!open)
+        {
+            return frontier;
+        }
+
+        var step = elapsed > MaxStep ? MaxStep : elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed;
+        return Math.Max(frontier, Math.Min(frontier + rate * step.TotalSeconds, lastSequence + burst));
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics.Metrics;
+using Bulwark.Shop.Operations.Metrics;
+
+namespace Bulwark.Shop.WaitingRoom;
+
+/// <summary>
+/// The rooms' instruments in the shop's meter: <c>bulwark.waiting_room.waiting{room}</c> (tickets handed out
+/// and not yet admitted, as this instance last read them) and <c>bulwark.waiting_room.admitted{room}</c>
+/// (counted only by the instance that moved the frontier, so summing instances counts each admission once).
+/// </summary>
+public sealed class WaitingRoomMetrics : IDisposable
+{
+    public const string WaitingInstrument = "bulwark.waiting_room.waiting";
+    public const string AdmittedInstrument = "bulwark.waiting_room.admitted";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _admitted;
+
+    public WaitingRoomMetrics(IMeterFactory meterFactory, WaitingRooms rooms)
+    {
+        _meter = meterFactory.Create(ShopTelemetry.MeterName);
+        _meter.CreateObservableGauge(WaitingInstrument,
+            () => rooms.Lines.Select(pair => new Measurement<long>(pair.Value.Waiting, new KeyValuePair<string, object?>("room", pair.Key))),
+            unit: "{ticket}", description: "Buyers in a waiting room's line not yet admitted.");
+        _admitted = _meter.CreateCounter<long>(AdmittedInstrument, unit: "{ticket}",
+            description: "Tickets a waiting room has admitted to checkout.");
+    }
+
+    public void Admitted(string room, long count)
+    {
+        if (count > 0)
+        {
+            _admitted.Add(count, new KeyValuePair<string, object?>("room", room));
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,106 @@
+namespace Bulwark.Shop.WaitingRoom;
+
+/// <summary>The outcome of joining or polling.</summary>
+public abstract record RoomAnswer
+{
+    public sealed record InLine(WaitingTicket Ticket) : RoomAnswer;
+
+    public sealed record Admitted(AdmittedTicket Ticket) : RoomAnswer;
+
+    public sealed record SoldOut(SoldOutTicket Ticket) : RoomAnswer;
+
+    public sealed record NoSuchSale(long SaleId) : RoomAnswer;
+
+    /// <summary>The ticket is not this user's, was tampered with, or is too old: join again.</summary>
+    public sealed record UnknownTicket : RoomAnswer;
+
+    /// <summary>Admitted, but the admission was not used in time: join again for a new place.</summary>
+    public sealed record AdmissionExpired : RoomAnswer;
+}
+
+/// <summary>Joining (one statement) and polling (memory only).</summary>
+public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore store, ISaleQueueSource sales,
+    WaitingRoomSigner signer, TimeProvider clock)
+{
+    public async Task<RoomAnswer> JoinAsync(long userId, long? saleId, CancellationToken cancellationToken)
+    {
+        var room = WaitingRooms.GeneralRoom;
+        if (saleId is { } id)
+        {
+            var sale = await sales.FindAsync(id, cancellationToken);
+            rooms.Remember(id, sale);
+            if (sale is null)
+            {
+                return new RoomAnswer.NoSuchSale(id);
+            }
+
+            if (sale.IsOverAt(clock.GetUtcNow()))
+            {
+                return new RoomAnswer.SoldOut(new SoldOutTicket(null, true));
+            }
+
+            room = WaitingRooms.SaleRoom(id);
+        }
+
+        var place = await TakePlaceAsync(room, userId, cancellationToken);
+        if (rooms.Line(room).PlaceOf(place.Sequence, place.JoinedAtUtc) is Place.Expired || clock.GetUtcNow() - place.JoinedAtUtc > rooms.Options.TicketLifetime)
+        {
+            await store.ExpireAsync(room, userId, place.Sequence, cancellationToken);
+            place = await TakePlaceAsync(room, userId, cancellationToken);
+        }
+
+        // Signed over the row's own values, so joining again hands back the very same ticket.
+        var ticket = new TicketClaim(room, userId, place.Sequence, place.JoinedAtUtc);
+        return Answer(ticket, signer.Sign(ticket));
+    }
+
+    public RoomAnswer Poll(long userId, string token)
+    {
+        if (signer.ReadTicket(token, userId) is not { } ticket || clock.GetUtcNow() - ticket.IssuedAt > rooms.Options.TicketLifetime)
+        {
+            return new RoomAnswer.UnknownTicket();
+        }
+
+        return Answer(ticket, token);
+    }
+
+    private async Task<JoinedPlace> TakePlaceAsync(string room, long userId, CancellationToken cancellationToken)
+    {
+        var line = rooms.Line(room);
+        // An idle room lets its burst in at once; a sale room before its sale opens lets no one in.
+        var initialFrontier = rooms.IsOpen(room) ? rooms.Options.Burst : 0;
+        var place = await store.JoinAsync(room, userId, initialFrontier, cancellationToken)
+            // The same user joined twice at once and the other request won: its ticket is there now.
+            ?? await store.JoinAsync(room, userId, initialFrontier, cancellationToken)
+            ?? throw new InvalidOperationException($"No place in {room} for user {userId} after two attempts.");
+
+        // The counter passed this sequence (and a new room's frontier starts where we put it), even if the
+        // next tick has not read it yet: a join answers from what it knows, not from the tick before.
+        line.Observe(place.Sequence == 1 ? initialFrontier : line.Frontier, place.Sequence, line.Outflow);
+        return place;
+    }
+
+    private RoomAnswer Answer(TicketClaim ticket, string token)
+    {
+        if (WaitingRooms.SaleOf(ticket.Room) is { } saleId && rooms.KnowsSale(saleId)
+            && (rooms.Sale(saleId) is not { } sale || sale.IsOverAt(clock.GetUtcNow())))
+        {
+            return new RoomAnswer.SoldOut(new SoldOutTicket(token, true));
+        }
+
+        switch (rooms.Line(ticket.Room).PlaceOf(ticket.Sequence, ticket.IssuedAt))
+        {
+            case Place.Admitted admitted:
+                var admission = signer.Sign(new AdmissionClaim(ticket.Room, ticket.UserId, ticket.Sequence, admitted.ExpiresAt));
+                return new RoomAnswer.Admitted(new AdmittedTicket(token, true, admission, admitted.ExpiresAt));
+            case Place.Waiting waiting:
+                var seconds = (int)Math.Min(int.MaxValue, Math.Ceiling(waiting.EstimatedWait.TotalSeconds));
+                // Poll about twice per estimated wait, at least every MaxPollAfterSeconds (how late a buyer may
+                // learn of its turn or of the sale selling out), at most once a second.
+                var pollAfter = Math.Clamp(seconds / 2, 1, rooms.Options.MaxPollAfterSeconds);
+                return new RoomAnswer.InLine(new WaitingTicket(token, waiting.Position, seconds, pollAfter));
+            default:
+                return new RoomAnswer.AdmissionExpired();
+        }
+    }
+}

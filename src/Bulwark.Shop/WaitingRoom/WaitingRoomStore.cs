@@ -1,0 +1,112 @@
+using Bulwark.Guard.Gate;
+using Dapper;
+
+namespace Bulwark.Shop.WaitingRoom;
+
+/// <summary>A room's shared row as read on a tick.</summary>
+/// <summary>A user's ticket row: its place, and when it was taken (what the signed ticket carries, so joining again gives the same token).</summary>
+public sealed record JoinedPlace(long Sequence, DateTime JoinedAt)
+{
+    public DateTimeOffset JoinedAtUtc => new(DateTime.SpecifyKind(JoinedAt, DateTimeKind.Utc));
+}
+
+public sealed record RoomRow(string Room, long LastSequence, double Frontier, double Outflow, double ElapsedSeconds);
+
+/// <summary>
+/// The rooms' shared state in PostgreSQL: a join is one statement, a tick one short transaction per
+/// instance, spending an admission one statement. Polls never come here.
+/// </summary>
+public sealed class WaitingRoomStore(IDatabaseGate gate)
+{
+    /// <summary>The advisory lock whose holder advances every room's frontier on a tick ("bulwark-waiting-room").</summary>
+    private const long AdvanceLock = 0x42_57_61_69_74_52_6d;
+
+    /// <summary>
+    /// The user's place in the room: their unspent ticket if they hold one (joining again never moves anyone),
+    /// otherwise the next sequence. The room row's lock orders concurrent joins. Null when a concurrent join
+    /// by the same user won the race; asking again then finds that ticket.
+    /// </summary>
+    public Task<JoinedPlace?> JoinAsync(string room, long userId, double initialFrontier, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) =>
+            connection.QuerySingleOrDefaultAsync<JoinedPlace?>(new CommandDefinition("""
+                WITH existing AS (
+                    SELECT sequence, joined_at FROM waiting_room_tickets
+                    WHERE room = @room AND user_id = @userId AND spent_by IS NULL),
+                counter AS (
+                    INSERT INTO waiting_rooms AS r (room, last_sequence, frontier) VALUES (@room, 1, @initialFrontier)
+                    ON CONFLICT (room) DO UPDATE SET last_sequence = r.last_sequence + 1
+                    WHERE NOT EXISTS (SELECT 1 FROM existing)
+                    RETURNING last_sequence),
+                issued AS (
+                    INSERT INTO waiting_room_tickets AS t (room, user_id, sequence)
+                    SELECT @room, @userId, last_sequence FROM counter WHERE NOT EXISTS (SELECT 1 FROM existing)
+                    ON CONFLICT (room, user_id) DO UPDATE SET sequence = EXCLUDED.sequence, joined_at = now(), spent_by = NULL
+                    WHERE t.spent_by IS NOT NULL
+                    RETURNING sequence, joined_at)
+                SELECT sequence, joined_at AS JoinedAt FROM existing UNION ALL SELECT sequence, joined_at FROM issued
+                """, new { room, userId, initialFrontier }, cancellationToken: token)));
+
+    /// <summary>Gives up a ticket whose admission ran out, so that joining again takes a new place at the back.</summary>
+    public Task ExpireAsync(string room, long userId, long sequence, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) =>
+            connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE waiting_room_tickets SET spent_by = '' WHERE room = @room AND user_id = @userId AND sequence = @sequence AND spent_by IS NULL
+                """, new { room, userId, sequence }, cancellationToken: token)));
+
+    /// <summary>
+    /// Marks the admission used by the checkout with this Idempotency-Key; true when it is (or already was)
+    /// that checkout's, false when another checkout spent it or it was replaced by a newer ticket.
+    /// </summary>
+    public Task<bool> SpendAsync(string room, long userId, long sequence, string idempotencyKey, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE waiting_room_tickets SET spent_by = @idempotencyKey
+                WHERE room = @room AND user_id = @userId AND sequence = @sequence AND (spent_by IS NULL OR spent_by = @idempotencyKey)
+                """, new { room, userId, sequence, idempotencyKey }, cancellationToken: token)) == 1);
+
+    /// <summary>
+    /// One tick: reads every room; when this instance holds the advance lock, <paramref name="advance"/>
+    /// decides each room's new frontier and outflow from its row, and they are written back. The lock is
+    /// the transaction's, so a stopped instance hands the job on at its next tick, not after a timeout.
+    /// Critical: while rooms hold buyers, this tick is what lets checkouts through.
+    /// </summary>
+    public Task<(IReadOnlyList<RoomRow> Rows, bool Advanced)> TickAsync(Func<RoomRow, (double Frontier, double Outflow)?> advance,
+        CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            var leader = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT pg_try_advisory_xact_lock(@lockKey)", new { lockKey = AdvanceLock }, transaction, cancellationToken: token));
+            var rows = (await connection.QueryAsync<RoomRow>(new CommandDefinition("""
+                SELECT room, last_sequence AS LastSequence, frontier, outflow,
+                       GREATEST(0, extract(epoch FROM now() - advanced_at))::float8 AS ElapsedSeconds
+                FROM waiting_rooms
+                """, transaction: transaction, cancellationToken: token))).AsList();
+            if (!leader)
+            {
+                await transaction.CommitAsync(token);
+                return ((IReadOnlyList<RoomRow>)rows, false);
+            }
+
+            var moved = new List<RoomRow>(rows.Count);
+            foreach (var row in rows)
+            {
+                moved.Add(advance(row) is { } next ? row with { Frontier = next.Frontier, Outflow = next.Outflow } : row);
+            }
+
+            // Only the lock holder writes frontiers, so what it read is still theirs; joins meanwhile only add
+            // to last_sequence, which the next tick's cap takes in.
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE waiting_rooms AS r SET frontier = u.frontier, outflow = u.outflow, advanced_at = now()
+                FROM unnest(@rooms, @frontiers, @outflows) AS u (room, frontier, outflow)
+                WHERE r.room = u.room
+                """, new
+            {
+                rooms = moved.Select(r => r.Room).ToArray(),
+                frontiers = moved.Select(r => r.Frontier).ToArray(),
+                outflows = moved.Select(r => r.Outflow).ToArray(),
+            }, transaction, cancellationToken: token));
+            await transaction.CommitAsync(token);
+            return ((IReadOnlyList<RoomRow>)moved, true);
+        });
+}

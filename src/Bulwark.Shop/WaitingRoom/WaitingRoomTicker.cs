@@ -1,0 +1,84 @@
+using Bulwark.Guard.Telemetry;
+using Bulwark.Shop.Database;
+
+namespace Bulwark.Shop.WaitingRoom;
+
+/// <summary>
+/// Every tick (250 ms by default) this instance refreshes the sales behind its sale rooms, reads every room's
+/// shared row and, if it holds the advance lock, moves the frontiers at the outflow rate first. That is one
+/// short transaction per instance per tick however many buyers poll, and polls read only what it left in
+/// <see cref="WaitingRooms"/>.
+/// </summary>
+public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomStore store, ISaleQueueSource sales,
+    IGateStatisticsProvider gate, WaitingRoomMetrics metrics, DatabaseReadiness readiness, TimeProvider clock,
+    ILogger<WaitingRoomTicker> logger) : BackgroundService
+{
+    private readonly Outflow _outflow = new(rooms.Options);
+    private long _lastSampleAt;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(rooms.Options.TickInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (!readiness.Migrated)
+            {
+                continue;
+            }
+
+            try
+            {
+                await TickAsync(stoppingToken);
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A missed tick only holds the lines still for a moment; the next one catches up (up to Outflow.MaxStep).
+                TickFailed(logger, exception.Message);
+            }
+        }
+    }
+
+    /// <summary>One tick; public so tests can drive the rooms without waiting for the timer.</summary>
+    public async Task TickAsync(CancellationToken cancellationToken)
+    {
+        rooms.SampleCheckoutPressure();
+        foreach (var saleId in rooms.KnownSales.ToArray())
+        {
+            rooms.Remember(saleId, await sales.FindAsync(saleId, cancellationToken));
+        }
+
+        var now = clock.GetTimestamp();
+        var rate = _lastSampleAt == 0 ? _outflow.Rate : _outflow.Update(gate.GetStatistics(), clock.GetElapsedTime(_lastSampleAt, now));
+        _lastSampleAt = now;
+
+        var (rows, advanced) = await store.TickAsync(row => Advance(row, rate), cancellationToken);
+        foreach (var row in rows)
+        {
+            var line = rooms.Line(row.Room);
+            if (advanced && line.LastSequence > 0)
+            {
+                metrics.Admitted(row.Room, Math.Min(row.LastSequence, (long)Math.Floor(row.Frontier)) - Math.Min(row.LastSequence, line.AdmittedThrough));
+            }
+
+            line.Observe(row.Frontier, row.LastSequence, row.Outflow);
+            if (WaitingRooms.SaleOf(row.Room) is { } saleId)
+            {
+                // A room another instance opened: asking marks its sale to be read from the next tick on.
+                _ = rooms.KnowsSale(saleId);
+            }
+        }
+    }
+
+    private (double Frontier, double Outflow)? Advance(RoomRow row, double rate)
+    {
+        // Checkout capacity is one for all rooms: the rooms with people waiting share it.
+        var busy = Math.Max(1, rooms.Lines.Count(pair => pair.Value.Waiting > 0));
+        var share = Math.Max(rooms.Options.MinOutflowPerSecond, rate / busy);
+        var frontier = Outflow.Advance(row.Frontier, row.LastSequence, TimeSpan.FromSeconds(row.ElapsedSeconds), share,
+            rooms.Options.Burst, rooms.IsOpen(row.Room));
+        return (frontier, share);
+    }
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Waiting-room tick failed ({Failure}); the lines stay where they are until the next")]
+    private static partial void TickFailed(ILogger logger, string failure);
+}

@@ -1,0 +1,68 @@
+using Bulwark.Guard.Gate;
+using Bulwark.Guard.Telemetry;
+using Bulwark.Shop.WaitingRoom;
+
+namespace Bulwark.Shop.Tests.WaitingRoom;
+
+public sealed class OutflowTests
+{
+    [Fact]
+    public void The_frontier_moves_at_the_rate_only_while_open_and_at_most_burst_past_the_last_ticket()
+    {
+        Assert.Equal(5, Outflow.Advance(5, 100, TimeSpan.FromSeconds(1), 10, 2, open: false));
+        Assert.Equal(7.5, Outflow.Advance(5, 100, TimeSpan.FromMilliseconds(250), 10, 2, open: true));
+        Assert.Equal(12, Outflow.Advance(5, 10, TimeSpan.FromSeconds(1), 10, 2, open: true));
+        // A long pause (database away) resumes the line, it does not let a crowd through.
+        Assert.Equal(15, Outflow.Advance(5, 100, TimeSpan.FromMinutes(5), 10, 2, open: true));
+        // Never back, even when the counter reads behind the frontier.
+        Assert.Equal(20, Outflow.Advance(20, 10, TimeSpan.FromSeconds(1), 10, 2, open: true));
+    }
+
+    [Fact]
+    public void A_saturated_gate_lets_out_what_it_completes_per_checkout()
+    {
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000, LeasesPerCheckout = 2 });
+        long completed = 0;
+        outflow.Update(Statistics(completed, limit: 10, inUse: 10), TimeSpan.FromSeconds(1));
+        for (var second = 0; second < 40; second++)
+        {
+            completed += 100;
+            outflow.Update(Statistics(completed, limit: 10, inUse: 10), TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(50, outflow.Rate, precision: 1);
+    }
+
+    [Fact]
+    public void An_idle_gate_ramps_up_to_the_cap_and_the_rate_never_leaves_the_bounds()
+    {
+        var options = new WaitingRoomOptions { MinOutflowPerSecond = 2, MaxOutflowPerSecond = 80 };
+        var outflow = new Outflow(options);
+        outflow.Update(Statistics(0, limit: 10, inUse: 0), TimeSpan.FromSeconds(1));
+        var rates = Enumerable.Range(0, 60).Select(_ => outflow.Update(Statistics(0, limit: 10, inUse: 0), TimeSpan.FromSeconds(1))).ToList();
+
+        Assert.All(rates, rate => Assert.InRange(rate, 2, 80));
+        Assert.Equal(80, rates[^1], precision: 3);
+        Assert.True(rates.Zip(rates.Skip(1)).All(pair => pair.Second >= pair.First), "an idle gate only ever raises the rate");
+    }
+
+    private static GateStatistics Statistics(long criticalAdmitted, int limit, int inUse) => new()
+    {
+        Mode = GuardMode.On,
+        PoolName = "test",
+        Algorithm = "fixed",
+        Limit = limit,
+        Floor = 1,
+        Ceiling = limit,
+        InUse = inUse,
+        Idle = 0,
+        Waiting = default,
+        QueueDelayP50 = TimeSpan.Zero,
+        QueueDelayP99 = TimeSpan.Zero,
+        Admitted = new PriorityCounts(criticalAdmitted, 0, 0),
+        Rejected = [],
+        Timeouts = 0,
+        Retries = 0,
+        LeaksSuspected = 0,
+    };
+}

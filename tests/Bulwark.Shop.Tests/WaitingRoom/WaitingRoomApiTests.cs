@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Shop.WaitingRoom;
+
+namespace Bulwark.Shop.Tests.WaitingRoom;
+
+/// <summary>The waiting room over real HTTP and PostgreSQL: tickets, FIFO, sold out, and checkout's admissions.</summary>
+[Collection(WaitingRoomCollection.Name)]
+public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
+{
+    [Fact]
+    public async Task An_idle_general_room_admits_at_once_and_joining_again_answers_the_same_ticket()
+    {
+        using var buyer = await shop.SignedInClientAsync();
+
+        var first = await JoinAsync(buyer, saleId: null);
+        Assert.True(first.GetProperty("admitted").GetBoolean());
+        Assert.False(string.IsNullOrEmpty(first.GetProperty("admission").GetString()));
+        Assert.True(first.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+
+        var again = await JoinAsync(buyer, saleId: null);
+        Assert.Equal(first.GetProperty("ticket").GetString(), again.GetProperty("ticket").GetString());
+        var polled = await PollAsync(buyer, first.GetProperty("ticket").GetString()!);
+        Assert.True(polled.GetProperty("admitted").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Joining_again_keeps_the_same_ticket_and_position_and_never_moves_anyone_forward()
+    {
+        var (saleId, _) = await shop.UpcomingSaleAsync();
+        var buyers = await shop.BuyersAsync(3);
+        var tickets = new List<JsonElement>();
+        foreach (var buyer in buyers)
+        {
+            tickets.Add(await JoinAsync(buyer, saleId));
+        }
+
+        Assert.Equal([1L, 2L, 3L], tickets.Select(t => t.GetProperty("position").GetInt64()));
+        Assert.All(tickets, t => Assert.True(t.GetProperty("pollAfterSeconds").GetInt32() >= 1));
+        Assert.All(tickets, t => Assert.True(t.GetProperty("estimatedWaitSeconds").GetInt32() >= 0));
+
+        var again = await JoinAsync(buyers[1], saleId);
+        Assert.Equal(tickets[1].GetProperty("ticket").GetString(), again.GetProperty("ticket").GetString());
+        Assert.Equal(2, again.GetProperty("position").GetInt64());
+        Assert.Equal(3, (await PollAsync(buyers[2], tickets[2].GetProperty("ticket").GetString()!)).GetProperty("position").GetInt64());
+        foreach (var buyer in buyers)
+        {
+            buyer.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Another_users_ticket_a_tampered_ticket_and_an_unknown_sale_are_not_found()
+    {
+        var (saleId, _) = await shop.UpcomingSaleAsync();
+        using var owner = await shop.SignedInClientAsync();
+        using var other = await shop.SignedInClientAsync();
+        var ticket = (await JoinAsync(owner, saleId)).GetProperty("ticket").GetString()!;
+
+        await (await other.GetAsync($"/api/waiting-room/{ticket}")).AssertProblemAsync(HttpStatusCode.NotFound, "ticket");
+        var tampered = ticket[..5] + (ticket[5] == 'A' ? 'B' : 'A') + ticket[6..];
+        await (await owner.GetAsync($"/api/waiting-room/{tampered}")).AssertProblemAsync(HttpStatusCode.NotFound, "ticket");
+        await (await owner.GetAsync("/api/waiting-room/garbage")).AssertProblemAsync(HttpStatusCode.NotFound, "ticket");
+        await (await owner.PostAsJsonAsync("/api/waiting-room", new { saleId = 987_654_321 })).AssertProblemAsync(HttpStatusCode.NotFound, "987654321");
+        using var anonymous = shop.Client();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/waiting-room/{ticket}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_hundred_concurrent_joiners_are_admitted_first_come_first_served()
+    {
+        var (saleId, _) = await shop.UpcomingSaleAsync();
+        var buyers = await shop.BuyersAsync(100);
+        using var start = new SemaphoreSlim(0);
+        var joins = buyers.Select(async buyer =>
+        {
+            await start.WaitAsync();
+            return await JoinAsync(buyer, saleId);
+        }).ToArray();
+        start.Release(buyers.Length);
+        var tickets = await Task.WhenAll(joins);
+
+        // The sale has not opened: every joiner has a distinct place, and the places are 1..100.
+        var positions = tickets.Select(t => t.GetProperty("position").GetInt64()).ToArray();
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), positions.Order());
+        AssertMetric(await shop.Client().GetStringAsync("/metrics"), "bulwark_waiting_room_waiting", $"sale-{saleId}");
+
+        shop.Sales.Open(saleId);
+        var admitted = new bool[buyers.Length];
+        var clock = Stopwatch.StartNew();
+        while (!admitted.All(a => a))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"only {admitted.Count(a => a)} of 100 admitted after a minute");
+            var answers = await Task.WhenAll(buyers.Select((buyer, i) => PollAsync(buyer, tickets[i].GetProperty("ticket").GetString()!)));
+            for (var i = 0; i < buyers.Length; i++)
+            {
+                admitted[i] |= answers[i].TryGetProperty("admitted", out var yes) && yes.GetBoolean();
+            }
+
+            // Always a prefix of the join order: nobody is admitted while someone who joined earlier waits.
+            var admittedPositions = positions.Where((_, i) => admitted[i]).Order().ToArray();
+            Assert.Equal(Enumerable.Range(1, admittedPositions.Length).Select(i => (long)i), admittedPositions);
+            await Task.Delay(200);
+        }
+
+        // At the outflow rate (20/s here), not all at once: 100 take about five seconds.
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(3), $"100 admitted in {clock.Elapsed}");
+        AssertMetric(await shop.Client().GetStringAsync("/metrics"), "bulwark_waiting_room_admitted_total", $"sale-{saleId}");
+        foreach (var buyer in buyers)
+        {
+            buyer.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Pollers_learn_the_sale_sold_out_within_a_second()
+    {
+        var (saleId, _) = await shop.UpcomingSaleAsync();
+        using var buyer = await shop.SignedInClientAsync();
+        var ticket = (await JoinAsync(buyer, saleId)).GetProperty("ticket").GetString()!;
+        Assert.True((await PollAsync(buyer, ticket)).TryGetProperty("position", out _));
+
+        shop.Sales.SellOut(saleId);
+        var clock = Stopwatch.StartNew();
+        while (!(await PollAsync(buyer, ticket)).TryGetProperty("soldOut", out _))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"sold out was answered {clock.Elapsed} after the last unit went");
+        Assert.True((await JoinAsync(buyer, saleId)).GetProperty("soldOut").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Checkout_during_a_sale_needs_that_sales_admission_which_buys_once()
+    {
+        var (saleId, productId) = await shop.UpcomingSaleAsync(stock: 10);
+        shop.Sales.Open(saleId);
+        using var buyer = await shop.SignedInClientAsync();
+        await buyer.AddToCartAsync(productId, 1);
+
+        using var refused = await buyer.CheckoutAsync("no-admission");
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests, "waiting room");
+        Assert.Equal(WaitingRoomProblems.Type, problem.GetProperty("type").GetString());
+        Assert.Equal(saleId, problem.GetProperty("saleId").GetInt64());
+        Assert.NotNull(refused.Headers.RetryAfter);
+
+        // An admission to another room (the general one) is not this sale's.
+        var general = (await JoinAsync(buyer, saleId: null)).GetProperty("admission").GetString()!;
+        await (await CheckoutWithAsync(buyer, "general-admission", general)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "not a valid admission");
+
+        var ticket = await JoinAsync(buyer, saleId);
+        var admission = ticket.GetProperty("admission").GetString()!;
+        using var bought = await CheckoutWithAsync(buyer, "first", admission);
+        Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
+        var order = await bought.ReceiptAsync();
+
+        // Retrying the same purchase is fine; a second purchase with the same admission is not.
+        using var retried = await CheckoutWithAsync(buyer, "first", admission);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(order.OrderId, (await retried.ReceiptAsync()).OrderId);
+        await buyer.AddToCartAsync(productId, 1);
+        await (await CheckoutWithAsync(buyer, "second", admission)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "already used");
+
+        // Joining again after buying takes a new place at the back, with a new admission.
+        var next = await JoinAsync(buyer, saleId);
+        Assert.NotEqual(ticket.GetProperty("ticket").GetString(), next.GetProperty("ticket").GetString());
+    }
+
+    [Fact]
+    public async Task An_admission_not_used_in_time_expires()
+    {
+        var (saleId, productId) = await shop.UpcomingSaleAsync(stock: 10);
+        shop.Sales.Open(saleId);
+        using var buyer = await shop.SignedInClientAsync();
+        await buyer.AddToCartAsync(productId, 1);
+        var ticket = await JoinAsync(buyer, saleId);
+        var admission = ticket.GetProperty("admission").GetString()!;
+
+        await Task.Delay(WaitingRoomFixture.AdmissionLifetime + TimeSpan.FromMilliseconds(500));
+        await (await CheckoutWithAsync(buyer, "late", admission)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "expired");
+        await (await buyer.GetAsync($"/api/waiting-room/{ticket.GetProperty("ticket").GetString()}")).AssertProblemAsync(HttpStatusCode.Gone, "join again");
+
+        var again = await JoinAsync(buyer, saleId);
+        Assert.NotEqual(ticket.GetProperty("ticket").GetString(), again.GetProperty("ticket").GetString());
+    }
+
+    [Fact]
+    public async Task Checkout_outside_sales_and_below_capacity_needs_no_admission()
+    {
+        var productId = await shop.ProductWithStockAsync(5);
+        using var buyer = await shop.SignedInClientAsync();
+        await buyer.AddToCartAsync(productId, 1);
+        using var bought = await buyer.CheckoutAsync("plain");
+        Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
+    }
+
+    private static void AssertMetric(string exposition, string name, string room) =>
+        Assert.True(exposition.Split('\n').Any(line => line.StartsWith(name + "{", StringComparison.Ordinal) && line.Contains($"room=\"{room}\"", StringComparison.Ordinal)),
+            $"no {name} for {room} in:\n" + string.Join('\n', exposition.Split('\n').Where(line => line.Contains("waiting_room", StringComparison.Ordinal))));
+
+    private static async Task<JsonElement> JoinAsync(HttpClient buyer, long? saleId)
+    {
+        using var response = await buyer.PostAsJsonAsync("/api/waiting-room", saleId is null ? new { } : (object)new { saleId });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"join answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static async Task<JsonElement> PollAsync(HttpClient buyer, string ticket)
+    {
+        using var response = await buyer.GetAsync($"/api/waiting-room/{ticket}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"poll answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static Task<HttpResponseMessage> CheckoutWithAsync(HttpClient buyer, string idempotencyKey, string admission)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/checkout") { Content = JsonContent.Create(new { paymentToken = "tok_visa" }) };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        request.Headers.Add(CheckoutAdmission.Header, admission);
+        return buyer.SendAsync(request);
+    }
+}
