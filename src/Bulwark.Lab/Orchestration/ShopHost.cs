@@ -75,6 +75,9 @@ public sealed class ShopHost : IAsyncDisposable
             $"--Guard:Mode={(launch.Guarded ? "on" : "off")}",
             $"--Admin:Email={launch.AdminEmail}",
             $"--Admin:Password={launch.AdminPassword}",
+            // The lab's clients give up on a refusal rather than queue: a general waiting room would measure them,
+            // not the gate (WaitingRoomOptions.GeneralRoom). Sale rooms stay on; `lab sale`'s buyers queue.
+            "--WaitingRoom:GeneralRoom=false",
         ];
         if (launch.PaymentsBaseUrl is not null) arguments.Add($"--Payments:BaseUrl={launch.PaymentsBaseUrl.ToString().TrimEnd('/')}");
         arguments.AddRange(launch.ExtraSettings.Select(s => $"--{s.Key}={s.Value}"));

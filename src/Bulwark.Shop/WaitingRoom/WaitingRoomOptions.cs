@@ -59,6 +59,13 @@ public sealed class WaitingRoomOptions : IValidatableObject
     [Range(0.05, 10)]
     public double GeneralRoomAtTargetFraction { get; set; } = 0.5;
 
+    /// <summary>
+    /// Whether checkout over capacity sends buyers to the general room at all. Off, overload is left to the edge's
+    /// 503s (sale rooms still work). The load lab's bench and incident replays turn it off: their clients give up on a
+    /// refusal instead of queueing, so with it on they would measure their own behaviour rather than the gate's.
+    /// </summary>
+    public bool GeneralRoom { get; set; } = true;
+
     /// <summary>How long checkout must stay over capacity before the general room is required: a burst is not an overload.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan GeneralRoomAfter { get; set; } = TimeSpan.FromSeconds(1);

@@ -80,7 +80,8 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
     {
         var settings = gate.Settings;
         var target = settings.QueueDelayTargets.Critical;
-        var over = pressure.EstimatedQueueDelay(Priority.Critical) > target * options.Value.GeneralRoomAtTargetFraction
+        var over = options.Value.GeneralRoom
+            && pressure.EstimatedQueueDelay(Priority.Critical) > target * options.Value.GeneralRoomAtTargetFraction
             && !pressure.AbsorbingBurst(Priority.Critical, target, settings.ShedAfter);
         var now = clock.GetUtcNow();
         _overloadedSince = over ? _overloadedSince ?? now : null;
