@@ -11,6 +11,7 @@ using Bulwark.Shop.Operations;
 using Bulwark.Shop.Orders;
 using Bulwark.Shop.Payments;
 using Bulwark.Shop.RuntimeSettings;
+using Bulwark.Shop.Sales;
 using Bulwark.Shop.Storefront;
 using Bulwark.Guard.DependencyInjection;
 
@@ -56,6 +57,7 @@ public static class ShopApplication
         builder.AddAccounts();
         builder.AddCart();
         builder.AddPayments();
+        builder.AddSales();
         builder.AddCheckout();
         builder.AddOrders();
         builder.AddRuntimeSettings(ShopSettings.FromConfiguration(builder.Configuration));
@@ -88,6 +90,7 @@ public static class ShopApplication
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
         app.MapCatalogAdminApi();
+        app.MapSalesApi();
         app.MapAuditApi();
         app.MapStorefront();
         app.MapOperations();
