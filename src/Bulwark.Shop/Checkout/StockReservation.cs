@@ -275,14 +275,16 @@ public sealed class StockReservation(IDatabaseGate gate)
             var saleUnits = line.SaleId is null ? int.MaxValue : row.SaleId == line.SaleId ? row.SaleUnitsLeft ?? 0 : line.SaleQuantity!.Value;
             return (Line: line, row.Stock, SaleUnits: saleUnits);
         }).ToList();
-        var (shortLine, stock, saleUnits) = verdicts.FirstOrDefault(v => v.Stock < v.Line.Quantity || v.SaleUnits < v.Line.Quantity);
-        if (shortLine is null)
+        var shortOne = verdicts.FirstOrDefault(v => v.Stock < v.Line.Quantity || v.SaleUnits < v.Line.Quantity);
+        if (shortOne.Line is null)
         {
-            // Lost a race that has since turned (a failed payment gave units back): the first line, as it stands now.
-            (shortLine, stock, saleUnits) = verdicts[0];
+            // Lost a race that has since turned (a failed payment gave units back): the units that race are a sale's
+            // if the cart has a sale line, else the first line's stock; either way, as they stand now.
+            shortOne = verdicts.Find(v => v.Line.SaleId is not null) is { Line: not null } onSale ? onSale : verdicts[0];
         }
 
-        return shortLine.SaleId is { } saleId && saleUnits < shortLine.Quantity
+        var (shortLine, stock, saleUnits) = shortOne;
+        return shortLine.SaleId is { } saleId && (saleUnits < shortLine.Quantity || stock >= shortLine.Quantity)
             ? new Reservation.SaleSoldOut(shortLine.ProductId, shortLine.Sku, saleId, shortLine.Quantity, Math.Min(saleUnits, stock),
                 Utc(shortLine.SaleEndsAt!.Value))
             : new Reservation.OutOfStock(shortLine.ProductId, shortLine.Sku, shortLine.Quantity, Math.Min(stock, saleUnits));
