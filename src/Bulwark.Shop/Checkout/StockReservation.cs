@@ -55,6 +55,7 @@ public sealed class StockReservation(IDatabaseGate gate)
             // The short line, in product-id order as the locks were taken, read afresh with no lock held.
             return await ShortLineAsync(connection, lines, token);
         });
+
     /// <summary>Marks the order paid and removes what was bought from the cart, in one statement. False if it was already settled.</summary>
     public Task<bool> MarkPaidAsync(long orderId, string chargeId, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
