@@ -4,11 +4,13 @@
 // purchases and the CPU they cost come from the same interval.
 //
 // Usage: node bench/purchase-loop.mjs <base-url> <workers> <warmup-s> <measure-s> <pid>=<name>...
+// PRODUCTS=<min>-<max> picks the products bought (default the whole catalog, 1-10000; 1-1 is one hot SKU).
 // (a name ending in "+children" also counts the live children of that pid: PostgreSQL's backends).
 import { readFileSync, readdirSync } from 'node:fs';
 
 const [base, workersArg, warmupArg, measureArg, ...processArgs] = process.argv.slice(2);
 const workers = Number(workersArg);
+const [productMin, productMax] = (process.env.PRODUCTS ?? '1-10000').split('-').map(Number);
 const processes = processArgs.map(arg => {
   const [pid, name] = arg.split('=');
   return { pid, name: name.replace('+children', ''), children: name.endsWith('+children') };
@@ -62,7 +64,7 @@ let keys = 0;
 
 async function worker(token) {
   while (!stop) {
-    const product = 1 + Math.floor(Math.random() * 10000);
+    const product = productMin + Math.floor(Math.random() * (productMax - productMin + 1));
     const cart = await call('PUT', `/api/cart/items/${product}`, token, { quantity: 1 });
     if (cart.status !== 200) { if (measuring) counts.other[`cart ${cart.status}`] = (counts.other[`cart ${cart.status}`] ?? 0) + 1; continue; }
     const checkout = await call('POST', '/api/checkout', token, { paymentToken: 'tok_visa' }, { 'idempotency-key': `cost-${process.pid}-${++keys}` });

@@ -18,6 +18,7 @@ public sealed class DocumentDescription : IOpenApiDocumentTransformer
         ["Order administration"] = "Every customer's orders for operators: listing with filters, refunds through the gateway (admins).",
         ["Runtime settings"] = "Versioned guard and cache settings, changed on every instance without restart (admins).",
         ["Catalog administration"] = "Adding, changing and hiding products, topping up stock, adding categories (admins); seen by every instance within a second.",
+        ["Sales"] = "Scheduled sales: a window, a sale price and units per product (admins schedule; anyone reads the countdown and units left).",
         ["Audit"] = "Every admin action: who, when, what changed and why (admins).",
         ["Operations"] = "Prometheus metrics and the live operations dashboard.",
     };

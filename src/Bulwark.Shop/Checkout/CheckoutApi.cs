@@ -79,6 +79,17 @@ public static class CheckoutApi
             CheckoutResult.Rejected { Reason: Reservation.NoLongerSold gone } => Problems.Conflict("No longer sold",
                 $"Product {gone.ProductId} ({gone.Sku}) was taken out of the catalog; remove it from the cart (DELETE /api/cart/items/{gone.ProductId}) and check out again.",
                 new Dictionary<string, object?> { ["productId"] = gone.ProductId, ["sku"] = gone.Sku }),
+            CheckoutResult.Rejected { Reason: Reservation.SaleNotOpen early } => TypedResults.Problem(type: SaleNotOpenType,
+                title: "Sale not open yet",
+                detail: $"Product {early.ProductId} ({early.Sku}) is held for sale {early.SaleId}, which opens at {early.StartsAt:O}; check out then (GET /api/sales/{early.SaleId} counts down).",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["productId"] = early.ProductId, ["sku"] = early.Sku, ["saleId"] = early.SaleId, ["startsAt"] = early.StartsAt }),
+            CheckoutResult.Rejected { Reason: Reservation.SaleSoldOut gone } => TypedResults.Problem(type: SaleSoldOutType,
+                title: "Sold out",
+                detail: $"Sale {gone.SaleId} has sold its units of product {gone.ProductId} ({gone.Sku}): {gone.Requested} requested, {gone.Available} left at the sale price. "
+                    + $"During the sale it sells only at the sale price; after {gone.EndsAt:O} it sells at the regular price again.",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["productId"] = gone.ProductId, ["sku"] = gone.Sku, ["saleId"] = gone.SaleId, ["available"] = gone.Available, ["endsAt"] = gone.EndsAt }),
             _ => throw new InvalidOperationException($"Unhandled checkout result {result}."),
         };
     }
@@ -101,6 +112,12 @@ public static class CheckoutApi
             statusCode: StatusCodes.Status503ServiceUnavailable,
             extensions: unavailable.Order is { } order ? OrderExtensions(order) : null);
     }
+
+    /// <summary>The problem type of a checkout holding an item of a sale that has not started.</summary>
+    public const string SaleNotOpenType = "urn:bulwark:problem:sale-not-open";
+
+    /// <summary>The problem type of a checkout holding an item whose sale has no units left (the product may still have regular stock).</summary>
+    public const string SaleSoldOutType = "urn:bulwark:problem:sale-sold-out";
 
     /// <summary>The problem type of a checkout refused because the gateway's circuit is open.</summary>
     public const string PaymentsUnavailableType = "urn:bulwark:problem:payments-unavailable";

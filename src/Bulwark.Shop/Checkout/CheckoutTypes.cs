@@ -38,4 +38,13 @@ public abstract record Reservation
 
     /// <summary>A line's product was hidden from the catalog (no longer sold) after it went into the cart.</summary>
     public sealed record NoLongerSold(long ProductId, string Sku) : Reservation;
+
+    /// <summary>A line's product is held for a sale that has not started: it sells from <paramref name="StartsAt"/>, at the sale price.</summary>
+    public sealed record SaleNotOpen(long ProductId, string Sku, long SaleId, DateTimeOffset StartsAt) : Reservation;
+
+    /// <summary>
+    /// A line's product is in an open sale whose units are gone (or fewer than asked): during the window it sells only
+    /// at the sale price, so the regular stock waits for the window's end.
+    /// </summary>
+    public sealed record SaleSoldOut(long ProductId, string Sku, long SaleId, int Requested, int Available, DateTimeOffset EndsAt) : Reservation;
 }

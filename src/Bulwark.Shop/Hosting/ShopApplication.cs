@@ -11,6 +11,7 @@ using Bulwark.Shop.Operations;
 using Bulwark.Shop.Orders;
 using Bulwark.Shop.Payments;
 using Bulwark.Shop.RuntimeSettings;
+using Bulwark.Shop.Sales;
 using Bulwark.Shop.Storefront;
 using Bulwark.Shop.WaitingRoom;
 using Bulwark.Guard.DependencyInjection;
@@ -57,6 +58,7 @@ public static class ShopApplication
         builder.AddAccounts();
         builder.AddCart();
         builder.AddPayments();
+        builder.AddSales();
         builder.AddCheckout();
         builder.AddWaitingRoom();
         builder.AddOrders();
@@ -91,6 +93,7 @@ public static class ShopApplication
         app.MapHealthApi();
         app.MapRuntimeSettingsApi();
         app.MapCatalogAdminApi();
+        app.MapSalesApi();
         app.MapAuditApi();
         app.MapStorefront();
         app.MapOperations();

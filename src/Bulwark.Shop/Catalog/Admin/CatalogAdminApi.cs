@@ -129,8 +129,8 @@ public static class CatalogAdminApi
             ? Problems.Invalid(failed.Field, message)
             : null;
 
-    /// <summary>A write the store refused, as the problem the client gets (a 400 shaped as the validation problems are).</summary>
-    private static ProblemHttpResult Refusal<TValue>(CatalogChange<TValue> refused) => refused switch
+    /// <summary>A write a store refused, as the problem the client gets (a 400 shaped as the validation problems are); the sales use it too.</summary>
+    internal static ProblemHttpResult Refusal<TValue>(CatalogChange<TValue> refused) => refused switch
     {
         CatalogChange<TValue>.NotFound missing => Problems.NotFound(missing.Detail),
         CatalogChange<TValue>.InvalidField invalid => TypedResults.Problem(title: "Invalid request", detail: invalid.Detail,

@@ -1,0 +1,105 @@
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.Catalog;
+using Dapper;
+using Npgsql;
+
+namespace Bulwark.Shop.Sales;
+
+/// <summary>
+/// Reads of sales: a sale with its window, state and units left; the admin listing; and what the waiting room
+/// asks (a sale's window, whether a cart holds an item of an open sale). The state here is judged by the injected
+/// <see cref="TimeProvider"/>, for display and admission; what a checkout may buy is judged inside its own
+/// transaction by the database's clock (<c>now()</c>, see <c>StockReservation</c>), so that the decision and the
+/// stock it takes share one instant.
+/// </summary>
+public sealed class SaleCatalog(IDatabaseGate gate, TimeProvider clock)
+{
+    /// <summary>Units of a line that hold stock: paid, awaiting payment, or awaiting a refund's outcome.</summary>
+    private const string LiveStatuses = "('paid', 'pending_payment', 'refund_pending')";
+
+    /// <summary>
+    /// A sale's units left: the product row's counter while it counts for this sale; otherwise (not attached yet,
+    /// or a later sale took the counter) the quantity less the sale's units in live orders.
+    /// </summary>
+    private const string ItemColumns = $"""
+        si.sale_id AS SaleId, si.product_id AS ProductId, p.name, p.price_cents AS RegularPriceCents, si.price_cents AS PriceCents,
+        si.quantity, CASE WHEN p.sale_id = si.sale_id THEN p.sale_units_left
+            ELSE si.quantity - coalesce((SELECT sum(ol.quantity) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+                WHERE ol.sale_id = si.sale_id AND ol.product_id = si.product_id AND o.status IN {LiveStatuses}), 0)::int
+        END AS UnitsLeft
+        """;
+
+    private const string SaleColumns = "s.id, s.name, s.starts_at AS StartsAt, s.ends_at AS EndsAt";
+
+    public Task<Sale?> GetAsync(long saleId, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Sheddable, cancellationToken, async (connection, token) =>
+            (await ReadAsync(connection, null, [saleId], token)).SingleOrDefault());
+
+    /// <summary>One page of every sale, newest first, and how many there are.</summary>
+    public Task<Paged<Sale>> ListAsync(int page, int pageSize, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
+        {
+            var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM sales", cancellationToken: token));
+            var ids = total == 0 ? [] : (await connection.QueryAsync<long>(new CommandDefinition(
+                "SELECT id FROM sales ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset",
+                new { limit = pageSize, offset = (page - 1) * pageSize }, cancellationToken: token))).ToArray();
+            return new Paged<Sale>(await ReadAsync(connection, null, ids, token), page, pageSize, total);
+        });
+
+    /// <summary>A sale's window, or null if there is no such sale (deleted before it started, or never made).</summary>
+    public Task<SaleWindow?> WindowAsync(long saleId, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+            (await connection.QuerySingleOrDefaultAsync<WindowRow>(new CommandDefinition(
+                $"SELECT {SaleColumns} FROM sales s WHERE s.id = @saleId", new { saleId }, cancellationToken: token)))?.ToWindow());
+
+    /// <summary>
+    /// The sales open now that hold a line of the user's cart (empty when none does): a checkout of this cart
+    /// buys at a sale price, so the waiting room admits it in that sale's queue.
+    /// </summary>
+    public Task<IReadOnlyList<SaleWindow>> OpenSalesInCartAsync(long userId, CancellationToken cancellationToken) =>
+        gate.RunAsync<IReadOnlyList<SaleWindow>>(Priority.Normal, cancellationToken, async (connection, token) =>
+        {
+            var now = clock.GetUtcNow();
+            var windows = await connection.QueryAsync<WindowRow>(new CommandDefinition($"""
+                SELECT DISTINCT {SaleColumns} FROM cart_items ci JOIN sale_items si ON si.product_id = ci.product_id
+                JOIN sales s ON s.id = si.sale_id WHERE ci.user_id = @userId AND s.ends_at > @now AND s.starts_at <= @now
+                """, new { userId, now = now.UtcDateTime }, cancellationToken: token));
+            return [.. windows.Select(row => row.ToWindow()).Where(window => window.StateAt(now) == SaleState.Open)];
+        });
+
+    /// <summary>The sales with these ids, in the order given, each with its items and its state now.</summary>
+    internal async Task<IReadOnlyList<Sale>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long[] ids,
+        CancellationToken cancellationToken)
+    {
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+
+        var sales = (await connection.QueryAsync<WindowRow>(new CommandDefinition(
+            $"SELECT {SaleColumns} FROM sales s WHERE s.id = ANY(@ids)", new { ids }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(row => row.Id);
+        var items = (await connection.QueryAsync<ItemRow>(new CommandDefinition($"""
+            SELECT {ItemColumns} FROM sale_items si JOIN products p ON p.id = si.product_id
+            WHERE si.sale_id = ANY(@ids) ORDER BY si.sale_id, si.product_id
+            """, new { ids }, transaction, cancellationToken: cancellationToken))).ToLookup(item => item.SaleId);
+        var now = clock.GetUtcNow();
+        return [.. ids.Where(sales.ContainsKey).Select(id =>
+        {
+            var row = sales[id];
+            var window = row.ToWindow();
+            return new Sale(id, row.Name, window.StartsAt, window.EndsAt, window.StateAt(now), window.OpensInSecondsAt(now),
+                [.. items[id].Select(item => new SaleItem(item.ProductId, item.Name, item.RegularPriceCents, item.PriceCents, item.Quantity,
+                    Math.Max(0, item.UnitsLeft)))]);
+        })];
+    }
+
+    private sealed record WindowRow(long Id, string Name, DateTime StartsAt, DateTime EndsAt)
+    {
+        public SaleWindow ToWindow() => new(Id, Utc(StartsAt), Utc(EndsAt));
+    }
+
+    private sealed record ItemRow(long SaleId, long ProductId, string Name, long RegularPriceCents, long PriceCents, int Quantity, int UnitsLeft);
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}

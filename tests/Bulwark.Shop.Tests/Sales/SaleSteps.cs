@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bulwark.Shop.Tests.CatalogAdmin;
+using Bulwark.Shop.Tests.Infrastructure;
+
+namespace Bulwark.Shop.Tests.Sales;
+
+/// <summary>Making sales over the admin API, and moving their windows in the database to open or end them now.</summary>
+public static class SaleSteps
+{
+    public static async Task<long> CreateProductAsync(this CatalogAdminFixture catalog, HttpClient admin, long priceCents, int stock) =>
+        (await catalog.CreateProductAsync(admin, "Sale item " + Guid.NewGuid().ToString("N")[..8], priceCents: priceCents, stock: stock))
+            .GetProperty("id").GetInt64();
+
+    /// <summary>Schedules a sale of the items (productId, priceCents, quantity) starting in an hour; answers it as created.</summary>
+    public static async Task<JsonElement> CreateSaleAsync(this HttpClient admin, params (long ProductId, long PriceCents, int Quantity)[] items)
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddHours(1);
+        var response = await admin.PostAsJsonAsync("/api/admin/sales", new
+        {
+            name = "Flash " + Guid.NewGuid().ToString("N")[..6],
+            startsAt,
+            endsAt = startsAt.AddHours(2),
+            items = items.Select(item => new { productId = item.ProductId, priceCents = item.PriceCents, quantity = item.Quantity }),
+        });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Moves the sale's window so that it opened a second ago (by the database's clock, which checkout decides by).</summary>
+    public static Task OpenSaleAsync(this ShopFixture shop, long saleId) =>
+        shop.ExecuteAsync("UPDATE sales SET starts_at = now() - interval '1 second', ends_at = now() + interval '1 hour' WHERE id = $1", saleId);
+
+    /// <summary>Moves the sale's window into the past.</summary>
+    public static Task EndSaleAsync(this ShopFixture shop, long saleId) =>
+        shop.ExecuteAsync("UPDATE sales SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 second' WHERE id = $1", saleId);
+
+    public static async Task<JsonElement> SaleAsync(this ShopFixture shop, long saleId)
+    {
+        using var anonymous = shop.Client();
+        return await anonymous.GetFromJsonAsync<JsonElement>($"/api/sales/{saleId}");
+    }
+
+    public static async Task<int> UnitsLeftAsync(this ShopFixture shop, long saleId) =>
+        (await shop.SaleAsync(saleId)).GetProperty("items")[0].GetProperty("unitsLeft").GetInt32();
+
+    public static long Id(this JsonElement sale) => sale.GetProperty("id").GetInt64();
+}
