@@ -46,6 +46,15 @@ public sealed class SaleCatalog(IDatabaseGate gate, TimeProvider clock)
             return new Paged<Sale>(await ReadAsync(connection, null, ids, token), page, pageSize, total);
         });
 
+    /// <summary>Every sale not over yet (upcoming or open), with its items and units left: what the waiting room follows.</summary>
+    public Task<IReadOnlyList<Sale>> ActiveAsync(CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+        {
+            var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+                "SELECT id FROM sales WHERE ends_at > @now", new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: token))).ToArray();
+            return await ReadAsync(connection, null, ids, token);
+        });
+
     /// <summary>A sale's window, or null if there is no such sale (deleted before it started, or never made).</summary>
     public Task<SaleWindow?> WindowAsync(long saleId, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>

@@ -1,3 +1,4 @@
+using Bulwark.Shop.WaitingRoom;
 using System.Security.Claims;
 using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
@@ -22,6 +23,10 @@ public static class SalesApi
     {
         builder.Services.AddSingleton<SaleCatalog>();
         builder.Services.AddSingleton<SaleStore>();
+        // The waiting room follows the sales through this snapshot (registered before AddWaitingRoom's default of none).
+        builder.Services.AddSingleton<SaleQueueSource>();
+        builder.Services.AddSingleton<ISaleQueueSource>(services => services.GetRequiredService<SaleQueueSource>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<SaleQueueSource>());
     }
 
     public static void MapSalesApi(this WebApplication app)

@@ -1,0 +1,107 @@
+using System.Collections.Frozen;
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.Database;
+using Bulwark.Shop.WaitingRoom;
+using Dapper;
+
+namespace Bulwark.Shop.Sales;
+
+/// <summary>
+/// What the waiting room asks of sales, answered from a snapshot of the sales not yet over, read again every
+/// <see cref="RefreshInterval"/>: a sale's window and units left (polled by every instance's ticker), and whether
+/// a checkout's cart holds an item of an open sale. When no sale is open — nearly always — a checkout costs no query
+/// at all; during one, one indexed read of the user's cart lines among the sale's products.
+/// </summary>
+public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate gate, DatabaseReadiness readiness, TimeProvider clock,
+    ILogger<SaleQueueSource> logger)
+    : BackgroundService, ISaleQueueSource
+{
+    /// <summary>How stale units left may be: "sold out" must reach the line within a second of the last unit.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
+
+    private volatile Snapshot _snapshot = Snapshot.Empty;
+
+    public async ValueTask<SaleQueueState?> FindAsync(long saleId, CancellationToken cancellationToken)
+    {
+        if (_snapshot.Sales.TryGetValue(saleId, out var known))
+        {
+            return known.State;
+        }
+
+        // Made since the last refresh, or already over: read it once.
+        return await catalog.GetAsync(saleId, cancellationToken) is { } sale ? Entry.Of(sale).State : null;
+    }
+
+    public async ValueTask<long?> OpenSaleForCartAsync(long userId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var open = _snapshot.ProductsOnSale(now);
+        if (open.Count == 0)
+        {
+            return null;
+        }
+
+        var products = open.Keys.ToArray();
+        var inCart = await gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
+            await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+                "SELECT product_id FROM cart_items WHERE user_id = @userId AND product_id = ANY(@products) ORDER BY product_id LIMIT 1",
+                new { userId, products }, cancellationToken: token)));
+        return inCart is { } productId ? open[productId] : null;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RefreshInterval, clock);
+        do
+        {
+            if (!readiness.Migrated)
+            {
+                continue;
+            }
+
+            try
+            {
+                var sales = await catalog.ActiveAsync(stoppingToken);
+                _snapshot = new Snapshot(sales.Select(Entry.Of).ToFrozenDictionary(entry => entry.State.SaleId));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // The last snapshot stands until the database answers again; the ticker keeps moving the lines meanwhile.
+                LogRefreshFailed(exception);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh the sales the waiting room follows; using the last ones read")]
+    private partial void LogRefreshFailed(Exception exception);
+
+    private sealed record Entry(SaleQueueState State, long[] Products)
+    {
+        public static Entry Of(Sale sale) => new(new SaleQueueState(sale.Id, sale.StartsAt, sale.EndsAt, sale.Items.Sum(item => (long)item.UnitsLeft)),
+            [.. sale.Items.Select(item => item.ProductId)]);
+    }
+
+    private sealed record Snapshot(FrozenDictionary<long, Entry> Sales)
+    {
+        public static Snapshot Empty { get; } = new(FrozenDictionary<long, Entry>.Empty);
+
+        /// <summary>Product → the open sale it is in (a product is in at most one sale at a time: overlaps are refused).</summary>
+        public Dictionary<long, long> ProductsOnSale(DateTimeOffset now)
+        {
+            var open = new Dictionary<long, long>();
+            foreach (var (saleId, entry) in Sales)
+            {
+                if (entry.State.IsOpenAt(now))
+                {
+                    foreach (var product in entry.Products)
+                    {
+                        open[product] = saleId;
+                    }
+                }
+            }
+
+            return open;
+        }
+    }
+}
