@@ -86,13 +86,14 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
     {
         public static Snapshot Empty { get; } = new(FrozenDictionary<long, Entry>.Empty);
 
-        /// <summary>Product → the open sale it is in (a product is in at most one sale at a time: overlaps are refused).</summary>
+        /// <summary>Product → the open sale with units left it is in (a product is in at most one sale at a time: overlaps are refused).</summary>
         public Dictionary<long, long> ProductsOnSale(DateTimeOffset now)
         {
             var open = new Dictionary<long, long>();
             foreach (var (saleId, entry) in Sales)
             {
-                if (entry.State.IsOpenAt(now))
+                // A sold-out sale needs no turns: checkout answers its 409 at once rather than sending buyers to a line.
+                if (entry.State.IsOpenAt(now) && !entry.State.SoldOut)
                 {
                     foreach (var product in entry.Products)
                     {

@@ -8,7 +8,8 @@ public static class CheckoutSteps
     public static async Task AddToCartAsync(this HttpClient client, long productId, int quantity) =>
         (await client.PutAsJsonAsync($"/api/cart/items/{productId}", new { quantity })).EnsureSuccessStatusCode();
 
-    public static Task<HttpResponseMessage> CheckoutAsync(this HttpClient client, string? idempotencyKey, string paymentToken = "tok_visa")
+    public static Task<HttpResponseMessage> CheckoutAsync(this HttpClient client, string? idempotencyKey, string paymentToken = "tok_visa",
+        string? admission = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/checkout") { Content = JsonContent.Create(new { paymentToken }) };
         if (idempotencyKey is not null)
@@ -16,7 +17,57 @@ public static class CheckoutSteps
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         }
 
+        if (admission is not null)
+        {
+            request.Headers.Add("Admission", admission);
+        }
+
         return client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// Checks out as the storefront does: when the shop answers that a waiting room must be passed (429, the
+    /// waiting-room problem type), joins the room it names, polls until admitted, and checks out with the
+    /// admission; when the room says the sale sold out, checks out once more to get the shop's own answer.
+    /// </summary>
+    public static async Task<HttpResponseMessage> CheckoutThroughRoomAsync(this HttpClient client, string idempotencyKey, string paymentToken = "tok_visa")
+    {
+        var response = await client.CheckoutAsync(idempotencyKey, paymentToken);
+        for (var attempt = 0; attempt < 20 && response.StatusCode == System.Net.HttpStatusCode.TooManyRequests; attempt++)
+        {
+            var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            if (problem.GetProperty("type").GetString() != Bulwark.Shop.WaitingRoom.WaitingRoomProblems.Type)
+            {
+                return response;
+            }
+
+            var saleId = problem.TryGetProperty("saleId", out var sale) && sale.ValueKind == System.Text.Json.JsonValueKind.Number ? sale.GetInt64() : (long?)null;
+            var joined = await (await client.PostAsJsonAsync("/api/waiting-room", saleId is null ? new { } : (object)new { saleId }))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            var ticket = joined.GetProperty("ticket").GetString()!;
+            var place = joined;
+            for (var poll = 0; poll < 600 && !Flag(place, "admitted") && !Flag(place, "soldOut"); poll++)
+            {
+                await Task.Delay(100);
+                place = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/waiting-room/{Uri.EscapeDataString(ticket)}");
+            }
+
+            response = Flag(place, "admitted")
+                ? await client.CheckoutAsync(idempotencyKey, paymentToken, place.GetProperty("admission").GetString())
+                // Sold out: the room's news reaches checkout within a refresh; ask until it answers for itself.
+                : await AfterAsync(TimeSpan.FromMilliseconds(300), () => client.CheckoutAsync(idempotencyKey, paymentToken));
+        }
+
+        return response;
+
+        static bool Flag(System.Text.Json.JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.True;
+
+        static async Task<HttpResponseMessage> AfterAsync(TimeSpan delay, Func<Task<HttpResponseMessage>> call)
+        {
+            await Task.Delay(delay);
+            return await call();
+        }
     }
 
     public static async Task<OrderReceipt> ReceiptAsync(this HttpResponseMessage response) =>

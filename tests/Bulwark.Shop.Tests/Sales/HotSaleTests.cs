@@ -28,7 +28,7 @@ public sealed class HotSaleTests(CatalogAdminFixture catalog)
         var rush = buyers.Select(async (client, i) =>
         {
             await start.WaitAsync();
-            return await AnswerAsync(await client.CheckoutAsync($"hot-{i}", TokenOf(i)));
+            return await AnswerAsync(await client.CheckoutThroughRoomAsync($"hot-{i}", TokenOf(i)));
         }).ToList();
         start.Release(buyers.Length);
         var answers = await Task.WhenAll(rush);
@@ -49,7 +49,7 @@ public sealed class HotSaleTests(CatalogAdminFixture catalog)
                 break;
             }
 
-            retried[i] = await AnswerAsync(await buyers[i].CheckoutAsync($"hot-{i}-again"));
+            retried[i] = await AnswerAsync(await buyers[i].CheckoutThroughRoomAsync($"hot-{i}-again"));
         }
 
         await Shop.ReconcileUntilNoneOpenAsync();
@@ -85,7 +85,7 @@ public sealed class HotSaleTests(CatalogAdminFixture catalog)
                 continue;
             }
 
-            var again = await AnswerAsync(await buyers[i].CheckoutAsync($"hot-{i}", TokenOf(i)));
+            var again = await AnswerAsync(await buyers[i].CheckoutThroughRoomAsync($"hot-{i}", TokenOf(i)));
             Assert.Equal((HttpStatusCode.OK, orderId), (again.Status, again.OrderId));
             if (await Shop.ScalarAsync<string>("SELECT status FROM orders WHERE id = $1", orderId) == OrderStatus.Paid)
             {

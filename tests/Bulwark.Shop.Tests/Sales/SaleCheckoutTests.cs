@@ -20,7 +20,7 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         using var buyer = await Shop.SignedInClientAsync();
         await buyer.AddToCartAsync(product, 1);
 
-        var problem = await (await buyer.CheckoutAsync("early")).AssertProblemAsync(HttpStatusCode.Conflict, "not open yet", product.ToString());
+        var problem = await (await buyer.CheckoutThroughRoomAsync("early")).AssertProblemAsync(HttpStatusCode.Conflict, "not open yet", product.ToString());
 
         Assert.Equal(CheckoutApi.SaleNotOpenType, problem.GetProperty("type").GetString());
         Assert.Equal(sale.GetProperty("startsAt").GetDateTimeOffset(), problem.GetProperty("startsAt").GetDateTimeOffset());
@@ -28,7 +28,7 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         Assert.Equal(10, await Shop.StockAsync(product));
         // The key was given back with everything else: once the sale opens, the same key buys.
         await Shop.OpenSaleAsync(sale.Id());
-        var receipt = await (await buyer.CheckoutAsync("early")).EnsureSuccessStatusCode().ReceiptAsync();
+        var receipt = await (await buyer.CheckoutThroughRoomAsync("early")).EnsureSuccessStatusCode().ReceiptAsync();
         Assert.Equal(1000, receipt.TotalCents);
     }
 
@@ -44,7 +44,7 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         await buyer.AddToCartAsync(product, 2);
         await buyer.AddToCartAsync(regular, 1);
 
-        var inWindow = await (await buyer.CheckoutAsync("in-window")).EnsureSuccessStatusCode().ReceiptAsync();
+        var inWindow = await (await buyer.CheckoutThroughRoomAsync("in-window")).EnsureSuccessStatusCode().ReceiptAsync();
 
         Assert.Equal(2 * 1200 + 500, inWindow.TotalCents);
         Assert.Equal(1200, await Shop.ScalarAsync<long>("SELECT unit_price_cents FROM order_lines WHERE order_id = $1 AND product_id = $2", inWindow.OrderId, product));
@@ -54,7 +54,7 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         await Shop.EndSaleAsync(sale.Id());
         Assert.Equal("ended", (await Shop.SaleAsync(sale.Id())).GetProperty("state").GetString());
         await buyer.AddToCartAsync(product, 1);
-        var after = await (await buyer.CheckoutAsync("after-window")).EnsureSuccessStatusCode().ReceiptAsync();
+        var after = await (await buyer.CheckoutThroughRoomAsync("after-window")).EnsureSuccessStatusCode().ReceiptAsync();
         Assert.Equal(3000, after.TotalCents);
         Assert.Equal(3000, await Shop.ScalarAsync<long>("SELECT unit_price_cents FROM order_lines WHERE order_id = $1", after.OrderId));
         Assert.Equal(10, await Shop.StockAsync(product) + await Shop.UnitsInLiveOrdersAsync(product));
@@ -69,12 +69,12 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         await Shop.OpenSaleAsync(sale.Id());
         using var first = await Shop.SignedInClientAsync();
         await first.AddToCartAsync(product, 2);
-        (await first.CheckoutAsync("all-of-it")).EnsureSuccessStatusCode();
+        (await first.CheckoutThroughRoomAsync("all-of-it")).EnsureSuccessStatusCode();
         using var late = await Shop.SignedInClientAsync();
         await late.AddToCartAsync(product, 1);
         var ordersBefore = await Shop.ScalarAsync<long>("SELECT count(*) FROM orders");
 
-        var problem = await (await late.CheckoutAsync("too-late")).AssertProblemAsync(HttpStatusCode.Conflict, "sold out", product.ToString());
+        var problem = await (await late.CheckoutThroughRoomAsync("too-late")).AssertProblemAsync(HttpStatusCode.Conflict, "sold out", product.ToString());
 
         Assert.Equal(CheckoutApi.SaleSoldOutType, problem.GetProperty("type").GetString());
         Assert.Equal(0, problem.GetProperty("available").GetInt32());
@@ -83,7 +83,7 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         Assert.Equal(0, await Shop.UnitsLeftAsync(sale.Id()));
 
         await Shop.EndSaleAsync(sale.Id());
-        var regular = await (await late.CheckoutAsync("too-late")).EnsureSuccessStatusCode().ReceiptAsync();
+        var regular = await (await late.CheckoutThroughRoomAsync("too-late")).EnsureSuccessStatusCode().ReceiptAsync();
         Assert.Equal(3000, regular.TotalCents);
     }
 
@@ -97,12 +97,12 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         using var declined = await Shop.SignedInClientAsync();
         await declined.AddToCartAsync(product, 1);
 
-        Assert.Equal(HttpStatusCode.PaymentRequired, (await declined.CheckoutAsync("declined", "tok_declined")).StatusCode);
+        Assert.Equal(HttpStatusCode.PaymentRequired, (await declined.CheckoutThroughRoomAsync("declined", "tok_declined")).StatusCode);
 
         Assert.Equal(1, await Shop.UnitsLeftAsync(sale.Id()));
         using var buyer = await Shop.SignedInClientAsync();
         await buyer.AddToCartAsync(product, 1);
-        Assert.Equal(1500, (await (await buyer.CheckoutAsync("second")).EnsureSuccessStatusCode().ReceiptAsync()).TotalCents);
+        Assert.Equal(1500, (await (await buyer.CheckoutThroughRoomAsync("second")).EnsureSuccessStatusCode().ReceiptAsync()).TotalCents);
         Assert.Equal(0, await Shop.UnitsLeftAsync(sale.Id()));
     }
 
@@ -117,12 +117,12 @@ public sealed class SaleCheckoutTests(CatalogAdminFixture catalog)
         await buyer.AddToCartAsync(scarce, 2);
         var ordersBefore = await Shop.ScalarAsync<long>("SELECT count(*) FROM orders");
 
-        var problem = await (await buyer.CheckoutAsync("short")).AssertProblemAsync(HttpStatusCode.Conflict, "Out of stock", scarce.ToString());
+        var problem = await (await buyer.CheckoutThroughRoomAsync("short")).AssertProblemAsync(HttpStatusCode.Conflict, "Out of stock", scarce.ToString());
 
         Assert.Equal(1, problem.GetProperty("available").GetInt32());
         Assert.Equal((5, 1), (await Shop.StockAsync(plenty), await Shop.StockAsync(scarce)));
         Assert.Equal(ordersBefore, await Shop.ScalarAsync<long>("SELECT count(*) FROM orders"));
         await buyer.AddToCartAsync(scarce, 1);
-        Assert.Equal(300, (await (await buyer.CheckoutAsync("short")).EnsureSuccessStatusCode().ReceiptAsync()).TotalCents);
+        Assert.Equal(300, (await (await buyer.CheckoutThroughRoomAsync("short")).EnsureSuccessStatusCode().ReceiptAsync()).TotalCents);
     }
 }
