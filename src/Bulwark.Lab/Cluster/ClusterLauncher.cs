@@ -223,6 +223,15 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
 
     string ShopLog(int number) => Path.Combine(files.Logs, $"shop-{number}.log");
 
+    /// <summary>The cluster's waiting-room signing key: made once per cluster (kept in its directory, not in cluster.json), shared by every instance.</summary>
+    async Task<string> WaitingRoomKeyAsync(CancellationToken ct)
+    {
+        var path = Path.Combine(files.Root, "waiting-room.key");
+        if (!File.Exists(path))
+            await File.WriteAllTextAsync(path, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), ct);
+        return (await File.ReadAllTextAsync(path, ct)).Trim();
+    }
+
     async Task<ClusterProcess> LaunchShopAsync(ClusterRequest request, ClusterManifest manifest, int number, CancellationToken ct)
     {
         var url = $"http://127.0.0.1:{FreePort.Next()}";
@@ -234,6 +243,8 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
             $"--ConnectionStrings:ShopDirect={manifest.Primary}",
             $"--ConnectionStrings:ShopReadOnly={manifest.Standbys[0]}",
             "--Guard:ShareBudget=true",
+            // A poll or a checkout may reach any instance: all check tickets and admissions with one key.
+            $"--WaitingRoom:SigningKey={await WaitingRoomKeyAsync(ct)}",
             $"--Guard:ConnectionBudget={manifest.Budget}",
             "--Proxy:TrustedProxies:0=127.0.0.1",
             $"--Payments:BaseUrl={manifest.Sandbox!.Url}",

@@ -98,6 +98,14 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
                 // Poll about twice per estimated wait, at least every MaxPollAfterSeconds (how late a buyer may
                 // learn of its turn or of the sale selling out), at most once a second.
                 var pollAfter = Math.Clamp(seconds / 2, 1, rooms.Options.MaxPollAfterSeconds);
+                // Further back in a sale's line than it has units left, a buyer waits for a unit given back or for the
+                // news that it sold out, which must reach them within a second (issue 11): poll every second. Polls are
+                // answered from memory; the lab prices one (lab sale).
+                if (WaitingRooms.SaleOf(ticket.Room) is { } sold && rooms.Sale(sold) is { } state && waiting.Position > state.UnitsLeft)
+                {
+                    pollAfter = 1;
+                }
+
                 return new RoomAnswer.InLine(new WaitingTicket(token, waiting.Position, seconds, pollAfter));
             default:
                 return new RoomAnswer.AdmissionExpired();

@@ -22,6 +22,8 @@ public sealed class TestSales(Func<string> connectionString) : ISaleQueueSource
 
     public void SellOut(long saleId) => Update(saleId, state => state with { UnitsLeft = 0 });
 
+    public void SetUnitsLeft(long saleId, long unitsLeft) => Update(saleId, state => state with { UnitsLeft = unitsLeft });
+
     public ValueTask<SaleQueueState?> FindAsync(long saleId, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_sales.TryGetValue(saleId, out var sale) ? sale.State : null);
 

@@ -135,6 +135,39 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
     }
 
     [Fact]
+    public async Task A_buyer_further_back_than_the_units_left_is_told_to_poll_every_second()
+    {
+        var (saleId, _) = await shop.UpcomingSaleAsync(stock: 1000);
+        var buyers = await shop.BuyersAsync(90);
+        foreach (var buyer in buyers)
+        {
+            await JoinAsync(buyer, saleId);
+        }
+
+        // 90th in a line that has not opened: seconds to wait, so polling less than every second is enough while units remain for it.
+        var last = buyers[^1];
+        var ticket = (await JoinAsync(last, saleId)).GetProperty("ticket").GetString()!;
+        var before = await PollAsync(last, ticket);
+        Assert.Equal(90, before.GetProperty("position").GetInt64());
+        Assert.True(before.GetProperty("pollAfterSeconds").GetInt32() > 1, before.ToString());
+
+        // Fewer units left than buyers ahead of it: it waits for a unit given back or for "sold out", which must reach it within a second.
+        shop.Sales.SetUnitsLeft(saleId, 5);
+        var pollAfter = int.MaxValue;
+        for (var i = 0; i < 20 && pollAfter != 1; i++)
+        {
+            await Task.Delay(100);
+            pollAfter = (await PollAsync(last, ticket)).GetProperty("pollAfterSeconds").GetInt32();
+        }
+
+        Assert.Equal(1, pollAfter);
+        foreach (var buyer in buyers)
+        {
+            buyer.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Checkout_during_a_sale_needs_that_sales_admission_which_buys_once()
     {
         var (saleId, productId) = await shop.UpcomingSaleAsync(stock: 10);
