@@ -50,6 +50,14 @@ public sealed class Outflow(WaitingRoomOptions options)
     }
 
     /// <summary>
+    /// The furthest a sale room's frontier may go: admitted buyers who have not checked out yet
+    /// (<paramref name="outstanding"/>) plus the new ones must not outnumber the units left. A unit given back
+    /// (a declined payment) raises the units left, and the line moves on for it.
+    /// </summary>
+    public static double SaleCap(double frontier, long outstanding, long unitsLeft) =>
+        Math.Floor(frontier) + Math.Max(0, unitsLeft - outstanding);
+
+    /// <summary>
     /// The frontier after <paramref name="elapsed"/> at <paramref name="rate"/>: never back, never more than
     /// <paramref name="burst"/> past the last ticket (an idle room admits that many at once, no more), and
     /// not at all while the room is closed (a sale before it opens: those who queue early keep their order).

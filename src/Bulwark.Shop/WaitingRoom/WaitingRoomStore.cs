@@ -10,7 +10,8 @@ public sealed record JoinedPlace(long Sequence, DateTime JoinedAt)
     public DateTimeOffset JoinedAtUtc => new(DateTime.SpecifyKind(JoinedAt, DateTimeKind.Utc));
 }
 
-public sealed record RoomRow(string Room, long LastSequence, double Frontier, double Outflow, double ElapsedSeconds);
+/// <param name="Outstanding">Admitted tickets whose admission no checkout has used yet (nor expired).</param>
+public sealed record RoomRow(string Room, long LastSequence, double Frontier, double Outflow, double ElapsedSeconds, long Outstanding = 0);
 
 /// <summary>
 /// The rooms' shared state in PostgreSQL: a join is one statement, a tick one short transaction per
@@ -26,8 +27,9 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
     /// otherwise the next sequence. The room row's lock orders concurrent joins. Null when a concurrent join
     /// by the same user won the race; asking again then finds that ticket.
     /// </summary>
+    /// <remarks>Critical, like the endpoint: the order of joining is the order of buying, so a join must not wait behind a crowd's cart updates.</remarks>
     public Task<JoinedPlace?> JoinAsync(string room, long userId, double initialFrontier, CancellationToken cancellationToken) =>
-        gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) =>
+        gate.RunAsync(Priority.Critical, cancellationToken, (connection, token) =>
             connection.QuerySingleOrDefaultAsync<JoinedPlace?>(new CommandDefinition("""
                 WITH existing AS (
                     SELECT sequence, joined_at FROM waiting_room_tickets
@@ -79,8 +81,10 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                 "SELECT pg_try_advisory_xact_lock(@lockKey)", new { lockKey = AdvanceLock }, transaction, cancellationToken: token));
             var rows = (await connection.QueryAsync<RoomRow>(new CommandDefinition("""
                 SELECT room, last_sequence AS LastSequence, frontier, outflow,
-                       GREATEST(0, extract(epoch FROM now() - advanced_at))::float8 AS ElapsedSeconds
-                FROM waiting_rooms
+                       GREATEST(0, extract(epoch FROM now() - advanced_at))::float8 AS ElapsedSeconds,
+                       (SELECT count(*) FROM waiting_room_tickets t
+                        WHERE t.room = w.room AND t.spent_by IS NULL AND t.sequence <= w.frontier) AS Outstanding
+                FROM waiting_rooms w
                 """, transaction: transaction, cancellationToken: token))).AsList();
             if (!leader)
             {
