@@ -19,6 +19,11 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
     /// <summary>How stale units left may be: "sold out" must reach the line within a second of the last unit.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How often the sales are read while none is being followed.</summary>
+    public static readonly TimeSpan IdleRefreshInterval = RefreshInterval * IdleEvery;
+
+    private const int IdleEvery = 8;
+
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
     public async ValueTask<SaleQueueState?> FindAsync(long saleId, CancellationToken cancellationToken)
@@ -52,9 +57,12 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval, clock);
+        var tick = 0;
         do
         {
-            if (!readiness.Migrated)
+            // No sale to follow: look every eighth tick (a new sale starts in the future, and FindAsync reads one it
+            // does not know yet), so a shop without sales does not hold a connection four times a second.
+            if (!readiness.Migrated || (_snapshot.Sales.Count == 0 && tick++ % IdleEvery != 0))
             {
                 continue;
             }

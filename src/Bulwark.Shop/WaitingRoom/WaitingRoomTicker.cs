@@ -16,12 +16,19 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     private readonly Outflow _outflow = new(rooms.Options);
     private long _lastSampleAt;
 
+    /// <summary>Ticks between looks at the database while no room is in use on this instance.</summary>
+    private const int IdleEvery = 8;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(rooms.Options.TickInterval, clock);
+        var idleTicks = 0;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (!readiness.Migrated)
+            // With no room in use here, look every IdleEvery-th tick only (a room another instance opens is still
+            // learned within about two seconds): a shop without queues should not hold connections four times a second.
+            var idle = !rooms.Lines.Any() && !rooms.KnownSales.Any();
+            if (!readiness.Migrated || (idle && ++idleTicks % IdleEvery != 0))
             {
                 continue;
             }

@@ -11,7 +11,7 @@ namespace Bulwark.Shop.Tests.Sales;
 [Collection(CatalogAdminCollection.Name)]
 public sealed class SaleWaitingRoomTests(CatalogAdminFixture catalog)
 {
-    private static readonly TimeSpan SaleQueueSourceRefresh = Bulwark.Shop.Sales.SaleQueueSource.RefreshInterval;
+    private static readonly TimeSpan SaleQueueSourceRefresh = Bulwark.Shop.Sales.SaleQueueSource.IdleRefreshInterval;
 
     private ShopFixture Shop => catalog.Shop;
 
@@ -25,9 +25,10 @@ public sealed class SaleWaitingRoomTests(CatalogAdminFixture catalog)
         using var buyer = await Shop.SignedInClientAsync();
         await buyer.AddToCartAsync(product, 1);
 
-        // The test moved the window in the database; the room's snapshot of the sales catches up within a refresh (250 ms).
+        // The test moved the window in the database; the room's snapshot of the sales catches up within a refresh (2 s
+        // while it follows no sale, 250 ms once it does).
         // A real sale is known from its creation on, so its opening gates checkout from the first instant.
-        await Task.Delay(SaleQueueSourceRefresh * 4);
+        await Task.Delay(SaleQueueSourceRefresh + TimeSpan.FromSeconds(1));
         var refused = await buyer.CheckoutAsync("turns");
 
         var problem = await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests, "waiting room");
