@@ -6,8 +6,8 @@ using Npgsql;
 namespace Bulwark.Shop.Sales;
 
 /// <summary>
-/// Reads of sales: a sale with its window, state and units left; the admin listing; and what the waiting room
-/// asks (a sale's window, whether a cart holds an item of an open sale). The state here is judged by the injected
+/// Reads of sales: a sale with its window, state and units left; the admin listing; and the sales not over yet,
+/// which the waiting room follows through <see cref="SaleQueueSource"/>. The state here is judged by the injected
 /// <see cref="TimeProvider"/>, for display and admission; what a checkout may buy is judged inside its own
 /// transaction by the database's clock (<c>now()</c>, see <c>StockReservation</c>), so that the decision and the
 /// stock it takes share one instant.
@@ -57,27 +57,6 @@ public sealed class SaleCatalog(IDatabaseGate gate, TimeProvider clock)
             var ids = (await connection.QueryAsync<long>(new CommandDefinition(
                 "SELECT id FROM sales WHERE ends_at > @now", new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: token))).ToArray();
             return await ReadAsync(connection, null, ids, token);
-        });
-
-    /// <summary>A sale's window, or null if there is no such sale (deleted before it started, or never made).</summary>
-    public Task<SaleWindow?> WindowAsync(long saleId, CancellationToken cancellationToken) =>
-        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
-            (await connection.QuerySingleOrDefaultAsync<WindowRow>(new CommandDefinition(
-                $"SELECT {SaleColumns} FROM sales s WHERE s.id = @saleId", new { saleId }, cancellationToken: token)))?.ToWindow());
-
-    /// <summary>
-    /// The sales open now that hold a line of the user's cart (empty when none does): a checkout of this cart
-    /// buys at a sale price, so the waiting room admits it in that sale's queue.
-    /// </summary>
-    public Task<IReadOnlyList<SaleWindow>> OpenSalesInCartAsync(long userId, CancellationToken cancellationToken) =>
-        gate.RunAsync<IReadOnlyList<SaleWindow>>(Priority.Normal, cancellationToken, async (connection, token) =>
-        {
-            var now = clock.GetUtcNow();
-            var windows = await connection.QueryAsync<WindowRow>(new CommandDefinition($"""
-                SELECT DISTINCT {SaleColumns} FROM cart_items ci JOIN sale_items si ON si.product_id = ci.product_id
-                JOIN sales s ON s.id = si.sale_id WHERE ci.user_id = @userId AND s.ends_at > @now AND s.starts_at <= @now
-                """, new { userId, now = now.UtcDateTime }, cancellationToken: token));
-            return [.. windows.Select(row => row.ToWindow()).Where(window => window.StateAt(now) == SaleState.Open)];
         });
 
     /// <summary>The sales with these ids, in the order given, each with its items and its state now.</summary>
