@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Bulwark.Lab.Arrivals;
@@ -123,7 +122,7 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
 
         var audit = await HotSkuSale.AuditAsync(connectionString, product, since, ct);
         await target.SetStockAsync(product, BenchTarget.RestockUnits, ct);
-        var (pollMicros, pollRate) = useRoom ? await PollCostAsync(target, saleId, ct) : (double.NaN, double.NaN);
+        var (pollMicros, pollRate) = useRoom ? await PollCostAsync(target, records, ct) : (double.NaN, double.NaN);
 
         var delays = SaleFairness.SoldOutDelays(records);
         var classes = storefront.Classes.Values;
@@ -154,20 +153,15 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
     }
 
     /// <summary>
-    /// What answering one poll costs the system under test: 200 buyers join the (now sold-out) sale's room again,
-    /// which gives them back their tickets, then 32 of them poll in a closed loop; SUT CPU ÷ polls.
+    /// What answering one poll costs the system under test: 32 workers poll the tickets the buyers held, in a closed
+    /// loop, after the sale (a sold-out room answers from memory like a waiting one); SUT CPU ÷ polls answered.
     /// </summary>
-    async Task<(double Micros, double PerSecond)> PollCostAsync(BenchTarget target, string saleId, CancellationToken ct)
+    async Task<(double Micros, double PerSecond)> PollCostAsync(BenchTarget target, IReadOnlyList<SaleBuyerRecord> records, CancellationToken ct)
     {
-        var tickets = new ConcurrentBag<(VirtualUser User, string Ticket)>();
-        foreach (var user in target.Fixture.Users.Buyers.Take(200))
-        {
-            var joined = await target.Clients.For(user).JoinWaitingRoomAsync(user.Token!, saleId, ct);
-            if (joined.IsSuccess && joined.Json().TryGetProperty("ticket", out var ticket) && ticket.GetString() is { } t) tickets.Add((user, t));
-        }
-        if (tickets.IsEmpty) return (double.NaN, double.NaN);
+        var buyers = target.Fixture.Users.Buyers;
+        var tickets = records.Where(r => r.Ticket is not null).Select(r => (User: buyers[r.Index], Ticket: r.Ticket!)).ToList();
+        if (tickets.Count == 0) return (double.NaN, double.NaN);
 
-        var list = tickets.ToList();
         long polls = 0;
         var cpu = new CpuSampler(target.Processes, options.Isolation, time);
         var start = cpu.Take();
@@ -176,9 +170,8 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
         {
             for (var i = worker; time.GetElapsedTime(began) < plan.PollFlood; i += 32)
             {
-                var (user, ticket) = list[i % list.Count];
-                var answer = await target.Clients.For(user).PollWaitingRoomAsync(user.Token!, ticket, ct);
-                if (answer.IsSuccess) Interlocked.Increment(ref polls);
+                var (user, ticket) = tickets[i % tickets.Count];
+                if ((await target.Clients.For(user).PollWaitingRoomAsync(user.Token!, ticket, ct)).IsSuccess) Interlocked.Increment(ref polls);
             }
         }, ct)));
         var usage = cpu.Since(start);

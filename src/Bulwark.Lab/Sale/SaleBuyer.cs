@@ -7,6 +7,7 @@ namespace Bulwark.Lab.Sale;
 /// <summary>Every HTTP exchange of a sale run, for the "no 5xx, nothing past the deadline" checks.</summary>
 public sealed class SaleExchanges
 {
+    readonly Lock _slowest = new();
     long _count, _serverErrors, _timeouts, _overDeadline, _polls;
     double _slowestMs;
 
@@ -15,7 +16,7 @@ public sealed class SaleExchanges
     public long Timeouts => Interlocked.Read(ref _timeouts);
     public long OverDeadline => Interlocked.Read(ref _overDeadline);
     public long Polls => Interlocked.Read(ref _polls);
-    public double SlowestMs { get { lock (this) return _slowestMs; } }
+    public double SlowestMs { get { lock (_slowest) return _slowestMs; } }
 
     public ApiAnswer Record(ApiAnswer answer, TimeSpan deadline, bool poll = false)
     {
@@ -24,7 +25,7 @@ public sealed class SaleExchanges
         if (answer.TimedOut || answer.Status is null) Interlocked.Increment(ref _timeouts);
         else if ((int)answer.Status >= 500 && answer.Status != HttpStatusCode.ServiceUnavailable) Interlocked.Increment(ref _serverErrors);
         if (answer.Took > deadline) Interlocked.Increment(ref _overDeadline);
-        lock (this) _slowestMs = Math.Max(_slowestMs, answer.Took.TotalMilliseconds);
+        lock (_slowest) _slowestMs = Math.Max(_slowestMs, answer.Took.TotalMilliseconds);
         return answer;
     }
 }
@@ -129,7 +130,7 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         }
 
         var room = Room.Parse(joined);
-        record = record with { JoinedAt = record.JoinedAt ?? Now, JoinPosition = record.JoinPosition ?? room.Position };
+        record = record with { JoinedAt = record.JoinedAt ?? Now, JoinPosition = record.JoinPosition ?? room.Position, Ticket = room.Ticket ?? record.Ticket };
         if (room.SoldOut) return (record with { End = SaleEnd.SoldOut, SoldOutAt = Now }, room.Ticket, null);
         if (room.Admission is not null) record = record with { AdmittedAt = record.AdmittedAt ?? Now };
         return (record, room.Ticket, room.Admission);

@@ -33,7 +33,8 @@ public sealed record SaleBuyerRecord(
     double? SoldOutAt,
     SaleEnd End,
     int Polls,
-    string? Failure = null)
+    string? Failure = null,
+    string? Ticket = null)
 {
     /// <summary>The moment this buyer's place in line was fixed: joining the room, or arriving where there is none.</summary>
     public double QueuedAt => JoinedAt ?? ArrivedAt;

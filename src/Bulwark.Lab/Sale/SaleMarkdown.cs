@@ -47,7 +47,7 @@ public static class SaleMarkdown
         var polled = report.Modes.Where(m => m.Failure is null && !double.IsNaN(m.PollCpuMicros)).ToList();
         if (polled.Count > 0)
         {
-            md.AppendLine("What a poll costs: after the sale, 200 buyers join again (getting their tickets back) and 32 of them poll in a closed loop; CPU of the system under test ÷ polls answered.").AppendLine();
+            md.AppendLine("What a poll costs: after the sale, 32 workers poll the tickets the buyers held in a closed loop; CPU of the system under test ÷ polls answered.").AppendLine();
             md.AppendLine("| mode | polls during the sale | CPU-µs per poll | polls/s in the flood |");
             md.AppendLine("| --- | ---: | ---: | ---: |");
             foreach (var m in polled) md.AppendLine(I($"| {m.Mode} | {m.Polls} | {F(m.PollCpuMicros, "0")} | {F(m.PollsPerSecond, "0")} |"));
