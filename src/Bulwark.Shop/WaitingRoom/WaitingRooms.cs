@@ -13,7 +13,7 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
 {
     public const string GeneralRoom = "general";
 
-    private const string SalePrefix = "sale-";
+    public const string SalePrefix = "sale-";
 
     private readonly ConcurrentDictionary<string, WaitingLine> _lines = new();
     private readonly ConcurrentDictionary<long, SaleQueueState?> _sales = new();
