@@ -121,13 +121,20 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
         try { await browsing; } catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
 
         var audit = await HotSkuSale.AuditAsync(connectionString, product, since, ct);
+        if (useRoom)
+        {
+            var places = await TicketSequencesAsync(connectionString, saleId, ct);
+            var buyerUsers = target.Fixture.Users.Buyers;
+            records = [.. records.Select(r => places.TryGetValue(buyerUsers[r.Index].Email, out var sequence) ? r with { Sequence = sequence } : r)];
+        }
+
         await target.SetStockAsync(product, BenchTarget.RestockUnits, ct);
         var (pollMicros, pollRate) = useRoom ? await PollCostAsync(target, records, ct) : (double.NaN, double.NaN);
 
         var delays = SaleFairness.SoldOutDelays(records);
         var classes = storefront.Classes.Values;
         var result = new SaleModeResult(mode, null, audit.LiveOrders, audit.PaidOrders, audit.Oversold(plan.Units), audit.Balanced(plan.Units),
-            SaleFairness.SellOutAt(records) - openAfter.TotalSeconds, SaleFairness.SellOutRate(records), pgbenchTps, SaleFairness.OutOfOrderShare(records),
+            SaleFairness.SellOutAt(records) - openAfter.TotalSeconds, SaleFairness.SellOutRate(records), pgbenchTps, SaleFairness.OutOfOrderShare(records), SaleFairness.OutOfOrderShare(records, byLabClock: true),
             SaleFairness.Group(records, aggressive: false), SaleFairness.Group(records, aggressive: true),
             records.Count(r => r.End == SaleEnd.Bought), records.Count(r => r.End == SaleEnd.SoldOut), records.Count(r => r.End == SaleEnd.GaveUp),
             records.Count(r => r.End == SaleEnd.Failed), [.. records.Where(r => r.Failure is not null).Select(r => r.Failure!).Distinct().Take(5)],
@@ -138,6 +145,23 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
         logger.LogInformation("Sale ({Mode}): {Orders} orders, oversold {Oversold}, balanced {Balanced}; out of order {OutOfOrder:P1}; sold out {SellOut:0.0} s after opening at {Rate:0}/s (pgbench single row {Tps:0}/s)",
             mode, result.Orders, result.Oversold, result.Balanced, result.OutOfOrderShare, result.SellOutAfterOpenSeconds, result.OrdersPerSecond, pgbenchTps);
         return result;
+    }
+
+    /// <summary>
+    /// Each buyer's place in the sale's line as the shop recorded it (email → ticket sequence): the order of joining is
+    /// the order the shop's database gave out places, which the lab cannot see from its side of the network.
+    /// </summary>
+    static async Task<Dictionary<string, long>> TicketSequencesAsync(string connectionString, string saleId, CancellationToken ct)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new Npgsql.NpgsqlCommand("""
+            SELECT u.email, t.sequence FROM waiting_room_tickets t JOIN users u ON u.id = t.user_id WHERE t.room = 'sale-' || $1
+            """, connection) { Parameters = { new() { Value = saleId } } };
+        var places = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) places[reader.GetString(0)] = reader.GetInt64(1);
+        return places;
     }
 
     /// <summary>pgbench taking one unit at a time from the product's row, best of 8 and 32 clients, on the load side's CPUs.</summary>

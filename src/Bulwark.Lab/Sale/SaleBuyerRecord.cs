@@ -20,7 +20,10 @@ public enum SaleEnd
 /// One buyer of a flash sale, as the lab saw them: when they arrived and joined the queue (seconds since the
 /// sale's run began, the lab's clock), the position the shop gave them, when they were admitted, bought or
 /// learned the sale was sold out. Polite buyers wait as told (<c>pollAfterSeconds</c>, <c>Retry-After</c>);
-/// aggressive ones poll and retry ten times a second and join again, as a bot would.
+/// aggressive ones poll and retry ten times a second and join again, as a bot would. <c>Sequence</c> is the place
+/// the shop recorded for the buyer's ticket (read from its database after the run): the order of joining as the
+/// shop decided it, which the lab's clock can only approximate — joins answered within the same few milliseconds
+/// reach the lab in any order.
 /// </summary>
 public sealed record SaleBuyerRecord(
     int Index,
@@ -34,7 +37,8 @@ public sealed record SaleBuyerRecord(
     SaleEnd End,
     int Polls,
     string? Failure = null,
-    string? Ticket = null)
+    string? Ticket = null,
+    long? Sequence = null)
 {
     /// <summary>The moment this buyer's place in line was fixed: joining the room, or arriving where there is none.</summary>
     public double QueuedAt => JoinedAt ?? ArrivedAt;

@@ -14,18 +14,31 @@ public sealed record BuyerGroup(string Name, int Buyers, int Bought, double Boug
 /// </summary>
 public static class SaleFairness
 {
-    /// <summary>Share of buyers who bought without being among the first as many to queue; NaN when nobody bought.</summary>
-    public static double OutOfOrderShare(IReadOnlyList<SaleBuyerRecord> buyers)
+    /// <summary>
+    /// Share of buyers who bought without being among the first as many to queue; NaN when nobody bought. The order
+    /// of queueing is the shop's ticket sequence where buyers hold one (<paramref name="byLabClock"/> false), else the
+    /// moment the lab saw the join answered.
+    /// </summary>
+    public static double OutOfOrderShare(IReadOnlyList<SaleBuyerRecord> buyers, bool byLabClock = false)
     {
         var bought = buyers.Count(b => b.End == SaleEnd.Bought);
         if (bought == 0) return double.NaN;
-        var first = buyers.OrderBy(b => b.QueuedAt).ThenBy(b => b.Index).Take(bought).Select(b => b.Index).ToHashSet();
+        var first = QueueOrder(buyers, byLabClock).Take(bought).Select(b => b.Index).ToHashSet();
         return buyers.Count(b => b.End == SaleEnd.Bought && !first.Contains(b.Index)) / (double)bought;
     }
 
+    /// <summary>
+    /// Buyers in the order they queued: by the shop's ticket sequence (those without a ticket — turned away as sold
+    /// out, or with no waiting room — after, by the lab's clock), or by the lab's clock alone.
+    /// </summary>
+    public static IEnumerable<SaleBuyerRecord> QueueOrder(IReadOnlyList<SaleBuyerRecord> buyers, bool byLabClock = false) =>
+        byLabClock
+            ? buyers.OrderBy(b => b.QueuedAt).ThenBy(b => b.Index)
+            : buyers.OrderBy(b => b.Sequence is null).ThenBy(b => b.Sequence).ThenBy(b => b.QueuedAt).ThenBy(b => b.Index);
+
     public static BuyerGroup Group(IReadOnlyList<SaleBuyerRecord> buyers, bool aggressive)
     {
-        var queueRank = buyers.OrderBy(b => b.QueuedAt).ThenBy(b => b.Index).Select((b, i) => (b.Index, Rank: i + 1)).ToDictionary(x => x.Index, x => x.Rank);
+        var queueRank = QueueOrder(buyers).Select((b, i) => (b.Index, Rank: i + 1)).ToDictionary(x => x.Index, x => x.Rank);
         var purchaseRank = buyers.Where(b => b.BoughtAt is not null).OrderBy(b => b.BoughtAt).ThenBy(b => b.Index)
             .Select((b, i) => (b.Index, Rank: i + 1)).ToDictionary(x => x.Index, x => x.Rank);
         var group = buyers.Where(b => b.Aggressive == aggressive).ToList();

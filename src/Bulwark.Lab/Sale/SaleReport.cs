@@ -27,6 +27,8 @@ public sealed record SalePlan
 }
 
 /// <summary>One mode's sale, as measured.</summary>
+/// <param name="OutOfOrderShare">Units bought by buyers not among the first as many in the shop's order of joining (ticket sequences).</param>
+/// <param name="OutOfOrderShareByLabClock">The same by when the lab saw each join answered: an upper bound blurred by the answers' own latency.</param>
 public sealed record SaleModeResult(
     string Mode,
     string? Failure,
@@ -38,6 +40,7 @@ public sealed record SaleModeResult(
     double OrdersPerSecond,
     double PgbenchSingleRowTps,
     double OutOfOrderShare,
+    double OutOfOrderShareByLabClock,
     BuyerGroup? Polite,
     BuyerGroup? Aggressive,
     long Bought,
@@ -62,7 +65,7 @@ public sealed record SaleModeResult(
     double SutCpuShare,
     string Load)
 {
-    public static SaleModeResult NotRun(string mode, string failure) => new(mode, failure, 0, 0, 0, false, double.NaN, double.NaN, double.NaN, double.NaN,
+    public static SaleModeResult NotRun(string mode, string failure) => new(mode, failure, 0, 0, 0, false, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN,
         null, null, 0, 0, 0, 0, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, 0, double.NaN, 0, double.NaN, double.NaN, 0, 0, 0, double.NaN, "");
 }
 

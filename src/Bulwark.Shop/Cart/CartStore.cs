@@ -14,8 +14,13 @@ public sealed class CartStore(IDatabaseGate gate)
         gate.RunAsync(Priority.Normal, cancellationToken, (connection, token) => ReadAsync(connection, userId, token));
 
     /// <summary>Sets the quantity of one line (1..99) and answers the cart as it now is.</summary>
+    /// <remarks>
+    /// Critical, like the endpoint: the cart update is the first half of a purchase. At normal the gate shed it
+    /// while the edge had let it in as critical, and buyers in a flash sale's rush (lab sale) spent twenty seconds
+    /// retrying it before they could even join the line — then learned "sold out" long after everyone else.
+    /// </remarks>
     public Task<(CartChange Change, CartView? Cart)> SetAsync(long userId, long productId, int quantity, CancellationToken cancellationToken) =>
-        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+        gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
         {
             // One statement: the product must exist and the cart must have room unless the line is already there.
             var saved = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition("""
@@ -36,9 +41,9 @@ public sealed class CartStore(IDatabaseGate gate)
             return (CartChange.Saved, await ReadAsync(connection, userId, token));
         });
 
-    /// <summary>Removes one line; removing a line that is not there is not an error (DELETE is idempotent).</summary>
+    /// <summary>Removes one line; removing a line that is not there is not an error (DELETE is idempotent). Critical, as <see cref="SetAsync"/>.</summary>
     public Task<CartView> RemoveAsync(long userId, long productId, CancellationToken cancellationToken) =>
-        gate.RunAsync(Priority.Normal, cancellationToken, async (connection, token) =>
+        gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM cart_items WHERE user_id = @userId AND product_id = @productId", new { userId, productId }, cancellationToken: token));

@@ -28,6 +28,7 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
     private double _frontier;
     private long _lastSequence;
     private double _outflow;
+    private long _outstanding;
 
     /// <summary>Sequences up to this one have been let out.</summary>
     public long AdmittedThrough => (long)Math.Floor(Volatile.Read(ref _frontier));
@@ -40,11 +41,14 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
     /// <summary>Admissions per second the line moves at, as last set by the instance advancing it.</summary>
     public double Outflow => Volatile.Read(ref _outflow);
 
+    /// <summary>Let out and not yet used by a checkout, as last read (counted for sale rooms only; 0 elsewhere).</summary>
+    public long Outstanding => Volatile.Read(ref _outstanding);
+
     /// <summary>Tickets handed out and not yet let out.</summary>
     public long Waiting => Math.Max(0, LastSequence - AdmittedThrough);
 
     /// <summary>Takes in the room's shared state; the frontier and counter only ever move forward.</summary>
-    public void Observe(double frontier, long lastSequence, double outflow)
+    public void Observe(double frontier, long lastSequence, double outflow, long outstanding = 0)
     {
         var now = clock.GetUtcNow();
         lock (_lock)
@@ -65,6 +69,7 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
             Volatile.Write(ref _frontier, Math.Max(_frontier, frontier));
             Volatile.Write(ref _lastSequence, Math.Max(_lastSequence, lastSequence));
             Volatile.Write(ref _outflow, outflow);
+            Volatile.Write(ref _outstanding, outstanding);
         }
     }
 

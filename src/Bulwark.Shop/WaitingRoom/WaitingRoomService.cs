@@ -76,7 +76,7 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
 
         // The counter passed this sequence (and a new room's frontier starts where we put it), even if the
         // next tick has not read it yet: a join answers from what it knows, not from the tick before.
-        line.Observe(place.Sequence == 1 ? initialFrontier : line.Frontier, place.Sequence, line.Outflow);
+        line.Observe(place.Sequence == 1 ? initialFrontier : line.Frontier, place.Sequence, line.Outflow, line.Outstanding);
         return place;
     }
 
@@ -98,10 +98,11 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
                 // Poll about twice per estimated wait, at least every MaxPollAfterSeconds (how late a buyer may
                 // learn of its turn or of the sale selling out), at most once a second.
                 var pollAfter = Math.Clamp(seconds / 2, 1, rooms.Options.MaxPollAfterSeconds);
-                // Further back in a sale's line than it has units left, a buyer waits for a unit given back or for the
-                // news that it sold out, which must reach them within a second (issue 11): poll every second. Polls are
-                // answered from memory; the lab prices one (lab sale).
-                if (WaitingRooms.SaleOf(ticket.Room) is { } sold && rooms.Sale(sold) is { } state && waiting.Position > state.UnitsLeft)
+                // Further back in a sale's line than it has units left for (those already admitted hold theirs until they
+                // check out), a buyer waits for a unit given back or for the news that it sold out, which must reach them
+                // within a second (issue 11): poll every second. Polls are answered from memory; the lab prices one (lab sale).
+                if (WaitingRooms.SaleOf(ticket.Room) is { } sold && rooms.Sale(sold) is { } state
+                    && waiting.Position > state.UnitsLeft - rooms.Line(ticket.Room).Outstanding)
                 {
                     pollAfter = 1;
                 }

@@ -97,7 +97,16 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
             var moved = new List<RoomRow>(rows.Count);
             foreach (var row in rows)
             {
-                moved.Add(advance(row) is { } next ? row with { Frontier = next.Frontier, Outflow = next.Outflow } : row);
+                // Those the frontier passes now are outstanding too, until they check out: counted before the move, they
+                // would read as units still free for the line behind them for one tick.
+                moved.Add(advance(row) is { } next
+                    ? row with
+                    {
+                        Frontier = next.Frontier,
+                        Outflow = next.Outflow,
+                        Outstanding = row.Outstanding + Math.Max(0, Math.Min((long)Math.Floor(next.Frontier), row.LastSequence) - Math.Min((long)Math.Floor(row.Frontier), row.LastSequence)),
+                    }
+                    : row);
             }
 
             // Only the lock holder writes frontiers, so what it read is still theirs; joins meanwhile only add

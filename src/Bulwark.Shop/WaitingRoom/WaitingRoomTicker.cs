@@ -67,7 +67,7 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
                 metrics.Admitted(row.Room, Math.Min(row.LastSequence, (long)Math.Floor(row.Frontier)) - Math.Min(row.LastSequence, line.AdmittedThrough));
             }
 
-            line.Observe(row.Frontier, row.LastSequence, row.Outflow);
+            line.Observe(row.Frontier, row.LastSequence, row.Outflow, row.Outstanding);
             if (WaitingRooms.SaleOf(row.Room) is { } saleId)
             {
                 // A room another instance opened: asking marks its sale to be read from the next tick on.

@@ -24,6 +24,21 @@ public sealed class SaleFairnessTests
     }
 
     [Fact]
+    public void The_shops_ticket_order_decides_and_the_lab_clock_is_only_a_fallback()
+    {
+        // Buyer 1's join was answered first on the lab's clock, but the shop gave buyer 0 the earlier place: buyer 0 is
+        // first in line, so buyer 0 buying is in order — by the lab's clock alone it would look out of order.
+        List<SaleBuyerRecord> buyers =
+        [
+            Buyer(0, 2, 5) with { Sequence = 1 }, Buyer(1, 1, null, soldOutAt: 6) with { Sequence = 2 },
+            Buyer(2, 0.5, null, soldOutAt: 6), // never held a ticket (told sold out on joining): after every ticket holder
+        ];
+        Assert.Equal(0, SaleFairness.OutOfOrderShare(buyers));
+        Assert.Equal(1, SaleFairness.OutOfOrderShare(buyers, byLabClock: true));
+        Assert.Equal([0, 1, 2], SaleFairness.QueueOrder(buyers).Select(b => b.Index));
+    }
+
+    [Fact]
     public void Nobody_bought_means_no_order_to_judge()
     {
         Assert.True(double.IsNaN(SaleFairness.OutOfOrderShare([Buyer(0, 1, null)])));
