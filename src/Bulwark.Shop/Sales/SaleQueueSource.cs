@@ -12,8 +12,8 @@ namespace Bulwark.Shop.Sales;
 /// a checkout's cart holds an item of an open sale. When no sale is open — nearly always — a checkout costs no query
 /// at all; during one, one indexed read of the user's cart lines among the sale's products.
 /// </summary>
-public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate gate, DatabaseReadiness readiness, TimeProvider clock,
-    ILogger<SaleQueueSource> logger)
+public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate gate, DatabaseReadiness readiness, WaitingRooms rooms,
+    TimeProvider clock, ILogger<SaleQueueSource> logger)
     : BackgroundService, ISaleQueueSource
 {
     /// <summary>How stale units left may be: "sold out" must reach the line within a second of the last unit.</summary>
@@ -71,6 +71,11 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
             {
                 var sales = await catalog.ActiveAsync(stoppingToken);
                 _snapshot = new Snapshot(sales.Select(Entry.Of).ToFrozenDictionary(entry => entry.State.SaleId));
+                // Straight to the lines that answer polls: the last unit's news reaches them a snapshot old, not a tick older.
+                foreach (var (saleId, entry) in _snapshot.Sales)
+                {
+                    rooms.Refresh(saleId, entry.State);
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {

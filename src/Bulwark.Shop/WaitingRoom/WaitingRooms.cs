@@ -56,6 +56,19 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
         _salesToLearn.TryRemove(saleId, out _);
     }
 
+    /// <summary>
+    /// Takes in a fresher reading of a sale this instance already follows (the sales' own snapshot, as soon as it
+    /// is read): without it, "sold out" would wait for the next tick on top of the snapshot's age. Sales nobody
+    /// queues for are left alone, so that an upcoming sale does not set the ticker going.
+    /// </summary>
+    public void Refresh(long saleId, SaleQueueState sale)
+    {
+        if (_sales.ContainsKey(saleId) || _salesToLearn.ContainsKey(saleId))
+        {
+            Remember(saleId, sale);
+        }
+    }
+
     /// <summary>Every sale this instance follows or was asked about: what the tick refreshes.</summary>
     public IEnumerable<long> KnownSales => _sales.Keys.Union(_salesToLearn.Keys);
 

@@ -44,6 +44,20 @@ public sealed class SalePollIntervalTests
         Assert.Equal(pollAfter, answer.Ticket.PollAfterSeconds);
     }
 
+    [Fact]
+    public void A_fresher_reading_of_a_followed_sale_answers_polls_at_once_and_an_unfollowed_sale_is_left_alone()
+    {
+        var room = WaitingRooms.SaleRoom(SaleId);
+        _rooms.Line(room).Observe(frontier: 100, lastSequence: 200, outflow: 0.5);
+        var ticket = _signer.Sign(new TicketClaim(room, UserId: 42, Sequence: 150, IssuedAt: Now));
+
+        _rooms.Refresh(SaleId, new SaleQueueState(SaleId, Now.AddMinutes(-1), Now.AddMinutes(30), UnitsLeft: 0));
+        _rooms.Refresh(99, new SaleQueueState(99, Now.AddDays(1), Now.AddDays(2), UnitsLeft: 10));
+
+        Assert.IsType<RoomAnswer.SoldOut>(_service.Poll(42, ticket));
+        Assert.DoesNotContain(99, _rooms.KnownSales);
+    }
+
     private sealed class NoDatabase : IDatabaseGate
     {
         public Task<T> RunAsync<T>(Priority priority, CancellationToken cancellationToken, Func<NpgsqlConnection, CancellationToken, Task<T>> work) =>

@@ -94,10 +94,13 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
         while (!admitted.All(a => a))
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"only {admitted.Count(a => a)} of 100 admitted after a minute");
-            var answers = await Task.WhenAll(buyers.Select((buyer, i) => PollAsync(buyer, tickets[i].GetProperty("ticket").GetString()!)));
-            for (var i = 0; i < buyers.Length; i++)
+            // Back to front, one at a time: the frontier only moves forward, so a buyer found admitted means everyone
+            // polled after them (further forward) must be too. Polled all at once, a frontier moving mid-round would
+            // make a later place look admitted before an earlier one had been asked.
+            foreach (var i in Enumerable.Range(0, buyers.Length).OrderByDescending(i => positions[i]))
             {
-                admitted[i] |= answers[i].TryGetProperty("admitted", out var yes) && yes.GetBoolean();
+                var answer = await PollAsync(buyers[i], tickets[i].GetProperty("ticket").GetString()!);
+                admitted[i] |= answer.TryGetProperty("admitted", out var yes) && yes.GetBoolean();
             }
 
             // Always a prefix of the join order: nobody is admitted while someone who joined earlier waits.
