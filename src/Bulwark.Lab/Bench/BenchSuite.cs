@@ -48,6 +48,12 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     /// <summary>Also run the 10× step with clients that retry refusals at once, to compare goodput with polite clients.</summary>
     public bool Aggressive { get; init; }
 
+    /// <summary>
+    /// The mix's capacity from an earlier bench: when set, pgbench, the capacity search and the cost runs are skipped
+    /// and only the overload sweep runs at multiples of it (<c>--mix-capacity</c>), for trying a setting in minutes.
+    /// </summary>
+    public double? GivenMixCapacity { get; init; }
+
     /// <summary>The refusal flood's rate when no mix capacity is known: far above anything a 2-core shop admits.</summary>
     const double FallbackFloodRps = 2_000;
 
@@ -151,6 +157,15 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             loads.Add(calm.AtStart.OneMinute);
             logger.LogInformation("Bench {Mode}, repeat {Repeat}/{Repeats}: {Load}", mode, repeat, Repeats, calm.Describe());
 
+            if (GivenMixCapacity is { } given)
+            {
+                if (repeat == 1) notes.Add($"{mode}: overload sweep only, at multiples of a mix capacity of {given:0} req/s given on the command line (--mix-capacity); no ceiling, capacity or cost was measured in this run.");
+                ceilings.Add(Ceiling.Unknown);
+                capacities.Add((double.NaN, double.NaN, given));
+                await SweepAsync(given, repeat);
+                return;
+            }
+
             var ceiling = pgbench is null ? Ceiling.Unknown : await CeilingAsync(pgbench, target, mode, hotRowProduct, ct);
             ceilings.Add(ceiling);
 
@@ -167,7 +182,11 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             logger.LogInformation("Capacity at SLO ({Mode}): checkout {Checkout:0}/s, browse {Browse:0}/s, mix {Mix:0}/s; pgbench checkout {Tps:0} tps, browse {Qps:0} qps",
                 mode, checkout, browse, mix, ceiling.Checkout, ceiling.Browse);
             costs.Add(await CostsAsync(target, mode, checkout, browse, mix, ceiling, repeat, ct));
+            await SweepAsync(mix, repeat);
+        }
 
+        async Task SweepAsync(double mix, int repeat)
+        {
             foreach (var multiplier in Multipliers)
             {
                 var rate = Math.Max(1, mix * multiplier);

@@ -60,16 +60,25 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         {
             Description = $"Also run the 10× step with clients that retry every refusal at once (up to {Bench.BenchTarget.AggressiveRetries} times, no Retry-After), beside the polite one.",
         };
+        var mixCapacity = new Option<double?>("--mix-capacity")
+        {
+            Description = "Skip pgbench, the capacity search and the cost runs: take this as the mix's capacity (req/s, from an earlier bench) and run the overload sweep only — minutes instead of most of an hour, to try a setting. Its report says so; do not publish it in place of a full bench.",
+        };
+        mixCapacity.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } c && (c < 1 || c > 100_000)) r.AddError("--mix-capacity must be between 1 and 100000 req/s.");
+        });
         var bench = new Command("bench", "pgbench ceiling, capacity at SLO, overload sweep 0.5×–10×, recovery and hot-SKU sell-out, repeated; writes <out>/bench.")
         {
-            repeats, step, longStep, noHotSku, aggressive,
+            repeats, step, longStep, noHotSku, aggressive, mixCapacity,
         };
         bench.SetAction((parse, ct) => BenchAsync(parse, new BenchChoices(
             parse.GetValue(repeats),
             parse.GetValue(step) ?? TimeSpan.FromSeconds(5),
             parse.GetValue(longStep) ?? TimeSpan.FromSeconds(60),
             !parse.GetValue(noHotSku),
-            parse.GetValue(aggressive)), ct));
+            parse.GetValue(aggressive),
+            parse.GetValue(mixCapacity)), ct));
         root.Subcommands.Add(bench);
 
         var baselineRepeats = new Option<int>("--repeats") { Description = "Repeat every measurement this many times.", DefaultValueFactory = _ => 3 };
@@ -312,7 +321,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         return exit;
     }
 
-    sealed record BenchChoices(int Repeats, TimeSpan StepLength, TimeSpan LongStepLength, bool HotSku, bool Aggressive);
+    sealed record BenchChoices(int Repeats, TimeSpan StepLength, TimeSpan LongStepLength, bool HotSku, bool Aggressive, double? MixCapacity);
 
     async Task<int> BenchAsync(ParseResult parse, BenchChoices settings, CancellationToken ct)
     {
@@ -325,6 +334,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
             LongStepLength = settings.LongStepLength,
             HotSku = settings.HotSku,
             Aggressive = settings.Aggressive,
+            GivenMixCapacity = settings.MixCapacity,
         };
         return await ShowWrittenAsync("Bench", async () => (await suite.RunAsync(ct), true), ct);
     }
