@@ -35,6 +35,24 @@ public static partial class NginxConfig
             + Listen().Replace(text, $"listen 127.0.0.1:{listenPort.ToString(CultureInfo.InvariantCulture)};", 1);
     }
 
+    /// <summary>
+    /// The deployed site without its proxy timeouts and retry rules, so nginx's defaults apply as on an nginx
+    /// nobody tuned (incident 5's): 60 s to connect, send and read, and <c>proxy_next_upstream error timeout</c>
+    /// with unlimited tries. What nginx answers for a hung shop then is its own 504, a minute later.
+    /// </summary>
+    public static string WithStockTimeouts(string site)
+    {
+        var text = TunedProxyDirective().Replace(site, "");
+        return "# Stock nginx proxy timeouts (the lab's naive cluster): the deployed proxy_*_timeout and proxy_next_upstream lines are removed.\n" + text;
+    }
+
+    /// <summary>
+    /// Whether nginx may send a POST (or another non-idempotent request) to a second instance: only when some
+    /// <c>proxy_next_upstream</c> names <c>non_idempotent</c> (nginx ≥ 1.9.13 never retries them otherwise).
+    /// </summary>
+    public static bool RetriesNonIdempotent(string site) =>
+        NextUpstream().Matches(site).Any(m => m.Value.Contains("non_idempotent", StringComparison.Ordinal));
+
     /// <param name="workerUser">The user nginx's workers run as when it is started by root (null otherwise).</param>
     public static string RenderMain(ClusterFiles files, string? workerUser) =>
         $$"""
@@ -58,6 +76,12 @@ public static partial class NginxConfig
 
     [GeneratedRegex(@"^(?<indent>[ \t]*)server\s+127\.0\.0\.1:\d+(?<parameters>[^;\n]*);[ \t]*\n", RegexOptions.Multiline)]
     private static partial Regex UpstreamServer();
+
+    [GeneratedRegex(@"^[ \t]*proxy_(?:connect_timeout|send_timeout|read_timeout|next_upstream|next_upstream_tries|next_upstream_timeout)\s[^;\n]*;[ \t]*\n", RegexOptions.Multiline)]
+    private static partial Regex TunedProxyDirective();
+
+    [GeneratedRegex(@"^[ \t]*proxy_next_upstream\s[^;\n]*;", RegexOptions.Multiline)]
+    private static partial Regex NextUpstream();
 
     [GeneratedRegex(@"listen\s+[^;]+;")]
     private static partial Regex Listen();
