@@ -119,7 +119,7 @@ public static class ClusterMarkdown
     static string Share(ClusterRunReport cluster)
     {
         var total = cluster.CatalogReadsStandby + cluster.CatalogReadsPrimary;
-        return total > 0 ? Invariant($" ({cluster.CatalogReadsStandby / total:P0} on the standby)") : "";
+        return total > 0 ? Invariant($" ({100 * cluster.CatalogReadsStandby / total:0}% on the standby)") : "";
     }
 
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
