@@ -116,7 +116,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         root.Subcommands.Add(ClusterCommand());
 
         var document = new Option<string?>("--doc") { Description = "The file to write (default docs/benchmarks.md in the repository)." };
-        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,chaos,sale}/summary.json (text outside the lab's markers is kept).") { document };
+        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,cluster-incident-*,chaos,sale}/summary.json (text outside the lab's markers is kept).") { document };
         docs.SetAction((parse, ct) => DocsAsync(parse, parse.GetValue(document), ct));
         root.Subcommands.Add(docs);
         return root;

@@ -203,7 +203,9 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     public IEnumerable<string> ObservationNotes()
     {
         var failed = _scrapers.Sum(s => s.Failures);
-        if (failed > 0) yield return string.Create(CultureInfo.InvariantCulture, $"{failed} per-instance /metrics scrapes failed (a killed instance's are expected).");
+        if (failed > 0)
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"{failed} per-instance /metrics scrapes failed (no answer within 0.9 s from a busy instance{(_killedAt is null ? "" : ", or from the killed one")}).");
         if (_connections.Failures > 0) yield return $"{_connections.Failures} pg_stat_activity samples failed (last: {_connections.LastError}).";
     }
 

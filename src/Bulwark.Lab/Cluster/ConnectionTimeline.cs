@@ -91,6 +91,19 @@ public sealed record ConnectionReport(
     public int MaxPooledFrom(double fromSeconds) =>
         Timeline.Where(s => s.AtSeconds >= fromSeconds).Select(s => s.Pooled).DefaultIfEmpty(0).Max();
 
+    /// <summary>The most pooled connections in each second of the run (null where no sample came), for the report's chart.</summary>
+    public IReadOnlyList<double?> PooledPerSecond()
+    {
+        if (Timeline.Count == 0) return [];
+        var seconds = new double?[(int)Timeline.Max(s => s.AtSeconds) + 1];
+        foreach (var sample in Timeline)
+        {
+            var i = (int)sample.AtSeconds;
+            seconds[i] = Math.Max(seconds[i] ?? 0, sample.Pooled);
+        }
+        return seconds;
+    }
+
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"pooled server connections peaked at {MaxPooled} (budget {Budget}; above it in {OverBudget} of {Samples} samples), direct sessions at {MaxDirect}, all client backends at {MaxClientBackends} of max_connections {ServerMaxConnections}");
 }

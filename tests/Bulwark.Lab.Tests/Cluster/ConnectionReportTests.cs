@@ -74,4 +74,12 @@ public sealed class ConnectionReportTests
         Assert.Null(report.ResharedAfter(9, survivors: 2));
         Assert.Equal(2, report.OverBudget);
     }
+
+    [Fact]
+    public void The_chart_takes_the_most_pooled_connections_of_each_second()
+    {
+        var report = ConnectionReport.Of([At(0.2, 10, 3), At(0.7, 14, 3), At(2.1, 9, 3)], 40, 100);
+
+        Assert.Equal([14.0, null, 9.0], report.PooledPerSecond());
+    }
 }
