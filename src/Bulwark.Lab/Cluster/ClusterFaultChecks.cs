@@ -65,6 +65,10 @@ public static class ClusterFaultChecks
         findings.Add(failed.Count == 0
             ? Invariant($"no request failed in the {Math.Max(0, loadEndSeconds - stoppedAt):0} s after the stop ({after.Count} answers, {after.Count(a => a.Outcome == Outcome.Shed)} shed with 503)")
             : "failed after the stop: " + Describe(failed));
+        // What a standby can break is a shop's answer; nginx's own pages after the stop say the shops were out of its reach.
+        var byShops = failed.Count(a => a.Origin != AnswerOrigin.Proxy);
+        if (failed.Count > 0)
+            findings.Add(Invariant($"of these, {byShops} came from the shops (or got no answer) and {failed.Count - byShops} are nginx's own pages"));
 
         var ordered = pool.OrderBy(p => p.At).ToList();
         var atStop = ordered.FirstOrDefault(p => p.At.TotalSeconds >= stoppedAt);

@@ -195,6 +195,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
             Connections = connections,
             Faults = _faults,
             Ledger = verdict,
+            ProxyErrors = await NginxErrorLog.ReadAsync(Path.Combine(_files.Logs, "nginx-error.log"), ct),
         };
         return (report, pool);
     }

@@ -47,6 +47,7 @@ public static class ClusterMarkdown
                       "sessions (migration lock, LISTEN) and the lab's own; behind PgBouncer they are its server connections. Requests per instance count " +
                       "the lab's once-a-second scrape too; an instance's rate is over the time it was observed.").AppendLine();
 
+        ProxyErrors(md, modes, C, headingLevel);
         Timeline(md, report, modes, headingLevel);
         Answers(md, modes, C, headingLevel);
         Faults(md, modes, C, headingLevel);
@@ -75,6 +76,19 @@ public static class ClusterMarkdown
             });
             md.AppendLine(Invariant($"| {from}–{from + WindowSeconds} | ") + string.Join(" | ", cells) + " |");
         }
+        md.AppendLine();
+    }
+
+    static void ProxyErrors(StringBuilder md, IReadOnlyList<string> modes, Func<string, ClusterRunReport> cluster, string headingLevel)
+    {
+        var logged = modes.Where(m => cluster(m).ProxyErrors is { Count: > 0 }).ToList();
+        if (logged.Count == 0) return;
+        md.AppendLine($"{headingLevel}# Why nginx answered: its error log").AppendLine();
+        md.AppendLine("| message | " + string.Join(" | ", modes) + " |");
+        md.AppendLine("| --- | " + string.Join(" | ", modes.Select(_ => "---:")) + " |");
+        var messages = logged.SelectMany(m => cluster(m).ProxyErrors!).GroupBy(e => e.Key).OrderByDescending(g => g.Sum(e => e.Value)).Select(g => g.Key);
+        foreach (var message in messages)
+            md.AppendLine($"| {Escape(message)} | " + string.Join(" | ", modes.Select(m => (cluster(m).ProxyErrors?.GetValueOrDefault(message) ?? 0).ToString(CultureInfo.InvariantCulture))) + " |");
         md.AppendLine();
     }
 

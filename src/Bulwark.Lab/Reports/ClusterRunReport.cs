@@ -28,6 +28,9 @@ public sealed record ClusterRunReport
     public required ConnectionReport Connections { get; init; }
     public IReadOnlyList<ClusterFaultOutcome> Faults { get; init; } = [];
 
+    /// <summary>nginx's error log counted by message: why nginx answered itself (null in results written before it was kept).</summary>
+    public IReadOnlyDictionary<string, long>? ProxyErrors { get; init; }
+
     /// <summary>After the faults: orders, charges and stock agree (null when no fault was injected or the check could not run).</summary>
     public LedgerVerdict? Ledger { get; init; }
 

@@ -42,3 +42,27 @@ public sealed class AnswerOriginTests
         Assert.All(tally.Answers, a => Assert.Equal(3, a.AtSeconds));
     }
 }
+
+/// <summary>nginx's error log says why it answered: a dead instance, an instance too slow to accept, or none left.</summary>
+public sealed class NginxErrorLogTests
+{
+    [Fact]
+    public void Lines_are_counted_by_level_and_message_without_request_client_or_connection()
+    {
+        string[] log =
+        [
+            """2026/12/02 08:53:01 [error] 271#271: *4561 no live upstreams while connecting to upstream, client: 127.0.0.2, server: _, request: "GET /api/products/1 HTTP/1.1", upstream: "http://bulwark_shop/api/products/1", host: "127.0.0.1:38631" """,
+            """2026/12/02 08:53:01 [error] 271#271: *4562 no live upstreams while connecting to upstream, client: 127.0.0.9, server: _, request: "POST /api/checkout HTTP/1.1" """,
+            """2026/12/02 08:53:02 [warn] 271#271: *4563 upstream server temporarily disabled while connecting to upstream, client: 127.0.0.3""",
+            """2026/12/02 08:52:59 [alert] 271#271: 1024 worker_connections are not enough""",
+            "not an nginx line",
+        ];
+
+        var reasons = NginxErrorLog.Reasons(log);
+
+        Assert.Equal(3, reasons.Count);
+        Assert.Equal(2, reasons["[error] no live upstreams while connecting to upstream"]);
+        Assert.Equal(1, reasons["[warn] upstream server temporarily disabled while connecting to upstream"]);
+        Assert.Equal(1, reasons["[alert] 1024 worker_connections are not enough"]);
+    }
+}
