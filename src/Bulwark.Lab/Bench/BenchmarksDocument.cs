@@ -17,23 +17,36 @@ public static class BenchmarksDocument
     public const string BaselineFolder = "baseline";
     public const string BenchFolder = "bench";
 
-    public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents, ChaosReport? Chaos = null, SaleReport? Sale = null);
+    public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents, ChaosReport? Chaos = null, SaleReport? Sale = null)
+    {
+        /// <summary>Incidents replayed on the cluster (<c>lab incident N --cluster</c>, folders <c>cluster-incident-*</c>).</summary>
+        public IReadOnlyList<ScenarioReport> Clusters { get; init; } = [];
+    }
 
     public static async Task<Results> ReadAsync(string resultsRoot, CancellationToken ct)
     {
         async Task<T?> Read<T>(string path) where T : class =>
             File.Exists(path) ? JsonSerializer.Deserialize<T>(await File.ReadAllTextAsync(path, ct), SummaryJson.Options) : null;
 
-        var incidents = new List<ScenarioReport>();
-        if (Directory.Exists(resultsRoot))
-            foreach (var folder in Directory.GetDirectories(resultsRoot, "incident-*").Order(StringComparer.Ordinal))
-                if (await Read<ScenarioReport>(Path.Combine(folder, "summary.json")) is { } incident) incidents.Add(incident);
+        async Task<List<ScenarioReport>> Scenarios(string pattern)
+        {
+            var found = new List<ScenarioReport>();
+            if (Directory.Exists(resultsRoot))
+                foreach (var folder in Directory.GetDirectories(resultsRoot, pattern).Order(StringComparer.Ordinal))
+                    if (await Read<ScenarioReport>(Path.Combine(folder, "summary.json")) is { } scenario) found.Add(scenario);
+            return found;
+        }
+
+        var incidents = await Scenarios("incident-*");
         return new Results(
             await Read<BaselineReport>(Path.Combine(resultsRoot, BaselineFolder, "summary.json")),
             await Read<BenchReport>(Path.Combine(resultsRoot, BenchFolder, "summary.json")),
             incidents,
             await Read<ChaosReport>(Path.Combine(resultsRoot, ChaosReport.Folder, "summary.json")),
-            await Read<SaleReport>(Path.Combine(resultsRoot, SaleReport.Folder, "summary.json")));
+            await Read<SaleReport>(Path.Combine(resultsRoot, SaleReport.Folder, "summary.json")))
+        {
+            Clusters = await Scenarios("cluster-incident-*"),
+        };
     }
 
     /// <summary>The lab-owned sections, in document order.</summary>
@@ -55,6 +68,8 @@ public static class BenchmarksDocument
                 (results.Chaos is null ? "Not measured yet: run `lab chaos`.\n\n" : ChaosMarkdown.Render(results.Chaos))),
             ("sale", SaleMarkdown.Heading + "\n\n" +
                 (results.Sale is null ? "Not measured yet: run `lab sale`.\n\n" : SaleMarkdown.Render(results.Sale))),
+            ("cluster", ClusterMarkdown.Heading + "\n\n" +
+                (results.Clusters.Count == 0 ? "Not measured yet: run `lab incident 2 --cluster` and `lab incident 5 --cluster`.\n\n" : ClusterSection(results.Clusters))),
         ];
     }
 
@@ -70,8 +85,30 @@ public static class BenchmarksDocument
         "incidents" => results.Incidents.Count > 0,
         "chaos" => results.Chaos is not null,
         "sale" => results.Sale is not null,
+        "cluster" => results.Clusters.Count > 0,
         _ => true,
     };
+
+    /// <summary>Each cluster replay: what ran, when and where, then its cluster tables.</summary>
+    static string ClusterSection(IReadOnlyList<ScenarioReport> clusters)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("Each mode brings up its own cluster on loopback (3 instances unless `--instances`), runs the incident's load through nginx and takes " +
+                      "the cluster down. The guarded run also SIGKILLs one instance at 40 % of the load and stops the standby at 70 %. On a shared " +
+                      "2-core machine throughput does not grow with instances: read these for correctness, the budget and the read offload.").AppendLine();
+        foreach (var report in clusters)
+        {
+            var s = report.Scenario;
+            md.AppendLine($"### {s.Title}").AppendLine();
+            md.AppendLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"`{s.Name}`, {s.DurationSeconds:0} s of load, seed {s.Seed}; started {s.StartedAt:u} on {s.Machine.Cores} cores, commit {s.Machine.Commit ?? "unknown"}. " +
+                $"Load average at the start: {string.Join(", ", report.Modes.Select(m => $"{m.Key} {m.Value.LoadAverageAtStart:0.0}"))}.")).AppendLine();
+            foreach (var (mode, m) in report.Modes.Where(m => m.Value.Failure is not null))
+                md.AppendLine($"- **{mode} did not complete:** {m.Failure}");
+            md.Append(ClusterMarkdown.Render(report, "####"));
+        }
+        return md.ToString();
+    }
 
     /// <summary>
     /// Replaces each section's content between its markers in <paramref name="existing"/>; a section

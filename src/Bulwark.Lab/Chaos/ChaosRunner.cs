@@ -127,7 +127,7 @@ public sealed class ChaosRunner(RepoLayout repo, LabRunOptions options, ChaosCho
         try
         {
             var (window, seen) = await LoadWithFaultAsync(fault, index, length, loadLength, environment, actions, probe, notes, bounded.Token);
-            var (settled, ledger) = await CheckLedgerAsync(environment.Ledger, initialStock, purchases, bounded.Token);
+            var (settled, ledger) = await environment.Ledger.SettleAndJudgeAsync(initialStock, purchases, SettleBound, time, bounded.Token);
             logger.LogInformation("Chaos {Fault}: recovered in {Seconds}; ledger {Verdict}", fault.Key(),
                 seen.Recovery.Seconds is { } s ? $"{s:0.0} s" : "–", ledger.Passed ? "pass" : string.Join("; ", ledger.Problems));
             return new FaultReport(fault.Key(), fault.Title(), fault.Describe(length), loadLength.TotalSeconds, window, seen, ledger, settled.TotalSeconds, machineLoad, notes, null);
@@ -177,21 +177,5 @@ public sealed class ChaosRunner(RepoLayout repo, LabRunOptions options, ChaosCho
         await Task.Delay(choices.Before, time, ct);
         logger.LogInformation("Chaos {Fault}: {What}", fault.Key(), fault.Describe(length));
         return await environment.InjectAsync(fault, length, now, notes, ct);
-    }
-
-    /// <summary>Waits until the reconciler has settled every pending order (bounded), then compares the three sides.</summary>
-    async Task<(TimeSpan Settled, LedgerVerdict Verdict)> CheckLedgerAsync(LedgerReader ledger, IReadOnlyDictionary<long, long> initialStock,
-        PurchaseLedger purchases, CancellationToken ct)
-    {
-        var started = time.GetTimestamp();
-        while (await ledger.PendingAsync(ct) > 0 && time.GetElapsedTime(started) < SettleBound)
-            await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct);
-        var settled = time.GetElapsedTime(started);
-
-        List<AnsweredOrder> answered = [.. purchases.Orders
-            .Select(o => (Ok: long.TryParse(o.OrderId, out var id), Id: id, o.Status))
-            .Where(o => o.Ok)
-            .Select(o => new AnsweredOrder(o.Id, o.Status))];
-        return (settled, LedgerCheck.Judge(await ledger.ReadAsync(initialStock, answered, ct)));
     }
 }

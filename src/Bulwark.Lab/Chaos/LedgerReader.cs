@@ -63,6 +63,25 @@ public sealed class LedgerReader(string connectionString, HttpClient gateway) : 
             answered);
     }
 
+    /// <summary>
+    /// Waits until the reconciler has settled every pending order (at most <paramref name="settleBound"/>), then
+    /// compares the three sides with what the buyers were told (<paramref name="purchases"/>).
+    /// </summary>
+    public async Task<(TimeSpan Settled, LedgerVerdict Verdict)> SettleAndJudgeAsync(IReadOnlyDictionary<long, long> initialStock,
+        PurchaseLedger purchases, TimeSpan settleBound, TimeProvider time, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        while (await PendingAsync(ct) > 0 && time.GetElapsedTime(started) < settleBound)
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct);
+        var settled = time.GetElapsedTime(started);
+
+        List<AnsweredOrder> answered = [.. purchases.Orders
+            .Select(o => (Ok: long.TryParse(o.OrderId, out var id), Id: id, o.Status))
+            .Where(o => o.Ok)
+            .Select(o => new AnsweredOrder(o.Id, o.Status))];
+        return (settled, LedgerCheck.Judge(await ReadAsync(initialStock, answered, ct)));
+    }
+
     public void Dispose() => gateway.Dispose();
 
     static GatewayCharge? ChargeOf(JsonElement charge) =>

@@ -28,12 +28,22 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
 
         var which = new Argument<string>("incident") { Description = "1 to 5, or all." };
         which.AcceptOnlyFromAmong("1", "2", "3", "4", "5", "all");
-        var incident = new Command("incident", "Replay an incident's trigger against naive and guarded shops and report both side by side.") { which };
+        var onCluster = new Option<bool>("--cluster")
+        {
+            Description = "Run each mode on the scale-out cluster (nginx → N shops → PgBouncer → primary + standby), brought up for it and taken down after; " +
+                          "the guarded run also kills one instance and stops the standby mid-run. Writes <out>/cluster-incident-N.",
+        };
+        var clusterInstances = new Option<int>("--instances") { Description = "Shop instances for --cluster.", DefaultValueFactory = _ => Cluster.ClusterRequest.DefaultInstances };
+        clusterInstances.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 2 or > 8) r.AddError("--instances must be between 2 and 8 (one is killed mid-run).");
+        });
+        var incident = new Command("incident", "Replay an incident's trigger against naive and guarded shops and report both side by side.") { which, onCluster, clusterInstances };
         incident.SetAction((parse, ct) => RunAsync(parse, ct, options =>
         {
             var chosen = parse.GetValue(which)!;
             return chosen == "all" ? IncidentCatalog.All : [IncidentCatalog.ByNumber(int.Parse(chosen, System.Globalization.CultureInfo.InvariantCulture))];
-        }, requireClean: false));
+        }, requireClean: false, adjust: parse.GetValue(onCluster) ? options => options with { ClusterInstances = parse.GetValue(clusterInstances) } : null));
         root.Subcommands.Add(incident);
 
         var smoke = new Command("smoke", "A few seconds of light traffic against the guarded shop (or --target); fails on any error. For CI.");
@@ -115,7 +125,7 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         root.Subcommands.Add(ClusterCommand());
 
         var document = new Option<string?>("--doc") { Description = "The file to write (default docs/benchmarks.md in the repository)." };
-        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,chaos,sale}/summary.json (text outside the lab's markers is kept).") { document };
+        var docs = new Command("docs", "Write docs/benchmarks.md from <out>/{baseline,bench,incident-*,cluster-incident-*,chaos,sale}/summary.json (text outside the lab's markers is kept).") { document };
         docs.SetAction((parse, ct) => DocsAsync(parse, parse.GetValue(document), ct));
         root.Subcommands.Add(docs);
         return root;
@@ -292,9 +302,16 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         return Succeeded;
     }
 
-    async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<LabRunOptions, IReadOnlyList<ScenarioDefinition>> scenarios, bool requireClean, bool smokeModes = false)
+    async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<LabRunOptions, IReadOnlyList<ScenarioDefinition>> scenarios, bool requireClean, bool smokeModes = false,
+        Func<LabRunOptions, LabRunOptions>? adjust = null)
     {
         if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        if (adjust is not null) options = adjust(options);
+        if (options is { ClusterInstances: not null, Target: not null })
+        {
+            console.MarkupLine("[red]--cluster brings up its own cluster; it cannot be combined with --target.[/]");
+            return UsageError;
+        }
         if (smokeModes && options.Target is null && parse.GetResult(_options.Modes) is null or { Implicit: true }) options = options with { Modes = [ScenarioRunner.Guarded] };
         // Smoke checks that the path works, it measures nothing: it must not wait for other people's builds.
         if (smokeModes) options = options with { Quiet = QuietPolicy.None };

@@ -11,6 +11,14 @@ public sealed record ClusterRequest(int Instances, string? AdminEmail = null, st
 {
     public const int DefaultInstances = 3;
 
+    /// <summary>
+    /// The naive deploy of the same topology, for the lab's side-by-side runs: every instance as the single-shop
+    /// naive mode runs (<c>Guard:Mode=off</c>: Npgsql's pool of 100 straight to the primary, no standby reads, no
+    /// shared budget) behind nginx with its stock proxy timeouts (60 s, and <c>proxy_next_upstream error timeout</c>).
+    /// The standby and PgBouncer still run, unused, so both modes bring up the same processes.
+    /// </summary>
+    public bool Naive { get; init; }
+
     /// <summary>Extra shop settings for every instance (tests tune catch-up intervals with it).</summary>
     public IReadOnlyDictionary<string, string> ShopSettings { get; init; } = new Dictionary<string, string>();
 }
@@ -26,7 +34,8 @@ public sealed record ClusterRequest(int Instances, string? AdminEmail = null, st
 /// </summary>
 public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger logger)
 {
-    const int MaxConnections = 100;
+    /// <summary>The primary's max_connections.</summary>
+    public const int MaxConnections = 100;
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(3);
 
     string DeployFile(string relative) => Path.Combine(repo.Root, "deploy", relative);
@@ -81,7 +90,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
             manifest = manifest with { Instances = instances };
             await manifest.WriteAsync(files.Manifest, ct);
 
-            var (nginxPid, nginxUrl) = await StartNginxAsync(nginx, instances, ct);
+            var (nginxPid, nginxUrl) = await StartNginxAsync(nginx, instances, request.Naive, ct);
             manifest = manifest with { Nginx = nginxUrl, NginxPid = nginxPid };
             await manifest.WriteAsync(files.Manifest, ct);
             return manifest;
@@ -239,18 +248,23 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
         [
             repo.ShopDll,
             "--urls", url,
-            $"--ConnectionStrings:Shop={manifest.PgBouncer}",
-            $"--ConnectionStrings:ShopDirect={manifest.Primary}",
-            $"--ConnectionStrings:ShopReadOnly={manifest.Standbys[0]}",
-            "--Guard:ShareBudget=true",
             // A poll or a checkout may reach any instance: all check tickets and admissions with one key.
             $"--WaitingRoom:SigningKey={await WaitingRoomKeyAsync(ct)}",
-            $"--Guard:ConnectionBudget={manifest.Budget}",
             "--Proxy:TrustedProxies:0=127.0.0.1",
             $"--Payments:BaseUrl={manifest.Sandbox!.Url}",
             "--Logging:LogLevel:Default=Warning",
             $"--Lab:Cluster={files.Root}",
         ];
+        arguments.AddRange(request.Naive
+            ? [$"--ConnectionStrings:Shop={manifest.Primary}", "--Guard:Mode=off"]
+            :
+            [
+                $"--ConnectionStrings:Shop={manifest.PgBouncer}",
+                $"--ConnectionStrings:ShopDirect={manifest.Primary}",
+                $"--ConnectionStrings:ShopReadOnly={manifest.Standbys[0]}",
+                "--Guard:ShareBudget=true",
+                $"--Guard:ConnectionBudget={manifest.Budget}",
+            ]);
         if (request is { AdminEmail: { } email, AdminPassword: { } password })
             arguments.AddRange([$"--Admin:Email={email}", $"--Admin:Password={password}"]);
         arguments.AddRange(request.ShopSettings.Select(s => $"--{s.Key}={s.Value}"));
@@ -260,7 +274,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
         return new ClusterProcess(url, pid);
     }
 
-    async Task<(int Pid, string Url)> StartNginxAsync(string nginx, IReadOnlyList<ClusterProcess> instances, CancellationToken ct)
+    async Task<(int Pid, string Url)> StartNginxAsync(string nginx, IReadOnlyList<ClusterProcess> instances, bool stockTimeouts, CancellationToken ct)
     {
         var port = FreePort.Next();
         Directory.CreateDirectory(files.NginxTemp);
@@ -273,6 +287,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
         }
 
         var site = await File.ReadAllTextAsync(DeployFile("nginx/bulwark.conf"), ct);
+        if (stockTimeouts) site = NginxConfig.WithStockTimeouts(site);
         await File.WriteAllTextAsync(files.NginxSite, NginxConfig.RenderSite(site, port, instances.Select(i => new Uri(i.Url))), ct);
         await File.WriteAllTextAsync(files.NginxConfig, NginxConfig.RenderMain(files, ClusterTools.IsRoot ? "nobody nogroup" : null), ct);
         var errorLog = Path.Combine(files.Logs, "nginx-error.log");

@@ -98,7 +98,7 @@ public sealed class LoadGenerator(ShopActions actions, TimeProvider time, ILogge
             await actions.RunAsync(action, user, answer =>
             {
                 var completedAt = time.GetElapsedTime(runStart);
-                recorder.Completed(action.Class, answer.Outcome, completedAt, completedAt - intendedAt, (int?)answer.Status, answer.Took);
+                recorder.Completed(action.Class, answer.Outcome, completedAt, completedAt - intendedAt, (int?)answer.Status, answer.Took, answer.ContentType);
                 recorded = true;
             }, ct);
         }

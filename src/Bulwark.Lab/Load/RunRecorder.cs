@@ -4,7 +4,11 @@ namespace Bulwark.Lab.Load;
 /// <param name="CompletedAt">Since the start of the run.</param>
 /// <param name="Latency">From the intended send time (the user's view).</param>
 /// <param name="Took">The last HTTP exchange alone (what the shop's per-request deadline governs).</param>
-public sealed record CompletedRequest(RequestClass Class, Outcome Outcome, int? Status, TimeSpan CompletedAt, TimeSpan Latency, TimeSpan Took);
+public sealed record CompletedRequest(RequestClass Class, Outcome Outcome, int? Status, TimeSpan CompletedAt, TimeSpan Latency, TimeSpan Took)
+{
+    /// <summary>The answer's media type: tells a proxy's own error page from the shop's problem details.</summary>
+    public string? ContentType { get; init; }
+}
 
 /// <summary>Where every offered request of a run is accounted for: per class and per second.</summary>
 public sealed class RunRecorder(ServiceLevel serviceLevel, TimeSpan timelineLength)
@@ -37,12 +41,13 @@ public sealed class RunRecorder(ServiceLevel serviceLevel, TimeSpan timelineLeng
     /// <param name="latency">From the intended send time to the answer (or to the timeout).</param>
     /// <param name="status">The HTTP status, when there was one: a 5xx other than 503 is counted apart.</param>
     /// <param name="took">The answer's own HTTP exchange; defaults to <paramref name="latency"/>.</param>
-    public void Completed(RequestClass c, Outcome outcome, TimeSpan completedAt, TimeSpan latency, int? status = null, TimeSpan? took = null)
+    /// <param name="contentType">The answer's media type, when it had one.</param>
+    public void Completed(RequestClass c, Outcome outcome, TimeSpan completedAt, TimeSpan latency, int? status = null, TimeSpan? took = null, string? contentType = null)
     {
         var good = outcome == Outcome.Success && latency <= ServiceLevel.SloFor(c);
         var late = outcome != Outcome.Timeout && latency > ServiceLevel.Deadline;
         _classes[c].Record(outcome, latency, good, late, serverError: status is >= 500 and not 503);
         Timeline.Record(c, outcome, completedAt, latency, good);
-        OnCompleted?.Invoke(new CompletedRequest(c, outcome, status, completedAt, latency, took ?? latency));
+        OnCompleted?.Invoke(new CompletedRequest(c, outcome, status, completedAt, latency, took ?? latency) { ContentType = contentType });
     }
 }

@@ -16,6 +16,14 @@ public sealed record PoolSample(
     double? TimeoutsTotal,
     double? CriticalRejectedTotal = null)
 {
+    /// <summary>Requests the instance has answered so far (<c>http_server_request_duration_seconds_count</c>, every route): per-instance load in a cluster.</summary>
+    public double? RequestsTotal { get; init; }
+
+    /// <summary>Catalog reads that reached a database, by where they ran (<c>bulwark_catalog_reads_total{source}</c>).</summary>
+    public double? CatalogReadsStandby { get; init; }
+
+    public double? CatalogReadsPrimary { get; init; }
+
     /// <summary>Share of the pool in use, 0..1, when both numbers are known.</summary>
     public double? Utilization => Used is { } used && Max is > 0 and { } max ? used / max : null;
 
@@ -52,7 +60,12 @@ public sealed record PoolSample(
             Limit: SumFirst(samples, "bulwark_db_limit"),
             RejectedTotal: SumFirst(samples, "bulwark_admission_rejected_total", "bulwark_admission_rejected"),
             TimeoutsTotal: SumFirst(samples, "db_client_connection_timeouts_total", "db_client_connections_timeouts_total"),
-            CriticalRejectedTotal: CriticalRejected(samples));
+            CriticalRejectedTotal: CriticalRejected(samples))
+        {
+            RequestsTotal = SumFirst(samples, "http_server_request_duration_seconds_count"),
+            CatalogReadsStandby = samples.Sum("bulwark_catalog_reads_total", ("source", "standby")),
+            CatalogReadsPrimary = samples.Sum("bulwark_catalog_reads_total", ("source", "primary")),
+        };
     }
 
     /// <summary>Checkout and payment settlement work refused, not counting callers who gave up themselves (as the alert rule counts).</summary>

@@ -74,6 +74,17 @@ public static class HtmlReport
         html.Append(SvgLineChart.Render("Requests waiting for a connection (dashed: adaptive limit)", "requests",
             [.. Lines(modes, m => m.Series.PoolPending), .. Lines(modes, m => m.Series.DbLimit, dashed: true, suffix: " limit")], markers));
 
+        if (modes.Any(m => m.Value.Cluster is not null))
+        {
+            html.Append("<h2>Cluster: server connections on the primary</h2>");
+            html.Append(SvgLineChart.Render("Pooled server connections, most per second (dashed: the budget the instances share)", "connections",
+                [
+                    .. Lines(modes, m => m.Cluster?.Connections.PooledPerSecond() ?? []),
+                    .. Lines(modes, m => m.Cluster is { } c ? c.Connections.PooledPerSecond().Select(_ => (double?)c.Connections.Budget) : [], dashed: true, suffix: " budget"),
+                ], markers));
+            html.Append("<p>Answers, instances, reads and faults: see <code>summary.md</code> (\"On the cluster\").</p>");
+        }
+
         html.Append("<h2>Shedding and failures</h2>");
         html.Append(SvgLineChart.Render("Shed (503) per second (dashed: admission rejections)", "req/s",
             [.. Lines(modes, m => m.Series.ShedRps.Select(v => (double?)v)), .. Lines(modes, m => m.Series.AdmissionRejectedRps, dashed: true, suffix: " rejected")], markers));

@@ -49,6 +49,7 @@ public static class MarkdownSummary
         md.AppendLine("Latencies run from each request's intended send time and include every answer (503s, errors, and timeouts at the timeout).").AppendLine();
 
         AppendAlerts(md, report, modes);
+        md.Append(ClusterMarkdown.Render(report));
 
         foreach (var mode in modes)
         {

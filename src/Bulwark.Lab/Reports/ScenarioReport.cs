@@ -92,6 +92,9 @@ public sealed record ModeReport
 
     /// <summary>Set when the mode could not run to the end (the shop never became ready, crashed…): the numbers cover what ran.</summary>
     public string? Failure { get; init; }
+
+    /// <summary>The cluster's side of a run through nginx (<c>--cluster</c>); null for a single shop.</summary>
+    public ClusterRunReport? Cluster { get; init; }
 }
 
 public sealed record ClassReport(

@@ -49,6 +49,12 @@ public sealed record LabRunOptions
     /// </summary>
     public CpuSplit? Isolation { get; init; }
 
+    /// <summary>
+    /// Run each mode on the cluster (<c>--cluster</c>): this many shop instances behind nginx, PgBouncer, a primary
+    /// and a streaming standby, brought up for the mode and taken down after it; null runs one shop.
+    /// </summary>
+    public int? ClusterInstances { get; init; }
+
     /// <summary>How quiet the machine must be before each measured run (none: start at once).</summary>
     public QuietPolicy Quiet { get; init; } = QuietPolicy.None;
 }

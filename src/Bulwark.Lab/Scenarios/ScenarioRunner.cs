@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Bulwark.Lab.Alerting;
 using Bulwark.Lab.Arrivals;
 using Bulwark.Lab.Cli;
+using Bulwark.Lab.Cluster;
 using Bulwark.Lab.Load;
 using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Metrics;
@@ -28,9 +29,28 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
     static readonly TimeSpan SetupAllowance = TimeSpan.FromMinutes(10);
     static readonly TimeSpan AuditAllowance = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long the lab's clients wait for an answer on the cluster: past nginx's stock 60 s proxy_read_timeout,
+    /// so what nginx answers for a hung shop (incident 5's 504s) reaches the report instead of the lab's own timeout.
+    /// </summary>
+    public static readonly TimeSpan ClusterPatience = TimeSpan.FromSeconds(75);
+
+    LoadLimits Limits => options.ClusterInstances is null || options.Limits.RequestTimeout >= ClusterPatience
+        ? options.Limits
+        : options.Limits with { RequestTimeout = ClusterPatience };
+
     public async Task<(ScenarioReport Report, ReportWriter.Written Files)> RunAsync(ScenarioDefinition definition, CancellationToken ct)
     {
         var scenario = definition.Scaled(options.Duration, options.RateScale);
+        if (options.ClusterInstances is { } instances)
+            // Its own results folder ("cluster-incident-5"), so the single-shop replay's stays as it was; no alert
+            // replay: Prometheus would scrape one instance of several.
+            scenario = scenario with
+            {
+                Name = "cluster-" + scenario.Name,
+                Title = $"{scenario.Title} — on the cluster ({instances} instances behind nginx)",
+                ReplaysAlerts = false,
+            };
         var directory = Path.Combine(options.OutputRoot, ReportWriter.SafeName(scenario.Name));
         Directory.CreateDirectory(directory);
         var startedAt = time.GetUtcNow();
@@ -64,7 +84,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
     /// <summary>One mode, bounded in time whatever happens inside; a failure becomes the mode's report rather than the end of the scenario.</summary>
     async Task<ModeReport> RunModeBoundedAsync(ScenarioDefinition scenario, string mode, string directory, TimeScaledRules? rules, CancellationToken ct)
     {
-        var bound = SetupAllowance + scenario.Duration + options.Limits.RequestTimeout * 3 + AuditAllowance;
+        var bound = SetupAllowance + scenario.Duration + Limits.RequestTimeout * 3 + AuditAllowance;
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(bound);
         try
@@ -94,7 +114,20 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         ShopLaunch? launch = null;
         FrontDoor? door = null;
         int? postmaster = null;
-        if (options.Target is null)
+        ClusterUnderTest? topology = null;
+        if (options.ClusterInstances is { } instances)
+        {
+            var owned = repo ?? throw new InvalidOperationException("Starting the cluster needs the repository.");
+            topology = cleanup.Add(await ClusterUnderTest.UpAsync(owned, directory, mode, naive: mode == Naive, instances, adminEmail, adminPassword,
+                options.Isolation, time, logger, ct));
+            target = topology.Nginx;
+            databaseConnectionString = topology.Primary;
+            notes.Add($"On the cluster: {instances} shop instances behind nginx ({target}), PgBouncer, a primary and a streaming standby, brought up for this mode " +
+                      $"and taken down after it; the lab waited up to {ClusterPatience.TotalSeconds:0} s for an answer, past nginx's stock 60 s proxy_read_timeout. " +
+                      "The load's faults, if any, are listed as events; alerts were not replayed.");
+            if (scenario.Deploy is not null) notes.Add("The rolling restart is not replayed on the cluster: the traffic ran without it.");
+        }
+        else if (options.Target is null)
         {
             var owned = repo ?? throw new InvalidOperationException("Starting the shop needs the repository; pass --target to use a running shop.");
             var cluster = cleanup.Add(await LocalPostgresCluster.StartEphemeralAsync(logger, ct, scenario.ServerMaxConnections));
@@ -116,7 +149,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
                 notes.Add("Against --target the lab cannot roll out a deploy: the traffic ran without it.");
         }
 
-        var limits = options.Limits;
+        var limits = Limits;
         using var clients = ShopClients.Create(target, limits.MaxInFlight + 64, limits.RequestTimeout,
             LabHttp.AddressesFor(scenario.Fixture.Buyers + scenario.Fixture.Shoppers), door);
         // Accounts go straight into the database only when the lab owns it (a --database given with --target is someone else's).
@@ -137,14 +170,16 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
 
         if (scenario.Gateway is { } faults)
             events.Add(new EventRecord(0, $"payment gateway slowed: {faults.LatencyMs} ms per charge, {faults.ErrorRate:P0} errors, {faults.TimeoutRate:P0} timeouts",
-                await ApplyGatewayFaultsAsync(sandbox, faults, notes, ct)));
+                await ApplyGatewayFaultsAsync(sandbox, topology?.Sandbox ?? options.Sandbox, faults, notes, ct)));
 
         var ledger = new PurchaseLedger();
         var actions = new ShopActions(clients, fixture, ledger, time);
         var plan = new LoadPlan(scenario.Streams, ArrivalProcess.Poisson, options.Seed, limits, scenario.ServiceLevel);
-        var recorder = new RunRecorder(scenario.ServiceLevel, plan.Duration + plan.DrainAllowance);
+        var recorder = new RunRecorder(scenario.ServiceLevel, plan.Duration + plan.DrainAllowance) { OnCompleted = topology is null ? null : topology.Answers.Record };
         var generator = new LoadGenerator(actions, time, logger);
-        await using var scraper = new MetricsScraper(target, time, door);
+        // On the cluster every instance is scraped straight (nginx would pick one at random); instance 1's feeds the live display.
+        var scraper = topology?.FirstScraper ?? cleanup.Add(new MetricsScraper(target, time, door));
+        if (topology is not null) await topology.PrepareAsync(ct);
         // The operator's Prometheus and Alertmanager: observers, so on the load side's CPUs.
         var alerting = rules is null ? null
             : cleanup.Add(await IncidentAlerting.StartAsync(rules, target, options.Isolation?.Load, Path.Combine(directory, $"{mode}-"), time, logger, ct));
@@ -153,13 +188,15 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         using var sideTasks = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var runStart = time.GetTimestamp();
         alerting?.LoadStarted(time.GetUtcNow());
-        var scraping = scraper.RunAsync(runStart, TimeSpan.FromSeconds(1), sideTasks.Token);
+        var scraping = topology is null
+            ? scraper.RunAsync(runStart, TimeSpan.FromSeconds(1), sideTasks.Token)
+            : topology.RunAsync(runStart, plan.Duration, events, sideTasks.Token);
         var rollout = scenario.Deploy is { } deploy && launch is not null && door is not null
             ? RollOutAsync(deploy, launch, door, shop!, alerting, directory, runStart, events, cleanup, sideTasks.Token)
             : Task.FromResult<ShopHost?>(null);
         var watching = watch?.Invoke(new LiveRun(scenario.Name, mode, recorder, generator, scraper, plan.Duration, runStart), sideTasks.Token) ?? Task.CompletedTask;
 
-        var cpu = new CpuSampler(new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time, alerting?.CpuTicks);
+        var cpu = new CpuSampler(topology?.Processes ?? new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time, alerting?.CpuTicks);
         var cpuAtStart = cpu.Take();
         LoadRunSummary summary;
         try
@@ -193,6 +230,15 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
             notes.Add($"Last shop output: {shop.Tail()}");
         }
 
+        ClusterRunReport? clusterReport = null;
+        var poolSamples = scraper.Samples;
+        if (topology is not null)
+        {
+            (clusterReport, poolSamples) = await topology.FinishAsync(ledger, plan.Duration.TotalSeconds, ct);
+            notes.AddRange(topology.ObservationNotes());
+            notes.Add("CPU use of the system under test counts instance 1, the primary and the sandbox only; the pool series add up every instance's /metrics.");
+        }
+
         AuditResult? audit = null;
         if (failure is null)
         {
@@ -217,19 +263,19 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         if (summary.StillInFlightAtEnd > 0) notes.Add($"{summary.StillInFlightAtEnd} requests still unanswered when the drain allowance ran out.");
         if (scraper.Failures > 0) notes.Add($"{scraper.Failures} /metrics scrapes failed (last: {scraper.LastError}).");
 
-        return ModeReportBuilder.Build(new ModeRun(mode, recorder, summary, plan.Duration, scraper.Samples, scraper.Failures, audit, ledger,
-            fixture.Catalog.InitialStock, events, notes, failure, alerts, alertingSetup));
+        return ModeReportBuilder.Build(new ModeRun(mode, recorder, summary, plan.Duration, poolSamples, scraper.Failures, audit, ledger,
+            fixture.Catalog.InitialStock, events, notes, failure, alerts, alertingSetup)) with { Cluster = clusterReport };
     }
 
-    async Task<string> ApplyGatewayFaultsAsync(SandboxHost? sandbox, GatewayFaults faults, List<string> notes, CancellationToken ct)
+    async Task<string> ApplyGatewayFaultsAsync(SandboxHost? sandbox, Uri? sandboxAddress, GatewayFaults faults, List<string> notes, CancellationToken ct)
     {
         if (sandbox is not null) return "sandbox answered " + await sandbox.SetFaultsAsync(faults, ct);
-        if (options.Sandbox is null)
+        if (sandboxAddress is null)
         {
             notes.Add("The gateway was not slowed: pass --sandbox with --target to reproduce it.");
             return "skipped";
         }
-        using var client = SandboxHost.ClientFor(options.Sandbox);
+        using var client = SandboxHost.ClientFor(sandboxAddress);
         return "sandbox answered " + await SandboxHost.SetFaultsAsync(client, faults, ct);
     }
 

@@ -13,6 +13,9 @@ public sealed record ApiAnswer(HttpStatusCode? Status, string Body, bool TimedOu
     /// </summary>
     public TimeSpan Took { get; init; }
 
+    /// <summary>The answer's media type (<c>application/problem+json</c>, <c>text/html</c>…), null without a body or an answer.</summary>
+    public string? ContentType { get; init; }
+
     public bool IsSuccess => Status is { } s && (int)s is >= 200 and < 300;
 
     public Outcome Outcome => this switch

@@ -111,8 +111,8 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
                 await DropAsync(user, productId, ct);
                 break;
             case Outcome.Timeout:
-            case Outcome.Error when checkout.Status is null:
-                // No answer: the order may or may not exist, so the cart may or may not be empty.
+            case Outcome.Error when checkout.Status is null or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.GatewayTimeout:
+                // No answer (or a proxy's 502/504 in the shop's place): the order may or may not exist, so the cart may or may not be empty.
                 user.CartUncertain = true;
                 break;
         }

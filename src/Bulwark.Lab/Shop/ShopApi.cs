@@ -90,7 +90,11 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
             var retryAfter = response.Headers.RetryAfter is { } header
                 ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null)
                 : null;
-            return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null, retryAfter) { Took = Stopwatch.GetElapsedTime(sent) };
+            return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null, retryAfter)
+            {
+                Took = Stopwatch.GetElapsedTime(sent),
+                ContentType = response.Content.Headers.ContentType?.MediaType,
+            };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -52,7 +52,8 @@ public class BenchmarksDocumentTests
 
             Assert.Null(results.Bench);
             Assert.Empty(results.Incidents);
-            Assert.Equal(["targets", "baseline", "bench", "incidents", "chaos", "sale"], sections.Select(s => s.Name));
+            Assert.Equal(["targets", "baseline", "bench", "incidents", "chaos", "sale", "cluster"], sections.Select(s => s.Name));
+            Assert.Contains("lab incident 5 --cluster", sections.Single(s => s.Name == "cluster").Content);
             Assert.Contains("lab sale", sections.Single(s => s.Name == "sale").Content);
             Assert.Contains("lab chaos", sections.Single(s => s.Name == "chaos").Content);
             Assert.Contains("lab baseline", sections.Single(s => s.Name == "baseline").Content);

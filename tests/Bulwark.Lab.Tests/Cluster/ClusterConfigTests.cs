@@ -42,4 +42,29 @@ public sealed class ClusterConfigTests
         Assert.Contains($"include {Files.NginxSite};", main, StringComparison.Ordinal);
         Assert.Contains($"pid {Files.NginxPid};", main, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_naive_cluster_runs_nginx_with_its_stock_proxy_timeouts_and_retries()
+    {
+        var deployed = Deploy("nginx/bulwark.conf");
+        var stock = NginxConfig.WithStockTimeouts(deployed);
+
+        Assert.Matches(@"proxy_read_timeout\s+10s;", deployed);
+        foreach (var directive in new[] { "proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout", "proxy_next_upstream" })
+            Assert.DoesNotMatch($@"(?m)^\s*{directive}\b", stock);
+        // Everything else of the deployed file stays: upstream, keep-alive, forwarded headers, the /metrics rule.
+        Assert.Contains("keepalive 64;", stock, StringComparison.Ordinal);
+        Assert.Contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", stock, StringComparison.Ordinal);
+        Assert.Contains("location = /metrics", stock, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_deployed_nginx_never_retries_a_post_and_a_config_that_would_is_caught()
+    {
+        var deployed = Deploy("nginx/bulwark.conf");
+
+        Assert.False(NginxConfig.RetriesNonIdempotent(deployed));
+        Assert.False(NginxConfig.RetriesNonIdempotent(NginxConfig.WithStockTimeouts(deployed)));
+        Assert.True(NginxConfig.RetriesNonIdempotent(deployed.Replace("proxy_next_upstream error;", "proxy_next_upstream error timeout non_idempotent;", StringComparison.Ordinal)));
+    }
 }
