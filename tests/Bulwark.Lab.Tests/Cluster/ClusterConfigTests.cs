@@ -34,7 +34,7 @@ public sealed class ClusterConfigTests
 
         Assert.Contains("listen 127.0.0.1:18080;", rendered, StringComparison.Ordinal);
         foreach (var port in new[] { 1001, 1002, 1003 })
-            Assert.Contains($"server 127.0.0.1:{port} max_fails=3 fail_timeout=5s;", rendered, StringComparison.Ordinal);
+            Assert.Contains($"server 127.0.0.1:{port} max_fails=0;", rendered, StringComparison.Ordinal);
         Assert.DoesNotContain("127.0.0.1:5080", rendered, StringComparison.Ordinal);
         Assert.Contains("proxy_next_upstream error;", rendered, StringComparison.Ordinal);
 
@@ -53,7 +53,7 @@ public sealed class ClusterConfigTests
         foreach (var directive in new[] { "proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout", "proxy_next_upstream" })
             Assert.DoesNotMatch($@"(?m)^\s*{directive}\b", stock);
         // Everything else of the deployed file stays: upstream, keep-alive, forwarded headers, the /metrics rule.
-        Assert.Contains("keepalive 64;", stock, StringComparison.Ordinal);
+        Assert.Contains("keepalive 256;", stock, StringComparison.Ordinal);
         Assert.Contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", stock, StringComparison.Ordinal);
         Assert.Contains("location = /metrics", stock, StringComparison.Ordinal);
     }
