@@ -16,8 +16,8 @@ internal sealed record ReservationRequest(long UserId, string IdempotencyKey, st
 /// <remarks>
 /// <para>First round trip: BEGIN; claim every key (orders inserted as pending_payment, in (user, key) order so that
 /// two batches claiming the same keys wait on each other in one order); read the orders that keys already made;
-/// read the carts with each line's sale and take the product rows' locks, in product-id order (the order every
-/// transaction that changes stock takes them in, so no deadlock cycle). Then, in memory, <see cref="UnitAllocation"/>
+/// lock the carts' product rows in product-id order (the order every transaction that changes stock takes them in,
+/// so no deadlock cycle) and read the carts with each line's sale. Then, in memory, <see cref="UnitAllocation"/>
 /// hands the locked rows' units out in arrival order. Second round trip: one statement takes each product's units
 /// at once (<c>stock = stock - n</c>, the sale's counter on the same row), writes the order lines, prices the orders
 /// and deletes the claims that got nothing, sent together with COMMIT.</para>
@@ -117,21 +117,28 @@ internal sealed class ReservationBatch(IDatabaseGate gate)
                     SELECT o.user_id, o.idempotency_key, o.id, o.status, o.total_cents
                     FROM orders o JOIN unnest($1::bigint[], $2::text[]) AS w(user_id, key) ON o.user_id = w.user_id AND o.idempotency_key = w.key
                     """) { Parameters = { new() { Value = users }, new() { Value = keys } } },
-                // Each line's sale is the earliest of the product's sales not ended by the transaction's now(). The
-                // locks are taken after the sort (ORDER BY runs below the row locking) and return the rows as they
-                // are once locked, so the units handed out are the units there are.
+                // The product rows are locked first, alone, in id order (ORDER BY runs below the row locking), and come
+                // back as they are once locked, so the units handed out are the units there are. Locking them in a join
+                // with the carts instead would let a row another transaction changed meanwhile drop out of the join on
+                // the recheck. The carts are read in the same statement, so under the same snapshot as the locked ids.
+                // Each line's sale is the earliest of the product's sales not ended by the transaction's now().
                 new NpgsqlBatchCommand("""
+                    WITH locked AS MATERIALIZED (
+                        SELECT id, sku, hidden_at, stock, price_cents, sale_id, sale_units_left FROM products
+                        WHERE id = ANY(ARRAY(SELECT product_id FROM cart_items WHERE user_id = ANY($1)))
+                        ORDER BY id
+                        FOR NO KEY UPDATE
+                    )
                     SELECT ci.user_id, ci.product_id, p.sku, ci.quantity, p.hidden_at IS NOT NULL,
                         sale.id, sale.starts_at, sale.starts_at <= now(), sale.price_cents, sale.quantity, sale.ends_at,
                         p.stock, p.price_cents, p.sale_id, p.sale_units_left
-                    FROM cart_items ci JOIN products p ON p.id = ci.product_id
+                    FROM cart_items ci JOIN locked p ON p.id = ci.product_id
                     LEFT JOIN LATERAL (
                         SELECT s.id, s.starts_at, s.ends_at, si.price_cents, si.quantity FROM sale_items si JOIN sales s ON s.id = si.sale_id
                         WHERE si.product_id = ci.product_id AND s.ends_at > now() ORDER BY s.starts_at LIMIT 1
                     ) sale ON true
                     WHERE ci.user_id = ANY($1)
-                    ORDER BY p.id
-                    FOR NO KEY UPDATE OF p
+                    ORDER BY ci.product_id
                     """) { Parameters = { new() { Value = users.Distinct().ToArray() } } },
             },
         };
