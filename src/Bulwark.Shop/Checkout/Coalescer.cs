@@ -27,6 +27,9 @@ public sealed class Coalescer<TRequest, TResult>(
     private readonly LinkedList<Member> _queue = new();
     private int _running;
 
+    /// <summary>How long a batch has been taking (smoothed), in the clock's timestamp ticks; 0 until one has run.</summary>
+    private long _batchTime;
+
     /// <summary>Requests waiting for a batch (not counting those in running batches).</summary>
     public int Waiting
     {
@@ -72,17 +75,29 @@ public sealed class Coalescer<TRequest, TResult>(
     {
         while (TakeBatch() is { } batch)
         {
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            var started = clock.GetTimestamp();
             await RunAndAnswerAsync(batch, allowSplit: true);
+            var took = clock.GetTimestamp() - started;
+            var before = Interlocked.Read(ref _batchTime);
+            Interlocked.Exchange(ref _batchTime, before == 0 ? took : before + (took - before) / 5);
         }
     }
 
     /// <summary>
-    /// The oldest waiting requests, up to the batch size, in arrival order. A request with the same identity as one
-    /// already taken (the same idempotency key sent twice at once) waits for the next batch: one transaction cannot
-    /// both make an order and find it already made.
+    /// The oldest waiting requests, up to the batch size, in arrival order (possibly none, when every one waiting was
+    /// refused). A request with the same identity as one already taken (the same idempotency key sent twice at once)
+    /// waits for the next batch: one transaction cannot both make an order and find it already made. A request whose
+    /// deadline would pass before a batch of the usual duration ends is refused now.
     /// </summary>
     private List<Member>? TakeBatch()
     {
+        List<Member>? refused = null;
+        List<Member> batch;
         lock (_lock)
         {
             if (_queue.Count == 0)
@@ -91,12 +106,22 @@ public sealed class Coalescer<TRequest, TResult>(
                 return null;
             }
 
-            var batch = new List<Member>(Math.Min(_queue.Count, limits.MaxBatch));
+            batch = new List<Member>(Math.Min(_queue.Count, limits.MaxBatch));
             var taken = new HashSet<object>();
+            var finishesAround = clock.GetUtcNow() + clock.GetElapsedTime(0, Interlocked.Read(ref _batchTime));
             for (var node = _queue.First; node is not null && batch.Count < limits.MaxBatch;)
             {
                 var next = node.Next;
-                if (taken.Add(identity(node.Value.Request)))
+                if (node.Value.Deadline < finishesAround)
+                {
+                    // As the gate refuses a waiter whose deadline cannot be met: a batch would only do work for a
+                    // buyer answered before it ends, and then have to undo it.
+                    _queue.Remove(node);
+                    node.Value.Node = null;
+                    node.Value.State = MemberState.GivenUp;
+                    (refused ??= []).Add(node.Value);
+                }
+                else if (taken.Add(identity(node.Value.Request)))
                 {
                     _queue.Remove(node);
                     node.Value.Node = null;
@@ -107,8 +132,15 @@ public sealed class Coalescer<TRequest, TResult>(
                 node = next;
             }
 
-            return batch;
         }
+
+        foreach (var member in refused ?? [])
+        {
+            member.StopWatching();
+            member.Answer.TrySetException(expired());
+        }
+
+        return batch;
     }
 
     private async Task RunAndAnswerAsync(List<Member> batch, bool allowSplit)
@@ -145,7 +177,14 @@ public sealed class Coalescer<TRequest, TResult>(
             }
             else
             {
-                abandoned(batch[i].Request, results[i]);
+                try
+                {
+                    abandoned(batch[i].Request, results[i]);
+                }
+                catch (Exception failure) when (failure is not OutOfMemoryException)
+                {
+                    // The undo is the callback's business; it must not stop the drain, or every later request would wait forever.
+                }
             }
         }
     }

@@ -22,7 +22,7 @@ public sealed class CoalescerTests
         var running = await _batches.NextAsync();
         Assert.Equal(["a"], running.Requests);
 
-        var later = new[] { "b", "c", "d" }.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
+        var later = Queue(coalescer, "b", "c", "d");
         Assert.Equal(3, coalescer.Waiting);
         running.Finish();
         Assert.Equal("a done", await first);
@@ -37,9 +37,8 @@ public sealed class CoalescerTests
     public async Task A_batch_takes_at_most_the_batch_size_and_the_rest_go_in_the_one_after()
     {
         var coalescer = Coalescer(maxBatch: 2);
-        _ = coalescer.RunAsync("a", null, CancellationToken.None);
-        var running = await _batches.NextAsync();
-        var waiting = new[] { "b", "c", "d" }.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
+        var running = await BusyAsync(coalescer);
+        var waiting = Queue(coalescer, "b", "c", "d");
         running.Finish();
 
         var second = await _batches.NextAsync();
@@ -55,8 +54,7 @@ public sealed class CoalescerTests
     public async Task A_request_whose_deadline_passes_while_it_waits_is_refused_then_and_never_runs()
     {
         var coalescer = Coalescer();
-        _ = coalescer.RunAsync("a", null, CancellationToken.None);
-        var running = await _batches.NextAsync();
+        var running = await BusyAsync(coalescer);
         var late = coalescer.RunAsync("b", Start.AddMilliseconds(100), CancellationToken.None);
         var patient = coalescer.RunAsync("c", Start.AddSeconds(2), CancellationToken.None);
 
@@ -74,6 +72,24 @@ public sealed class CoalescerTests
         Assert.Equal(Start.AddSeconds(2), next.Deadline);
         next.Finish();
         Assert.Equal("c done", await patient);
+    }
+
+    [Fact]
+    public async Task A_request_whose_deadline_would_pass_before_a_batch_of_the_usual_length_ends_is_refused_without_running()
+    {
+        var coalescer = Coalescer();
+        var running = await BusyAsync(coalescer);
+        var hurried = coalescer.RunAsync("b", Start.AddMilliseconds(400), CancellationToken.None);
+        var patient = coalescer.RunAsync("c", Start.AddSeconds(2), CancellationToken.None);
+
+        // The first batch takes 300 ms: at 300 ms "b" has 100 ms left, less than a batch takes.
+        _clock.Advance(TimeSpan.FromMilliseconds(300));
+        running.Finish();
+        Assert.Equal(RejectionReason.Expired, (await Assert.ThrowsAsync<AdmissionRejectedException>(() => hurried)).Reason);
+        var next = await _batches.NextAsync();
+        Assert.Equal(["c"], next.Requests);
+        next.Finish();
+        await patient;
     }
 
     [Fact]
@@ -95,8 +111,7 @@ public sealed class CoalescerTests
     public async Task A_request_whose_caller_gives_up_leaves_the_queue()
     {
         var coalescer = Coalescer();
-        _ = coalescer.RunAsync("a", null, CancellationToken.None);
-        var running = await _batches.NextAsync();
+        var running = await BusyAsync(coalescer);
         using var gone = new CancellationTokenSource();
         var leaving = coalescer.RunAsync("b", null, gone.Token);
         var staying = coalescer.RunAsync("c", null, CancellationToken.None);
@@ -114,9 +129,8 @@ public sealed class CoalescerTests
     public async Task The_same_key_twice_at_once_goes_in_two_batches()
     {
         var coalescer = Coalescer();
-        _ = coalescer.RunAsync("a", null, CancellationToken.None);
-        var running = await _batches.NextAsync();
-        var twice = new[] { "k", "b", "k" }.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
+        var running = await BusyAsync(coalescer);
+        var twice = Queue(coalescer, "k", "b", "k");
         running.Finish();
 
         var second = await _batches.NextAsync();
@@ -132,9 +146,8 @@ public sealed class CoalescerTests
     public async Task A_batch_that_fails_runs_again_one_request_at_a_time_so_only_the_bad_one_fails()
     {
         var coalescer = Coalescer();
-        _ = coalescer.RunAsync("a", null, CancellationToken.None);
-        var running = await _batches.NextAsync();
-        var answers = new[] { "b", "bad", "c" }.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
+        var running = await BusyAsync(coalescer);
+        var answers = Queue(coalescer, "b", "bad", "c");
         running.Finish();
 
         (await _batches.NextAsync()).Fail(new InvalidOperationException("one bad request"));
@@ -161,9 +174,8 @@ public sealed class CoalescerTests
     public async Task A_refusal_of_the_whole_batch_is_every_members_answer_without_retrying_them_one_by_one()
     {
         var coalescer = Coalescer();
-        _ = coalescer.RunAsync("a", null, CancellationToken.None);
-        var running = await _batches.NextAsync();
-        var answers = new[] { "b", "c" }.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
+        var running = await BusyAsync(coalescer);
+        var answers = Queue(coalescer, "b", "c");
         running.Finish();
 
         (await _batches.NextAsync()).Fail(new AdmissionRejectedException(Priority.Critical, RejectionReason.QueueFull, TimeSpan.FromSeconds(1)));
@@ -179,6 +191,16 @@ public sealed class CoalescerTests
         next.Finish();
         await after;
     }
+
+    /// <summary>Starts a batch of one ("a") and holds it running, so that what arrives next waits for the next batch.</summary>
+    private async Task<Batch> BusyAsync(Coalescer<string, string> coalescer)
+    {
+        _ = coalescer.RunAsync("a", null, CancellationToken.None);
+        return await _batches.NextAsync();
+    }
+
+    private static List<Task<string>> Queue(Coalescer<string, string> coalescer, params string[] requests) =>
+        requests.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
 
     private Coalescer<string, string> Coalescer(int maxBatch = 64) => new(
         _batches.RunAsync, new CoalescerLimits(maxBatch, MaxBatchesInFlight: 1), _clock,
