@@ -112,10 +112,11 @@ public sealed class Coalescer<TRequest, TResult>(
             for (var node = _queue.First; node is not null && batch.Count < limits.MaxBatch;)
             {
                 var next = node.Next;
-                if (node.Value.Deadline < finishesAround)
+                if (batch.Count > 0 && node.Value.Deadline < finishesAround)
                 {
                     // As the gate refuses a waiter whose deadline cannot be met: a batch would only do work for a
-                    // buyer answered before it ends, and then have to undo it.
+                    // buyer answered before it ends, and then have to undo it. The oldest always runs: the estimate
+                    // is only renewed by batches that run, and one slow batch must not refuse everyone after it.
                     _queue.Remove(node);
                     node.Value.Node = null;
                     node.Value.State = MemberState.GivenUp;

@@ -93,6 +93,25 @@ public sealed class CoalescerTests
     }
 
     [Fact]
+    public async Task One_batch_slower_than_every_deadline_does_not_refuse_everyone_after_it()
+    {
+        var coalescer = Coalescer();
+        var running = await BusyAsync(coalescer);
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        var oldest = coalescer.RunAsync("b", Start.AddSeconds(5), CancellationToken.None);
+        var next = coalescer.RunAsync("c", Start.AddSeconds(5), CancellationToken.None);
+        running.Finish();
+
+        // A batch takes three seconds by the estimate, longer than either has left: the oldest runs all the same and
+        // renews the estimate; the other is refused at once.
+        var probe = await _batches.NextAsync();
+        Assert.Equal(["b"], probe.Requests);
+        Assert.Equal(RejectionReason.Expired, (await Assert.ThrowsAsync<AdmissionRejectedException>(() => next)).Reason);
+        probe.Finish();
+        Assert.Equal("b done", await oldest);
+    }
+
+    [Fact]
     public async Task A_request_whose_deadline_passes_in_its_running_batch_is_refused_then_and_its_result_is_handed_back()
     {
         var coalescer = Coalescer();
