@@ -79,6 +79,7 @@ public sealed class CoalescerTests
     {
         var coalescer = Coalescer();
         var running = await BusyAsync(coalescer);
+        var oldest = coalescer.RunAsync("z", null, CancellationToken.None);
         var hurried = coalescer.RunAsync("b", Start.AddMilliseconds(400), CancellationToken.None);
         var patient = coalescer.RunAsync("c", Start.AddSeconds(2), CancellationToken.None);
 
@@ -87,9 +88,9 @@ public sealed class CoalescerTests
         running.Finish();
         Assert.Equal(RejectionReason.Expired, (await Assert.ThrowsAsync<AdmissionRejectedException>(() => hurried)).Reason);
         var next = await _batches.NextAsync();
-        Assert.Equal(["c"], next.Requests);
+        Assert.Equal(["z", "c"], next.Requests);
         next.Finish();
-        await patient;
+        await Task.WhenAll(oldest, patient);
     }
 
     [Fact]
