@@ -18,6 +18,7 @@ public static class CheckoutApi
 
     public static void AddCheckout(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<CoalescingOptions>().BindConfiguration(CoalescingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StockReservation>();
         builder.Services.AddScoped<CheckoutService>();
         builder.Services.AddSingleton<PaymentReconciler>();
