@@ -99,6 +99,9 @@ public sealed class GuardOptions
 
     public PriorityDurations QueueDelayTargets { get; set; } = new GateSettings().QueueDelayTargets;
 
+    /// <summary>See <see cref="GateSettings.ProcessingDelayTargets"/>.</summary>
+    public PriorityDurations ProcessingDelayTargets { get; set; } = new GateSettings().ProcessingDelayTargets;
+
     /// <summary>See <see cref="GateSettings.ShedAfter"/>.</summary>
     public TimeSpan ShedAfter { get; set; } = new GateSettings().ShedAfter;
 
@@ -117,6 +120,7 @@ public sealed class GuardOptions
         MaxWaiters = MaxWaiters,
         Deadlines = Deadlines,
         QueueDelayTargets = QueueDelayTargets,
+        ProcessingDelayTargets = ProcessingDelayTargets,
         ShedAfter = ShedAfter,
         RateLimit = RateLimit,
         LoginThrottle = LoginThrottle,

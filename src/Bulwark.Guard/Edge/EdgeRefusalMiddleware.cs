@@ -45,7 +45,7 @@ public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable r
             return Refuse(context, route.Priority, RejectionReason.LoginThrottled, login.RetryAfter);
         }
 
-        var cpu = processing.Current;
+        var cpu = processing.Reading;
         if (route.DeferredShedding
                 ? LoadShedding.ShouldShedCached(settings, route.Priority, cpu, out var drain)
                 : LoadShedding.ShouldShed(pressure, settings, route.Priority, cpu, out drain))

@@ -49,6 +49,18 @@ public sealed record GateSettings
     };
 
     /// <summary>
+    /// Standing CPU lateness (<c>ProcessingDelay</c>: how late queued work runs, the floor of the last 100 ms)
+    /// above which the edge sheds a priority. Stricter than <see cref="QueueDelayTargets"/> because a request
+    /// waits for the CPU at every step, not once. Defaults: critical 20 ms, normal 10 ms, sheddable 5 ms.
+    /// </summary>
+    public PriorityDurations ProcessingDelayTargets { get; init; } = new()
+    {
+        Critical = TimeSpan.FromMilliseconds(20),
+        Normal = TimeSpan.FromMilliseconds(10),
+        Sheddable = TimeSpan.FromMilliseconds(5),
+    };
+
+    /// <summary>
     /// How long the measured queue delay of a priority must stay above its target before the edge sheds
     /// it at that target (CoDel's interval); until then it sheds only beyond this much delay. A burst
     /// that the queue absorbs within this time is served, not shed: with instant shedding on the
@@ -112,6 +124,11 @@ public sealed record GateSettings
             if (QueueDelayTargets is null || QueueDelayTargets.For(priority) < TimeSpan.Zero)
             {
                 errors.Add($"queue delay target for {priority.Tag()} must not be negative.");
+            }
+
+            if (ProcessingDelayTargets is null || ProcessingDelayTargets.For(priority) < TimeSpan.Zero)
+            {
+                errors.Add($"processing delay target for {priority.Tag()} must not be negative.");
             }
         }
 

@@ -12,6 +12,10 @@ namespace Bulwark.Shop.Checkout;
 /// <c>expired</c> (or cancellation), whether it still waits in the queue (it is taken out) or rides in a running
 /// batch (its result, when it comes, goes to <c>abandoned</c> so that what the batch did for it can be undone).
 /// A batch runs under the latest deadline of its members.</para>
+/// <para>Waiting: a request that has waited longer than <c>maxWait</c> plus one batch's usual duration was passed over
+/// by full batches (more waiting than one batch takes): it is refused as the gate refuses a waiter over its queue-delay
+/// target. The edge cannot see this queue, so without the bound it kept admitting checkouts that then spent their whole
+/// deadline here, paid, and could not record the payment in time (lab bench at 5×: 1,108 such orders in 30 s).</para>
 /// <para>Isolation: a batch that fails with anything but a refusal is run again one request at a time, so one
 /// request the batch cannot take (a bug, a constraint) fails alone instead of failing its neighbours.</para>
 /// </remarks>
@@ -21,7 +25,8 @@ public sealed class Coalescer<TRequest, TResult>(
     TimeProvider clock,
     Func<TRequest, object> identity,
     Func<Exception> expired,
-    Action<TRequest, TResult> abandoned)
+    Action<TRequest, TResult> abandoned,
+    Func<TimeSpan>? maxWait = null)
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<Member> _queue = new();
@@ -44,7 +49,7 @@ public sealed class Coalescer<TRequest, TResult>(
 
     public Task<TResult> RunAsync(TRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
-        var member = new Member(request, deadline);
+        var member = new Member(request, deadline, clock.GetTimestamp());
         bool startDrain;
         lock (_lock)
         {
@@ -108,11 +113,14 @@ public sealed class Coalescer<TRequest, TResult>(
 
             batch = new List<Member>(Math.Min(_queue.Count, limits.MaxBatch));
             var taken = new HashSet<object>();
-            var finishesAround = clock.GetUtcNow() + clock.GetElapsedTime(0, Interlocked.Read(ref _batchTime));
+            var batchTime = clock.GetElapsedTime(0, Interlocked.Read(ref _batchTime));
+            var finishesAround = clock.GetUtcNow() + batchTime;
+            var waitedTooLong = maxWait is null ? TimeSpan.MaxValue : maxWait() + batchTime;
+            var now = clock.GetTimestamp();
             for (var node = _queue.First; node is not null && batch.Count < limits.MaxBatch;)
             {
                 var next = node.Next;
-                if (batch.Count > 0 && node.Value.Deadline < finishesAround)
+                if ((batch.Count > 0 && node.Value.Deadline < finishesAround) || clock.GetElapsedTime(node.Value.QueuedAt, now) > waitedTooLong)
                 {
                     // As the gate refuses a waiter whose deadline cannot be met: a batch would only do work for a
                     // buyer answered before it ends, and then have to undo it. The oldest always runs: the estimate
@@ -250,7 +258,7 @@ public sealed class Coalescer<TRequest, TResult>(
 
     private enum MemberState { Queued, Running, GivenUp, Answered }
 
-    private sealed class Member(TRequest request, DateTimeOffset? deadline)
+    private sealed class Member(TRequest request, DateTimeOffset? deadline, long queuedAt)
     {
         private CancellationTokenSource? _deadlineTimer;
         private CancellationTokenRegistration _deadlineWatch;
@@ -259,6 +267,9 @@ public sealed class Coalescer<TRequest, TResult>(
         public TRequest Request { get; } = request;
 
         public DateTimeOffset? Deadline { get; } = deadline;
+
+        /// <summary>When it joined the queue (the clock's timestamp).</summary>
+        public long QueuedAt { get; } = queuedAt;
 
         public TaskCompletionSource<TResult> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -26,7 +26,7 @@ public sealed partial class StockReservation
     private readonly Coalescer<ReservationRequest, Reservation>? _coalescer;
     private readonly ILogger<StockReservation> _logger;
 
-    public StockReservation(IDatabaseGate gate, IGatePressure pressure, IOptions<CoalescingOptions> options, TimeProvider clock,
+    public StockReservation(IDatabaseGate gate, IGatePressure pressure, IGateControl control, IOptions<CoalescingOptions> options, TimeProvider clock,
         ILogger<StockReservation> logger)
     {
         _gate = gate;
@@ -41,7 +41,9 @@ public sealed partial class StockReservation
                 identity: request => (request.UserId, request.IdempotencyKey),
                 // The gate's own refusal for a waiter whose deadline passed: the edge answers it with 503 + Retry-After.
                 expired: () => new AdmissionRejectedException(Priority.Critical, RejectionReason.Expired, pressure.EstimatedQueueDelay(Priority.Critical)),
-                abandoned: Release)
+                abandoned: Release,
+                // Held to the gate's critical queue-delay target, as a wait for a connection would be.
+                maxWait: () => control.Settings.QueueDelayTargets.Critical)
             : null;
     }
 

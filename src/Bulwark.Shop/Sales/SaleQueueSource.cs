@@ -54,6 +54,20 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
         return inCart is { } productId ? open[productId] : null;
     }
 
+    public bool InSale(long productId)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (_, entry) in _snapshot.Sales)
+        {
+            if (!entry.State.IsOverAt(now) && Array.IndexOf(entry.Products, productId) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval, clock);

@@ -13,6 +13,12 @@ public interface ISaleQueueSource
 
     /// <summary>The id of a sale open now whose items include one in this user's cart, or null.</summary>
     ValueTask<long?> OpenSaleForCartAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the product is in a sale not yet over (upcoming or open, units left): putting it in a cart is the first
+    /// step of queueing for it. From memory, on every cart change.
+    /// </summary>
+    bool InSale(long productId);
 }
 
 /// <param name="UnitsLeft">Sale units not yet sold; 0 means sold out.</param>
@@ -32,4 +38,6 @@ public sealed class NoSales : ISaleQueueSource
     public ValueTask<SaleQueueState?> FindAsync(long saleId, CancellationToken cancellationToken) => ValueTask.FromResult<SaleQueueState?>(null);
 
     public ValueTask<long?> OpenSaleForCartAsync(long userId, CancellationToken cancellationToken) => ValueTask.FromResult<long?>(null);
+
+    public bool InSale(long productId) => false;
 }

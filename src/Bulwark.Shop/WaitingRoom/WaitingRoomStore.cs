@@ -84,8 +84,15 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                        GREATEST(0, extract(epoch FROM now() - advanced_at))::float8 AS ElapsedSeconds,
                        -- Only a sale's line is capped by what it has outstanding; the general room's tickets pile up for
                        -- good, and counting them four times a second would grow with the shop's age.
+                       -- Outstanding: admitted and not yet holding a unit — unspent, or spent by a checkout that has made
+                       -- no order yet (refused for overload after spending, it comes back with the same key). Counting only
+                       -- the unspent let the line move past such buyers, and later ones took their units (lab sale: 19 % of
+                       -- units bought out of queue order, aggressive buyers retrying faster than polite ones).
                        CASE WHEN w.room LIKE @salePrefix THEN (SELECT count(*) FROM waiting_room_tickets t
-                            WHERE t.room = w.room AND t.spent_by IS NULL AND t.sequence <= w.frontier) ELSE 0 END AS Outstanding
+                            WHERE t.room = w.room AND t.sequence <= w.frontier
+                              AND (t.spent_by IS NULL OR (t.spent_by <> '' AND NOT EXISTS (
+                                  SELECT 1 FROM orders o WHERE o.user_id = t.user_id AND o.idempotency_key = t.spent_by))))
+                       ELSE 0 END AS Outstanding
                 FROM waiting_rooms w
                 """, new { salePrefix = WaitingRooms.SalePrefix + "%" }, transaction, cancellationToken: token))).AsList();
             if (!leader)

@@ -98,19 +98,58 @@ public sealed class LoadSheddingTests
     public void A_cpu_queue_over_the_target_sheds_even_a_calm_gate_and_cached_reads_past_their_allowance()
     {
         var gate = new ConcurrencyGate(TwoSlots, 10, _clock);
-        var busy = TimeSpan.FromMilliseconds(150);
+        var busy = CpuDelay.Steady(TimeSpan.FromMilliseconds(150));
 
-        // The process runs queued work 150 ms late: past every priority's allowance but critical's target...
+        // The process runs queued work 150 ms late throughout: past every priority's target.
         Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, busy, out var retryAfter));
         Assert.True(retryAfter > TimeSpan.Zero);
         Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, busy, out _));
         Assert.True(LoadShedding.ShouldShedCached(TwoSlots, Priority.Sheddable, busy, out _));
 
-        // ...while a few milliseconds of lateness are a burst, not overload.
-        var calm = TimeSpan.FromMilliseconds(8);
+        // A few milliseconds of lateness are not overload.
+        var calm = CpuDelay.Steady(TimeSpan.FromMilliseconds(4));
         Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, calm, out _));
         Assert.False(LoadShedding.ShouldShedCached(TwoSlots, Priority.Sheddable, calm, out _));
-        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, TimeSpan.FromMilliseconds(60), out _));
+    }
+
+    [Fact]
+    public void The_cpu_is_judged_by_its_standing_delay_not_by_a_spike_and_critical_work_by_a_stricter_target_than_the_gates()
+    {
+        var gate = new ConcurrencyGate(TwoSlots, 10, _clock);
+
+        // A spike (a GC pause, a neighbour's burst): smoothed 60 ms, but the last 100 ms had a sample on time.
+        var spike = new CpuDelay(TimeSpan.FromMilliseconds(60), TimeSpan.FromMilliseconds(1));
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, spike, out _));
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, spike, out _));
+
+        // 30 ms that never went away: under the gate's critical target (50 ms), but critical work meets the CPU at
+        // every step, so it is over the processing target (20 ms) and shed with the connections calm.
+        var standing = CpuDelay.Steady(TimeSpan.FromMilliseconds(30));
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, standing, out _));
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, CpuDelay.Steady(TimeSpan.FromMilliseconds(15)), out _));
+    }
+
+    [Fact]
+    public void The_standing_delay_is_the_floor_of_the_last_hundred_milliseconds()
+    {
+        using var delay = new ProcessingDelay(_clock);
+        for (var i = 0; i < 9; i++)
+        {
+            delay.Record(TimeSpan.FromMilliseconds(40));
+        }
+
+        delay.Record(TimeSpan.FromMilliseconds(2));
+        Assert.Equal(2, delay.Standing.TotalMilliseconds, 6); // one on-time sample in the window: no standing queue
+
+        for (var i = 0; i < 9; i++)
+        {
+            delay.Record(TimeSpan.FromMilliseconds(40));
+        }
+
+        Assert.Equal(2, delay.Standing.TotalMilliseconds, 6);
+        delay.Record(TimeSpan.FromMilliseconds(35));
+        Assert.Equal(35, delay.Standing.TotalMilliseconds, 6); // ten late samples in a row: it stands
+        Assert.Equal(delay.Standing, delay.Reading.Standing);
     }
 
     [Fact]

@@ -212,6 +212,34 @@ public sealed class CoalescerTests
         await after;
     }
 
+    [Fact]
+    public async Task A_request_passed_over_by_full_batches_for_longer_than_the_wait_target_is_refused_not_kept_waiting()
+    {
+        var coalescer = Coalescer(maxBatch: 2, maxWait: TimeSpan.FromMilliseconds(50));
+        var running = await BusyAsync(coalescer);
+        var waiting = Queue(coalescer, "b", "c", "d");
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        running.Finish();
+
+        // b and c waited one batch (10 ms): they go. d is left for the batch after, which takes 100 ms.
+        var second = await _batches.NextAsync();
+        Assert.Equal(["b", "c"], second.Requests);
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        second.Finish();
+
+        // d has now waited 110 ms, more than the 50 ms target plus a batch's usual length: refused as the gate would.
+        var refused = await Assert.ThrowsAsync<AdmissionRejectedException>(() => waiting[2]);
+        Assert.Equal(RejectionReason.Expired, refused.Reason);
+        Assert.Equal(["b done", "c done"], await Task.WhenAll(waiting.Take(2)));
+
+        // A request arriving now waits for nothing and runs.
+        var fresh = coalescer.RunAsync("e", null, CancellationToken.None);
+        var next = await _batches.NextAsync();
+        Assert.Equal(["e"], next.Requests);
+        next.Finish();
+        Assert.Equal("e done", await fresh);
+    }
+
     /// <summary>Starts a batch of one ("a") and holds it running, so that what arrives next waits for the next batch.</summary>
     private async Task<Batch> BusyAsync(Coalescer<string, string> coalescer)
     {
@@ -222,11 +250,12 @@ public sealed class CoalescerTests
     private static List<Task<string>> Queue(Coalescer<string, string> coalescer, params string[] requests) =>
         requests.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
 
-    private Coalescer<string, string> Coalescer(int maxBatch = 64) => new(
+    private Coalescer<string, string> Coalescer(int maxBatch = 64, TimeSpan? maxWait = null) => new(
         _batches.RunAsync, new CoalescerLimits(maxBatch, MaxBatchesInFlight: 1), _clock,
         identity: request => request,
         expired: () => new AdmissionRejectedException(Priority.Critical, RejectionReason.Expired, TimeSpan.FromSeconds(1)),
-        abandoned: (request, result) => _abandoned.TrySetResult((request, result)));
+        abandoned: (request, result) => _abandoned.TrySetResult((request, result)),
+        maxWait: maxWait is { } wait ? () => wait : null);
 
     /// <summary>Batches handed to the stand-in database, each held until the test finishes or fails it.</summary>
     private sealed class Channel

@@ -39,6 +39,9 @@ public sealed class MetricsEndpointTests(OperationsFixture shop)
         Assert.NotNull(ScrapeText.Sum(text, "db_client_connection_count",
             ("otel_scope_name", "Bulwark.Guard"), ("db_client_connection_state", "used")));
         Assert.True(ScrapeText.Sum(text, "bulwark_db_limit") > 0);
+        // The CPU's queue, which the edge sheds on beside the gate's: present, and a lateness, never negative.
+        Assert.True(ScrapeText.Sum(text, "bulwark_processing_delay_seconds", ("kind", "standing")) >= 0);
+        Assert.True(ScrapeText.Sum(text, "bulwark_processing_delay_seconds", ("kind", "smoothed")) >= 0);
     }
 
     [Fact]

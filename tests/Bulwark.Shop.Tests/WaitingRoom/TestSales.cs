@@ -50,6 +50,9 @@ public sealed class TestSales(Func<string> connectionString) : ISaleQueueSource
         return live.FirstOrDefault(sale => inCart.Contains(sale.ProductId)).State?.SaleId;
     }
 
+    public bool InSale(long productId) =>
+        _sales.Values.Any(sale => sale.ProductId == productId && !sale.State.IsOverAt(DateTimeOffset.UtcNow));
+
     private void Update(long saleId, Func<SaleQueueState, SaleQueueState> change) =>
         _sales.AddOrUpdate(saleId, _ => throw new InvalidOperationException($"No sale {saleId}."), (_, sale) => (change(sale.State), sale.ProductId));
 }
