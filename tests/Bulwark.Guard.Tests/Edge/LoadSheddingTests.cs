@@ -113,7 +113,7 @@ public sealed class LoadSheddingTests
     }
 
     [Fact]
-    public void The_cpu_is_judged_by_its_standing_delay_not_by_a_spike_and_critical_work_by_a_stricter_target_than_the_gates()
+    public void The_cpu_is_judged_by_its_standing_delay_not_by_a_spike_nor_sheltered_by_the_gates_burst_allowance()
     {
         var gate = new ConcurrencyGate(TwoSlots, 10, _clock);
 
@@ -122,11 +122,12 @@ public sealed class LoadSheddingTests
         Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, spike, out _));
         Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, spike, out _));
 
-        // 30 ms that never went away: under the gate's critical target (50 ms), but critical work meets the CPU at
-        // every step, so it is over the processing target (20 ms) and shed with the connections calm.
-        var standing = CpuDelay.Steady(TimeSpan.FromMilliseconds(30));
-        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, standing, out _));
-        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, CpuDelay.Steady(TimeSpan.FromMilliseconds(15)), out _));
+        // 60 ms that never went away sheds critical work with the connections calm (the gate's burst allowance of
+        // 100 ms no longer shelters it); 15 ms standing sheds normal work (target 10 ms) but not critical (50 ms).
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, CpuDelay.Steady(TimeSpan.FromMilliseconds(60)), out _));
+        var standing = CpuDelay.Steady(TimeSpan.FromMilliseconds(15));
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, standing, out _));
+        Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, standing, out _));
     }
 
     [Fact]
