@@ -51,16 +51,16 @@ public sealed record GateSettings
     /// <summary>
     /// Standing CPU lateness (<c>ProcessingDelay</c>: how late queued work runs, the floor of the last 100 ms)
     /// above which the edge sheds a priority. Stricter than <see cref="QueueDelayTargets"/> because a request
-    /// waits for the CPU at every step, not once. Defaults: critical 50 ms (the gate's own critical target), normal
-    /// 10 ms, sheddable 5 ms. Critical was tried at 20 ms: the overload sweep kept checkouts, but in a sign-in storm
-    /// (lab incident 3) checkout goodput was 60 % of its offered rate against 86 % on 2026-12-01; single replays then
-    /// ranged 3.7–12.2 checkouts/s whatever the setting, so 50 ms stays until repeated runs can tell them apart.
+    /// waits for the CPU at every step, not once. Defaults: critical 100 ms, normal 50 ms, sheddable 25 ms — what
+    /// the CPU was allowed before (the gate's burst allowance), now as a standing delay: 20/10/5 ms kept checkouts
+    /// at 5× in one overload sweep, but shed a light smoke scenario on a busy CI machine and did not help incident 3
+    /// (lab, 2026-12-02). Lower them where the shop has its cores to itself; measure with `lab bench --mix-capacity`.
     /// </summary>
     public PriorityDurations ProcessingDelayTargets { get; init; } = new()
     {
-        Critical = TimeSpan.FromMilliseconds(50),
-        Normal = TimeSpan.FromMilliseconds(10),
-        Sheddable = TimeSpan.FromMilliseconds(5),
+        Critical = TimeSpan.FromMilliseconds(100),
+        Normal = TimeSpan.FromMilliseconds(50),
+        Sheddable = TimeSpan.FromMilliseconds(25),
     };
 
     /// <summary>

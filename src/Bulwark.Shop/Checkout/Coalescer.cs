@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Bulwark.Shop.Checkout;
 
 /// <summary>
@@ -85,6 +87,9 @@ public sealed class Coalescer<TRequest, TResult>(
                 continue;
             }
 
+            // The batch's spans (its SQL) join the trace of its oldest member: a checkout alone, the usual case on a
+            // calm shop, stays one trace from request to gateway call. Only the trace flows, not the request's state.
+            Activity.Current = batch[0].Trace;
             var started = clock.GetTimestamp();
             await RunAndAnswerAsync(batch, allowSplit: true);
             var took = clock.GetTimestamp() - started;
@@ -270,6 +275,9 @@ public sealed class Coalescer<TRequest, TResult>(
 
         /// <summary>When it joined the queue (the clock's timestamp).</summary>
         public long QueuedAt { get; } = queuedAt;
+
+        /// <summary>The caller's span when it joined, to parent the batch's own spans.</summary>
+        public Activity? Trace { get; } = Activity.Current;
 
         public TaskCompletionSource<TResult> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

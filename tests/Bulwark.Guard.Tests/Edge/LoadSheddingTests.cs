@@ -106,8 +106,8 @@ public sealed class LoadSheddingTests
         Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, busy, out _));
         Assert.True(LoadShedding.ShouldShedCached(TwoSlots, Priority.Sheddable, busy, out _));
 
-        // A few milliseconds of lateness are not overload.
-        var calm = CpuDelay.Steady(TimeSpan.FromMilliseconds(4));
+        // Lateness under the targets is not overload.
+        var calm = CpuDelay.Steady(TimeSpan.FromMilliseconds(20));
         Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, calm, out _));
         Assert.False(LoadShedding.ShouldShedCached(TwoSlots, Priority.Sheddable, calm, out _));
     }
@@ -117,15 +117,15 @@ public sealed class LoadSheddingTests
     {
         var gate = new ConcurrencyGate(TwoSlots, 10, _clock);
 
-        // A spike (a GC pause, a neighbour's burst): smoothed 60 ms, but the last 100 ms had a sample on time.
-        var spike = new CpuDelay(TimeSpan.FromMilliseconds(60), TimeSpan.FromMilliseconds(1));
+        // A spike (a GC pause, a neighbour's burst): smoothed 90 ms, but the last 100 ms had a sample on time.
+        var spike = new CpuDelay(TimeSpan.FromMilliseconds(90), TimeSpan.FromMilliseconds(1));
         Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, spike, out _));
         Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, spike, out _));
 
-        // 60 ms that never went away sheds critical work with the connections calm (the gate's burst allowance of
-        // 100 ms no longer shelters it); 15 ms standing sheds normal work (target 10 ms) but not critical (50 ms).
-        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, CpuDelay.Steady(TimeSpan.FromMilliseconds(60)), out _));
-        var standing = CpuDelay.Steady(TimeSpan.FromMilliseconds(15));
+        // 120 ms that never went away sheds critical work with the connections calm (the gate's burst allowance no
+        // longer shelters it); 60 ms standing sheds normal work (target 50 ms) but not critical (100 ms).
+        Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, CpuDelay.Steady(TimeSpan.FromMilliseconds(120)), out _));
+        var standing = CpuDelay.Steady(TimeSpan.FromMilliseconds(60));
         Assert.True(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Normal, standing, out _));
         Assert.False(LoadShedding.ShouldShed(gate, TwoSlots, Priority.Critical, standing, out _));
     }
