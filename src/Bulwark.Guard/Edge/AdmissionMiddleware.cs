@@ -53,11 +53,13 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
         {
             await OverloadResponses.WriteAsync(context, refused.Priority, refused.Reason, refused.RetryAfter);
         }
-        catch (OperationCanceledException) when (deadlineSource.IsCancellationRequested && !clientAborted.IsCancellationRequested
-            && !context.Response.HasStarted)
+        catch (OperationCanceledException) when (!clientAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             // The request ran out of time (a statement cancelled, a wait given up): answer now, honestly,
-            // rather than let a proxy time out on us.
+            // rather than let a proxy time out on us. Not only our own deadline's token counts: the gate's
+            // timer for the same instant may fire first, and a read shared through the catalog cache ends
+            // with the OperationCanceledException of the caller whose deadline it ran under. Either way the
+            // work ran out of time and the client is still there: 503, never 500.
             pressure.RecordRejection(priority, RejectionReason.Expired);
             await OverloadResponses.WriteAsync(context, priority, RejectionReason.Expired,
                 pressure.EstimatedQueueDelay(priority));

@@ -217,6 +217,18 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Work_cancelled_by_another_requests_deadline_answers_503_not_500()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>());
+
+        var answer = await SendAsync(app.Client, HttpMethod.Get, "/shared-timeout");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.Status);
+        Assert.Equal("expired", answer.Reason);
+        Assert.True(answer.RetryAfter >= 1);
+    }
+
+    [Fact]
     public async Task Only_failed_sign_ins_count_per_account_in_the_handler_and_per_address_at_the_edge()
     {
         await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>

@@ -75,6 +75,14 @@ public sealed class GuardedTestApp : IAsyncDisposable
             Sleep(gate, Priority.Critical, 0.01, cancellationToken)).WithPriority(Priority.Critical);
         app.MapGet("/runaway", (IDatabaseGate gate, CancellationToken cancellationToken) =>
             Sleep(gate, Priority.Normal, 30, cancellationToken));
+        // Awaits work that ran out of someone else's time (a read shared by single flight, cancelled at the
+        // deadline of the request that started it): this request's own deadline has not passed.
+        app.MapGet("/shared-timeout", async () =>
+        {
+            using var othersDeadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
+            await Task.Delay(Timeout.InfiniteTimeSpan, othersDeadline.Token);
+            return Results.Ok();
+        });
         app.MapGet("/hello", () => "hello");
         app.MapGet("/probe", () => "ok").WithoutAdmission();
         // A cache-first endpoint: a hit needs no connection, a miss asks the gate like /browse does.
