@@ -20,6 +20,7 @@ public sealed class Bulkhead
     private readonly TimeProvider _clock;
     private readonly TimeSpan _defaultDeadline;
     private readonly TimeSpan _deadlineReserve;
+    private readonly DutyCycle? _dutyCycle;
 
     /// <param name="name">What it guards, for messages and metrics.</param>
     /// <param name="limit">Work of this kind that may run at once; null lets everything through (the naive shop).</param>
@@ -30,7 +31,14 @@ public sealed class Bulkhead
     /// if it can finish this long before the deadline. Without it, a sign-in admitted to hashing just in time
     /// finished its request after the deadline on a saturated core (incidents 3 and 4 in the lab).
     /// </param>
-    public Bulkhead(string name, int? limit, TimeProvider clock, TimeSpan defaultDeadline, TimeSpan deadlineReserve = default)
+    /// <param name="dutyCycle">
+    /// The average share of time this work may run, beside how much may run at once (ignored when
+    /// <paramref name="limit"/> is null). A permit holder waits out the cycle's debt before it runs, so the
+    /// permit's hold time — from which the queue's wait is estimated — includes the pacing, and waiters
+    /// who could not start before their deadline are refused at once.
+    /// </param>
+    public Bulkhead(string name, int? limit, TimeProvider clock, TimeSpan defaultDeadline, TimeSpan deadlineReserve = default,
+        DutyCycle? dutyCycle = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit ?? 1, 1, nameof(limit));
         ArgumentOutOfRangeException.ThrowIfLessThan(deadlineReserve, TimeSpan.Zero, nameof(deadlineReserve));
@@ -38,6 +46,7 @@ public sealed class Bulkhead
         _clock = clock;
         _defaultDeadline = defaultDeadline;
         _deadlineReserve = deadlineReserve;
+        _dutyCycle = dutyCycle;
         if (limit is { } fixedLimit)
         {
             var settings = new GateSettings
@@ -55,6 +64,9 @@ public sealed class Bulkhead
 
     /// <summary>Work of this kind allowed at once; null when unbounded.</summary>
     public int? Limit => _core?.Limit;
+
+    /// <summary>The average share of time this work may run; null when only concurrency is bounded.</summary>
+    public DutyCycle? DutyCycle => _core is null ? null : _dutyCycle;
 
     public int InFlight => _core?.InFlight ?? 0;
 
@@ -75,10 +87,24 @@ public sealed class Bulkhead
         var outcome = LeaseOutcome.Completed;
         try
         {
-            return work();
+            if (_dutyCycle is not null)
+            {
+                await WaitForTurnAsync(priority, cancellationToken);
+            }
+
+            var started = _clock.GetTimestamp();
+            try
+            {
+                return work();
+            }
+            finally
+            {
+                _dutyCycle?.Charge(_clock.GetElapsedTime(started));
+            }
         }
-        catch (OperationCanceledException)
+        catch (Exception failure) when (failure is OperationCanceledException or AdmissionRejectedException)
         {
+            // Gave up or refused before it ran: how long the permit was held says nothing about the work.
             outcome = LeaseOutcome.Abandoned;
             throw;
         }
@@ -88,10 +114,31 @@ public sealed class Bulkhead
         }
     }
 
+    /// <summary>Waits out the duty cycle's debt, or refuses at once when that wait would end past the deadline.</summary>
+    private async ValueTask WaitForTurnAsync(Priority priority, CancellationToken cancellationToken)
+    {
+        var wait = _dutyCycle!.WaitBeforeStart();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var now = _clock.GetUtcNow();
+        if (now + wait > DeadlineOf(now))
+        {
+            _core!.Counters.Rejected(priority, RejectionReason.DeadlineUnmeetable);
+            throw new AdmissionRejectedException(priority, RejectionReason.DeadlineUnmeetable, wait);
+        }
+
+        await Task.Delay(wait, _clock, cancellationToken);
+    }
+
+    private DateTimeOffset DeadlineOf(DateTimeOffset now) => (RequestDeadline.Current ?? now + _defaultDeadline) - _deadlineReserve;
+
     private ValueTask<Permit> EnterAsync(Priority priority, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        var deadline = (RequestDeadline.Current ?? now + _defaultDeadline) - _deadlineReserve;
+        var deadline = DeadlineOf(now);
         if (deadline <= now)
         {
             // Even a free slot cannot help: what follows this work would still end past the deadline.

@@ -27,8 +27,9 @@ public static class AccountsApi
         {
             var hashing = services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value;
             var naive = services.GetRequiredService<IOptions<GuardOptions>>().Value.Mode == GuardMode.Off;
-            return new Bulkhead(PasswordHashing.BulkheadKey, naive ? null : hashing.Concurrency,
-                services.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(10), hashing.DeadlineReserve);
+            var clock = services.GetRequiredService<TimeProvider>();
+            return new Bulkhead(PasswordHashing.BulkheadKey, naive ? null : hashing.Concurrency, clock, TimeSpan.FromSeconds(10),
+                hashing.DeadlineReserve, new DutyCycle(hashing.CpuShare * Environment.ProcessorCount, hashing.Burst, clock));
         });
         builder.Services.AddSingleton<PasswordHashing>();
         builder.Services.AddSingleton<AccountStore>();
