@@ -191,13 +191,13 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         var scraping = topology is null
             ? scraper.RunAsync(runStart, TimeSpan.FromSeconds(1), sideTasks.Token)
             : topology.RunAsync(runStart, plan.Duration, events, sideTasks.Token);
+        var cpu = new CpuSampler(topology?.Processes ?? new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time, alerting?.CpuTicks);
+        var cpuAtStart = cpu.Take();
         var rollout = scenario.Deploy is { } deploy && launch is not null && door is not null
-            ? RollOutAsync(deploy, launch, door, shop!, alerting, directory, runStart, events, cleanup, sideTasks.Token)
+            ? RollOutAsync(deploy, launch, door, shop!, alerting, cpu, directory, runStart, events, cleanup, sideTasks.Token)
             : Task.FromResult<ShopHost?>(null);
         var watching = watch?.Invoke(new LiveRun(scenario.Name, mode, recorder, generator, scraper, plan.Duration, runStart), sideTasks.Token) ?? Task.CompletedTask;
 
-        var cpu = new CpuSampler(topology?.Processes ?? new SutProcesses(shop?.ProcessId, postmaster, sandbox?.ProcessId), options.Isolation, time, alerting?.CpuTicks);
-        var cpuAtStart = cpu.Take();
         LoadRunSummary summary;
         try
         {
@@ -285,7 +285,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
     /// is ready, and the old instance stops gracefully. Answers the new instance, or null if the load ended first.
     /// </summary>
     async Task<ShopHost?> RollOutAsync(RollingRestart deploy, ShopLaunch launch, FrontDoor door, ShopHost old, IncidentAlerting? alerting,
-        string directory, long runStart, List<EventRecord> events, AsyncCleanup cleanup, CancellationToken ct)
+        CpuSampler cpu, string directory, long runStart, List<EventRecord> events, AsyncCleanup cleanup, CancellationToken ct)
     {
         double? at = null;
         try
@@ -307,7 +307,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
             var ready = time.GetElapsedTime(runStart).TotalSeconds;
             door.MoveTo(next.BaseAddress);
             if (alerting is not null) await alerting.MoveTargetAsync(next.BaseAddress, ct);
-            await old.DisposeAsync();
+            await cpu.ReplaceShopAsync(next.ProcessId, async () => await old.DisposeAsync());
             var outcome = $"ready {ready - at:0.0} s later; traffic moved to it and the old instance stopped" + await DeployOutcomeAsync(next, ct);
             lock (events) events.Add(new EventRecord(at.Value, $"rolling restart onto a deploy with {what}", outcome));
             logger.LogInformation("Rolling restart at {At:0.0} s: {Outcome}", at, outcome);
