@@ -9,7 +9,10 @@ namespace Bulwark.Guard.Bulkheads;
 /// shop run back to back without waiting; only a storm is paced.
 /// </summary>
 /// <remarks>
-/// Work is charged by the wall time it ran, which on a busy core is more than its CPU time: a storm gets less
+/// Work-conserving when told how: with <c>contended</c>, the share holds only while other work is short of the
+/// CPU (the shop passes "the CPU queue stands above the sheddable target"); on an idle machine the work runs
+/// freely and leaves no debt behind, so sixteen sign-ups at once, or a lab signing in its buyers, are never
+/// paced for a CPU nobody else wants. Work is charged by the wall time it ran, which on a busy core is more than its CPU time: a storm gets less
 /// than its share, never more. Thread-safe.
 /// </remarks>
 public sealed class DutyCycle
@@ -17,6 +20,7 @@ public sealed class DutyCycle
     private readonly Lock _lock = new();
     private readonly TimeProvider _clock;
     private readonly double _share;
+    private readonly Func<bool> _contended;
     private readonly long _burstTicks;
     // TimeSpan ticks of running time left; below zero, a debt.
     private long _balanceTicks;
@@ -25,7 +29,8 @@ public sealed class DutyCycle
     /// <param name="share">Seconds of running time allowed per second (0.25 of one CPU: a quarter; 2: two CPUs' worth).</param>
     /// <param name="burst">Running time that may be spent back to back after a quiet spell.</param>
     /// <param name="clock">All time comes from here.</param>
-    public DutyCycle(double share, TimeSpan burst, TimeProvider clock)
+    /// <param name="contended">Whether other work is short of the CPU now; null: always (the share always holds).</param>
+    public DutyCycle(double share, TimeSpan burst, TimeProvider clock, Func<bool>? contended = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(share);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(burst, TimeSpan.Zero);
@@ -33,6 +38,7 @@ public sealed class DutyCycle
         _burstTicks = burst.Ticks;
         _balanceTicks = _burstTicks;
         _clock = clock;
+        _contended = contended ?? (static () => true);
         _filledAt = clock.GetTimestamp();
     }
 
@@ -44,6 +50,13 @@ public sealed class DutyCycle
         lock (_lock)
         {
             Fill();
+            if (!_contended())
+            {
+                // Nobody else wants the CPU: run now, and forgive what ran while nobody minded.
+                _balanceTicks = Math.Max(_balanceTicks, 0);
+                return TimeSpan.Zero;
+            }
+
             return _balanceTicks >= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Ceiling(-_balanceTicks / _share));
         }
     }
@@ -55,6 +68,10 @@ public sealed class DutyCycle
         {
             Fill();
             _balanceTicks -= ran.Ticks;
+            if (!_contended())
+            {
+                _balanceTicks = Math.Max(_balanceTicks, 0);
+            }
         }
     }
 

@@ -47,6 +47,27 @@ public sealed class DutyCycleTests
     }
 
     [Fact]
+    public void While_nobody_else_wants_the_cpu_work_runs_freely_and_leaves_no_debt_for_when_somebody_does()
+    {
+        var clock = new VirtualClock();
+        var contended = false;
+        var cycle = new DutyCycle(0.25, 50 * Ms, clock, () => contended);
+
+        // An idle shop signing up forty people at once: a second of hashing, none of it paced.
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(TimeSpan.Zero, cycle.WaitBeforeStart());
+            cycle.Charge(25 * Ms);
+        }
+
+        // The CPU gets busy: the share holds from an empty bucket, not from the second run before.
+        contended = true;
+        Assert.Equal(TimeSpan.Zero, cycle.WaitBeforeStart());
+        cycle.Charge(25 * Ms);
+        Assert.Equal(100 * Ms, cycle.WaitBeforeStart());
+    }
+
+    [Fact]
     public async Task A_bulkhead_paces_its_work_to_the_share_and_refuses_at_once_what_could_not_start_by_its_deadline()
     {
         var clock = new VirtualClock();
