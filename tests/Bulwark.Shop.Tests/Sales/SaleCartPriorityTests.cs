@@ -1,13 +1,9 @@
 using System.Collections.Concurrent;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Cart;
-using Bulwark.Shop.Database;
 using Bulwark.Shop.Sales;
 using Bulwark.Shop.Tests.CatalogAdmin;
 using Bulwark.Shop.Tests.WaitingRoom;
-using Bulwark.Shop.WaitingRoom;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Bulwark.Shop.Tests.Sales;
@@ -30,22 +26,12 @@ public sealed class SaleCartPriorityTests(CatalogAdminFixture catalog)
         var startsAt = sale.GetProperty("startsAt").GetDateTimeOffset();
         var endsAt = sale.GetProperty("endsAt").GetDateTimeOffset();
 
-        var services = catalog.Shop.App.Services;
-        var gate = services.GetRequiredService<IDatabaseGate>();
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var sales = new SaleQueueSource(new SaleCatalog(gate, clock), gate, services.GetRequiredService<DatabaseReadiness>(),
-            services.GetRequiredService<WaitingRooms>(), clock, services.GetRequiredService<ILogger<SaleQueueSource>>());
+        var sales = await catalog.Shop.SalesSnapshotAsync(clock, onSale);
         var recorder = new PriorityRecorder();
         var carts = new CartStore(recorder, sales);
-        await sales.StartAsync(CancellationToken.None);
         try
         {
-            // The first refresh runs at once; wait for the snapshot to hold the sale.
-            for (var i = 0; i < 50 && !sales.InSale(onSale); i++)
-            {
-                await Task.Delay(100);
-            }
-
             // Upcoming: putting its item in the cart is the first step of queueing for it.
             Assert.Equal(Priority.Critical, await PriorityOfAsync(() => carts.SetAsync(1, onSale, 1, CancellationToken.None)));
             Assert.Equal(Priority.Normal, await PriorityOfAsync(() => carts.SetAsync(1, regular, 1, CancellationToken.None)));
