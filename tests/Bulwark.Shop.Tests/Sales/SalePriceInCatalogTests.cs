@@ -25,11 +25,11 @@ public sealed class SalePriceInCatalogTests(CatalogAdminFixture catalog)
         using var anonymous = Shop.Client();
 
         // Upcoming: regular price only (and now in the catalog cache, which must not keep the sale out once it opens).
-        Assert.Equal(JsonValueKind.Null, (await ProductAsync(anonymous, product)).GetProperty("sale").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await anonymous.ProductAsync(product)).GetProperty("sale").ValueKind);
         Assert.Equal(JsonValueKind.Null, (await ListedAsync(anonymous, name, product)).GetProperty("sale").ValueKind);
 
         await Shop.OpenSaleAsync(sale.Id());
-        var shown = await EventuallyAsync(anonymous, product, sale => sale.ValueKind == JsonValueKind.Object);
+        var shown = await anonymous.ProductOnceAsync(product, sale => sale.ValueKind == JsonValueKind.Object);
         Assert.Equal(4000, shown.GetProperty("priceCents").GetInt64());
         var terms = shown.GetProperty("sale");
         Assert.Equal(sale.Id(), terms.GetProperty("saleId").GetInt64());
@@ -44,10 +44,10 @@ public sealed class SalePriceInCatalogTests(CatalogAdminFixture catalog)
         await buyer.AddToCartAsync(product, 1);
         var receipt = await (await buyer.CheckoutThroughRoomAsync("at-the-shown-price")).EnsureSuccessStatusCode().ReceiptAsync();
         Assert.Equal(terms.GetProperty("priceCents").GetInt64(), receipt.TotalCents);
-        await EventuallyAsync(anonymous, product, sale => sale.ValueKind == JsonValueKind.Object && sale.GetProperty("unitsLeft").GetInt32() == 1);
+        await anonymous.ProductOnceAsync(product, sale => sale.ValueKind == JsonValueKind.Object && sale.GetProperty("unitsLeft").GetInt32() == 1);
 
         await Shop.EndSaleAsync(sale.Id());
-        var after = await EventuallyAsync(anonymous, product, sale => sale.ValueKind == JsonValueKind.Null);
+        var after = await anonymous.ProductOnceAsync(product, sale => sale.ValueKind == JsonValueKind.Null);
         Assert.Equal(4000, after.GetProperty("priceCents").GetInt64());
         Assert.Equal(JsonValueKind.Null, (await ListedAsync(anonymous, name, product)).GetProperty("sale").ValueKind);
     }
@@ -86,28 +86,9 @@ public sealed class SalePriceInCatalogTests(CatalogAdminFixture catalog)
         }
     }
 
-    private static async Task<JsonElement> ProductAsync(HttpClient client, long productId) =>
-        await client.GetFromJsonAsync<JsonElement>($"/api/products/{productId}");
-
     private static async Task<JsonElement> ListedAsync(HttpClient client, string name, long productId)
     {
         var page = await client.GetFromJsonAsync<JsonElement>($"/api/products?q={Uri.EscapeDataString(name)}");
         return page.GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetInt64() == productId);
-    }
-
-    /// <summary>The product page once its sale reads as expected: the sales' snapshot follows the database within a refresh (2 s while no sale is followed).</summary>
-    private static async Task<JsonElement> EventuallyAsync(HttpClient client, long productId, Func<JsonElement, bool> expected)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var product = await ProductAsync(client, productId);
-            if (expected(product.GetProperty("sale")))
-            {
-                return product;
-            }
-
-            Assert.True(attempt < 50, $"the product page still reads {product}");
-            await Task.Delay(100);
-        }
     }
 }

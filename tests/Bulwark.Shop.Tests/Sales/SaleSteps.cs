@@ -72,4 +72,23 @@ public static class SaleSteps
         Assert.True(sales.InSale(productId), "the snapshot did not pick up the sale");
         return sales;
     }
+
+    public static async Task<JsonElement> ProductAsync(this HttpClient client, long productId) =>
+        await client.GetFromJsonAsync<JsonElement>($"/api/products/{productId}");
+
+    /// <summary>The product as GET /api/products/{id} answers it, once its sale reads as expected: the sales' snapshot follows the database within a refresh (2 s while no sale is followed).</summary>
+    public static async Task<JsonElement> ProductOnceAsync(this HttpClient client, long productId, Func<JsonElement, bool> expected)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var product = await client.ProductAsync(productId);
+            if (expected(product.GetProperty("sale")))
+            {
+                return product;
+            }
+
+            Assert.True(attempt < 50, $"the product page still reads {product}");
+            await Task.Delay(100);
+        }
+    }
 }
