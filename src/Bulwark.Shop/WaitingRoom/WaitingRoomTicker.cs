@@ -16,8 +16,8 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     private readonly Outflow _outflow = new(rooms.Options);
     private long _lastSampleAt;
 
-    /// <summary>The database's instant of the last tick's reading; null until the first one.</summary>
-    private DateTimeOffset? _readAt;
+    /// <summary>The database's instant of the last tick's reading, and when (by this instance's clock) it was taken.</summary>
+    private (DateTimeOffset At, long Timestamp)? _lastReading;
 
     /// <summary>
     /// How far back each tick reads admissions again: a tick's or a join's transaction takes its instant (now()) when
@@ -69,9 +69,11 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         _lastSampleAt = now;
 
         var options = rooms.Options;
-        var firstReading = _readAt is null;
-        var (rows, advanced, steps, readAt) = await store.TickAsync(row => Advance(row, rate), _readAt - ReadAgain,
-            options.AdmissionLifetime, options.AdmissionGrace, cancellationToken);
+        // After a gap longer than an admission lives (the database was away, the instance paused), read as if for the
+        // first time: the places passed meanwhile must be known as expired, not dated from when this tick sees them.
+        var firstReading = _lastReading is not { } last || clock.GetElapsedTime(last.Timestamp) > options.AdmissionLifetime;
+        var (rows, advanced, steps, readAt) = await store.TickAsync(row => Advance(row, rate),
+            firstReading ? null : _lastReading!.Value.At - ReadAgain, options.AdmissionLifetime, options.AdmissionGrace, cancellationToken);
         var stepsByRoom = steps.ToLookup(step => step.Room);
         foreach (var row in rows)
         {
@@ -95,7 +97,7 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
             }
         }
 
-        _readAt = readAt;
+        _lastReading = (readAt, now);
     }
 
     private (double Frontier, double Outflow)? Advance(RoomRow row, double rate)
