@@ -1,7 +1,17 @@
+using System.Buffers.Text;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Bulwark.Guard.Gate;
+using Bulwark.Guard.Telemetry;
+using Bulwark.Shop.Database;
 using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Shop.WaitingRoom;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using static Bulwark.Shop.Tests.WaitingRoom.RoomSteps;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
@@ -47,18 +57,19 @@ public sealed class AbandonedAdmissionTests(WaitingRoomFixture shop)
         var admission = await AdmittedAsync(buyer, tickets[0]);
         var abandoned = await AdmittedAsync(walkedAway, tickets[1]);
 
-        // Checks out just before the admission runs out: the order holds the unit, as the sale's units left then says.
+        // Checks out just before the admission runs out: the order holds the unit. A real sale's units left drop in the
+        // order's own transaction; the stand-in's drop first, so that no tick sees the order without them.
         var expiresAt = admission.GetProperty("expiresAt").GetDateTimeOffset();
         await Task.Delay(expiresAt - DateTimeOffset.UtcNow - TimeSpan.FromSeconds(1));
+        shop.Sales.SetUnitsLeft(saleId, 1);
         using var bought = await CheckoutWithAsync(buyer, "just-in-time", admission.GetProperty("admission").GetString()!);
         Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
         var order = await bought.ReceiptAsync();
-        shop.Sales.SetUnitsLeft(saleId, 1);
 
         // The abandoned admission's unit goes to the third buyer after it expires; the fourth still waits, because the
         // unit bought in time is not given out again.
         await AdmittedAsync(third, tickets[2]);
-        Assert.True(DateTimeOffset.UtcNow >= abandoned.GetProperty("expiresAt").GetDateTimeOffset());
+        Assert.True(DateTimeOffset.UtcNow >= abandoned.GetProperty("expiresAt").GetDateTimeOffset(), "the abandoned unit was handed on before its admission expired");
         for (var i = 0; i < 8; i++)
         {
             await Task.Delay(250);
@@ -68,6 +79,37 @@ public sealed class AbandonedAdmissionTests(WaitingRoomFixture shop)
         Assert.Equal("paid", await OrderStatusAsync(buyer, order.OrderId));
         Dispose(buyers);
     }
+
+    [Fact]
+    public async Task An_instance_that_first_looks_after_the_admission_dates_it_from_the_database_not_from_its_own_look()
+    {
+        var (_, _, buyers, tickets) = await QueueAsync(units: 1, buyers: 1);
+        var expiresAt = (await AdmittedAsync(buyers[0], tickets[0])).GetProperty("expiresAt").GetDateTimeOffset();
+
+        // A fresh instance's view of the rooms (what a replica started now, or one that missed the move, holds), fed
+        // by one tick of its own a while after the buyer was let in.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var services = shop.App.Services;
+        var clock = services.GetRequiredService<TimeProvider>();
+        var rooms = new WaitingRooms(services.GetRequiredService<IOptions<WaitingRoomOptions>>(), clock,
+            services.GetRequiredService<IGatePressure>(), services.GetRequiredService<IGateControl>());
+        var store = services.GetRequiredService<WaitingRoomStore>();
+        var sales = services.GetRequiredService<ISaleQueueSource>();
+        var ticker = new WaitingRoomTicker(rooms, store, sales, services.GetRequiredService<IGateStatisticsProvider>(),
+            services.GetRequiredService<WaitingRoomMetrics>(), services.GetRequiredService<DatabaseReadiness>(), clock,
+            services.GetRequiredService<ILogger<WaitingRoomTicker>>());
+        await ticker.TickAsync(CancellationToken.None);
+
+        // The admission it mints runs out when the first one did: when the line stops counting the unit for it.
+        var fresh = new WaitingRoomService(rooms, store, sales, services.GetRequiredService<WaitingRoomSigner>(), clock);
+        var answer = Assert.IsType<RoomAnswer.Admitted>(fresh.Poll(OwnerOf(tickets[0]), tickets[0]));
+        Assert.InRange(answer.Ticket.ExpiresAt - expiresAt, TimeSpan.FromMilliseconds(-1), TimeSpan.FromMilliseconds(1));
+        Dispose(buyers);
+    }
+
+    /// <summary>The user a signed ticket names (its payload is <c>t|room|user|sequence|issued</c>).</summary>
+    private static long OwnerOf(string ticket) =>
+        long.Parse(Encoding.UTF8.GetString(Base64Url.DecodeFromChars(ticket.AsSpan(0, ticket.IndexOf('.')))).Split('|')[2], CultureInfo.InvariantCulture);
 
     /// <summary>A sale of <paramref name="units"/> units, buyers with its item in their carts queued in order before it opens, then opened.</summary>
     private async Task<(long SaleId, long ProductId, HttpClient[] Buyers, string[] Tickets)> QueueAsync(int units, int buyers)
