@@ -2,6 +2,7 @@ using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bulwark.Shop.Catalog;
 
@@ -16,6 +17,7 @@ public static class CatalogApi
         builder.Services.AddSingleton<Bulwark.Shop.RuntimeSettings.IRuntimeSettingsConsumer>(services => services.GetRequiredService<CatalogCache>());
         builder.Services.AddSingleton<CatalogReads>();
         builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.TryAddSingleton<ICatalogSales, NoCatalogSales>();
         builder.Services.AddSingleton<CatalogInvalidation>();
         builder.Services.AddSingleton<Database.IDatabaseNotificationHandler>(services => services.GetRequiredService<CatalogInvalidation>());
     }
@@ -28,16 +30,18 @@ public static class CatalogApi
         api.MapGet("/products", ListProducts).WithPriority(Priority.Sheddable).WithDeferredShedding()
             .WithSummary("Search and page through the catalog")
             .WithDescription("q= finds products whose name or description has every word of q, each as a word prefix (type-ahead), " +
-                "best match first; punctuation separates words. A q over 100 characters, of more than 8 words, or with control characters is a 400.");
+                "best match first; punctuation separates words. A q over 100 characters, of more than 8 words, or with control characters is a 400. " +
+                "A product in an open sale carries sale (its sale price, units left at that price and end); null otherwise.");
         api.MapGet("/products/{id:long}", GetProduct).WithPriority(Priority.Sheddable).WithDeferredShedding()
             .WithSummary("One product, with the stock available now")
+            .WithDescription("While a sale of the product is open, sale shows its sale price, units left at that price and end; null otherwise.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/categories", ListCategories).WithPriority(Priority.Sheddable).WithDeferredShedding()
             .WithSummary("Every category, with its product count");
     }
 
     private static async Task<Results<Ok<Paged<Product>>, ValidationProblem>> ListProducts(
-        CatalogStore store, CancellationToken cancellationToken,
+        CatalogStore store, ICatalogSales sales, CancellationToken cancellationToken,
         string? q = null, int? category = null, int page = 1, int pageSize = 20)
     {
         if (Problems.Paging(page, pageSize, MaxPageSize) is { } pagingProblem)
@@ -60,12 +64,13 @@ public static class CatalogApi
             return Problems.Invalid("category", $"There is no category with id {categoryId}; GET /api/categories lists them.");
         }
 
-        return TypedResults.Ok(result);
+        return TypedResults.Ok(result.WithSales(sales));
     }
 
-    private static async Task<Results<Ok<Product>, ProblemHttpResult>> GetProduct(long id, CatalogStore store, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<Product>, ProblemHttpResult>> GetProduct(long id, CatalogStore store, ICatalogSales sales,
+        CancellationToken cancellationToken) =>
         await store.ProductAsync(id, cancellationToken) is { } product
-            ? TypedResults.Ok(product)
+            ? TypedResults.Ok(product.WithSale(sales))
             : Problems.NotFound($"There is no product with id {id}.");
 
     private static async Task<Ok<IReadOnlyList<Category>>> ListCategories(CatalogStore store, CancellationToken cancellationToken) =>

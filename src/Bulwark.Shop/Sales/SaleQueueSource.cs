@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Bulwark.Guard.Gate;
+using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Database;
 using Bulwark.Shop.WaitingRoom;
 using Dapper;
@@ -10,11 +11,13 @@ namespace Bulwark.Shop.Sales;
 /// What the waiting room asks of sales, answered from a snapshot of the sales not yet over, read again every
 /// <see cref="RefreshInterval"/>: a sale's window and units left (polled by every instance's ticker), and whether
 /// a checkout's cart holds an item of an open sale. When no sale is open — nearly always — a checkout costs no query
-/// at all; during one, one indexed read of the user's cart lines among the sale's products.
+/// at all; during one, one indexed read of the user's cart lines among the sale's products. The catalog lays the open
+/// sales' prices over its answers from the same snapshot (<see cref="ICatalogSales"/>), judged open by the injected clock
+/// at each answer, so a sale shows from its first instant even though the snapshot is read only every 250 ms.
 /// </summary>
 public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate gate, DatabaseReadiness readiness, WaitingRooms rooms,
     TimeProvider clock, ILogger<SaleQueueSource> logger)
-    : BackgroundService, ISaleQueueSource
+    : BackgroundService, ISaleQueueSource, ICatalogSales
 {
     /// <summary>How stale units left may be: "sold out" must reach the line within a second of the last unit.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
@@ -68,6 +71,47 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
         return false;
     }
 
+    public bool AnyOpen
+    {
+        get
+        {
+            var now = clock.GetUtcNow();
+            foreach (var (_, entry) in _snapshot.Sales)
+            {
+                if (entry.State.IsOpenAt(now))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <remarks>
+    /// Units left are the snapshot's (at most a refresh old); whether the window is open is judged now. Checkout decides
+    /// by the database's clock, so around the opening and closing instants the two may differ by the clocks' skew.
+    /// </remarks>
+    public ProductSale? OpenSaleOf(long productId)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (_, entry) in _snapshot.Sales)
+        {
+            if (entry.State.IsOpenAt(now))
+            {
+                foreach (var item in entry.Sale.Items)
+                {
+                    if (item.ProductId == productId)
+                    {
+                        return new ProductSale(entry.Sale.Id, entry.Sale.Name, item.PriceCents, item.UnitsLeft, entry.Sale.EndsAt);
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval, clock);
@@ -103,10 +147,10 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not refresh the sales the waiting room follows; using the last ones read")]
     private partial void LogRefreshFailed(Exception exception);
 
-    private sealed record Entry(SaleQueueState State, long[] Products)
+    private sealed record Entry(SaleQueueState State, long[] Products, Sale Sale)
     {
         public static Entry Of(Sale sale) => new(new SaleQueueState(sale.Id, sale.StartsAt, sale.EndsAt, sale.Items.Sum(item => (long)item.UnitsLeft)),
-            [.. sale.Items.Select(item => item.ProductId)]);
+            [.. sale.Items.Select(item => item.ProductId)], sale);
     }
 
     private sealed record Snapshot(FrozenDictionary<long, Entry> Sales)

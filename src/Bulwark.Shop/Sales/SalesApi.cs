@@ -8,6 +8,7 @@ using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Catalog.Admin;
 using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bulwark.Shop.Sales;
 
@@ -26,6 +27,8 @@ public static class SalesApi
         // The waiting room follows the sales through this snapshot (registered before AddWaitingRoom's default of none).
         builder.Services.AddSingleton<SaleQueueSource>();
         builder.Services.AddSingleton<ISaleQueueSource>(services => services.GetRequiredService<SaleQueueSource>());
+        // The catalog shows open sales' prices from the same snapshot: this replaces AddCatalog's default of none.
+        builder.Services.Replace(ServiceDescriptor.Singleton<ICatalogSales>(services => services.GetRequiredService<SaleQueueSource>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<SaleQueueSource>());
     }
 

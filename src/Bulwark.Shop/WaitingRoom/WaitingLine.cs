@@ -14,16 +14,20 @@ public abstract record Place
 
 /// <summary>
 /// One room's line as this instance knows it, without the database: the shared frontier ("admitted through
-/// sequence N") and counter it last read, and when it saw the frontier pass each sequence, which is when
-/// that ticket's admission started to run out. Pure apart from the injected clock; every instance keeps one
-/// per room and feeds it what it reads from the room's row, so polls are answered from here.
+/// sequence N") and counter it last read, and when each sequence was admitted, which is when that ticket's
+/// admission started to run out. That instant is the database's <c>admitted_at</c> (<see cref="Learn"/>), the
+/// very one a sale line stops counting the ticket from, so the expiry an admission carries can never outlast the
+/// unit held for it; for places no ticket held yet when last read, it is when this instance saw the frontier pass
+/// them, which only the ticket's own joining time can come after. Pure apart from the injected clock; every
+/// instance keeps one per room and feeds it what it reads from the room's row, so polls are answered from here.
 /// </summary>
 public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
 {
     private readonly Lock _lock = new();
 
-    // (admitted through, seen at), oldest first; pruned once older than an admission can live.
-    private readonly Queue<(long Through, DateTimeOffset At)> _steps = new();
+    // Admitted through → admitted at, lowest first (and so oldest first: the frontier and joins only move forward);
+    // pruned once older than an admission can live.
+    private readonly SortedList<long, DateTimeOffset> _steps = [];
     private long _expiredThrough;
     private double _frontier;
     private long _lastSequence;
@@ -54,17 +58,14 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
         lock (_lock)
         {
             var through = (long)Math.Floor(frontier);
-            if (through > AdmittedThrough || _steps.Count == 0 && through > 0)
+            if ((through > AdmittedThrough || _steps.Count == 0) && through > 0 && !_steps.ContainsKey(through))
             {
-                // The first reading dates every admission before it to now: this instance cannot know
-                // better, and erring late only lets an admission live a little longer.
-                _steps.Enqueue((through, now));
+                // Places the database has not dated for this instance (no ticket held them when it was read) date
+                // from now; a ticket taken there later is admitted from its own joining time, which comes after.
+                _steps.Add(through, now);
             }
 
-            while (_steps.TryPeek(out var oldest) && now - oldest.At >= admissionLifetime && _steps.Count > 1)
-            {
-                _expiredThrough = _steps.Dequeue().Through;
-            }
+            Prune(now);
 
             Volatile.Write(ref _frontier, Math.Max(_frontier, frontier));
             Volatile.Write(ref _lastSequence, Math.Max(_lastSequence, lastSequence));
@@ -92,19 +93,80 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
                 return new Place.Waiting(position, wait);
             }
 
-            // Passed longer ago than an admission lives (pruned), or when the first step covering it was seen.
+            // Passed longer ago than an admission lives (pruned), or when the first step covering it was admitted.
             var passedAt = sequence <= _expiredThrough ? DateTimeOffset.MinValue : now;
-            foreach (var step in _steps)
+            if (sequence > _expiredThrough && FirstCovering(sequence) is var index and >= 0)
             {
-                if (sequence > _expiredThrough && step.Through >= sequence)
-                {
-                    passedAt = step.At;
-                    break;
-                }
+                passedAt = _steps.GetValueAtIndex(index);
             }
 
             var expiresAt = (passedAt > joinedAt ? passedAt : joinedAt) + admissionLifetime;
             return expiresAt > now ? new Place.Admitted(expiresAt) : new Place.Expired();
         }
+    }
+
+    /// <summary>
+    /// Takes in when the database admitted tickets of this room (read on a tick, the same instants the sale line's
+    /// count runs from). An earlier instant replaces a later one this instance had guessed from when it saw the
+    /// frontier move.
+    /// </summary>
+    /// <param name="expiredThrough">
+    /// On an instance's first reading only: places up to here were admitted before the admissions read (longer ago
+    /// than an admission lives), so they are expired rather than dated from now.
+    /// </param>
+    public void Learn(IEnumerable<AdmissionStep> steps, long? expiredThrough = null)
+    {
+        var now = clock.GetUtcNow();
+        lock (_lock)
+        {
+            if (expiredThrough is { } through && through > _expiredThrough)
+            {
+                _expiredThrough = through;
+                while (_steps.Count > 0 && _steps.GetKeyAtIndex(0) <= through)
+                {
+                    _steps.RemoveAt(0);
+                }
+            }
+
+            foreach (var step in steps)
+            {
+                if (step.Through > _expiredThrough)
+                {
+                    _steps[step.Through] = _steps.TryGetValue(step.Through, out var known) && known < step.AtUtc ? known : step.AtUtc;
+                }
+            }
+
+            Prune(now);
+        }
+    }
+
+    private void Prune(DateTimeOffset now)
+    {
+        while (_steps.Count > 1 && now - _steps.GetValueAtIndex(0) >= admissionLifetime)
+        {
+            _expiredThrough = Math.Max(_expiredThrough, _steps.GetKeyAtIndex(0));
+            _steps.RemoveAt(0);
+        }
+    }
+
+    /// <summary>Index of the lowest step admitted through <paramref name="sequence"/> or beyond, or -1.</summary>
+    private int FirstCovering(long sequence)
+    {
+        var keys = _steps.Keys;
+        int low = 0, high = keys.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (keys[middle] < sequence)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low < keys.Count ? low : -1;
     }
 }

@@ -40,6 +40,17 @@ public sealed class WaitingRoomOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan AdmissionLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How much longer than <see cref="AdmissionLifetime"/> a sale's line keeps counting an unused admission as
+    /// holding a unit. The admission a buyer holds expires at the database's admitted_at + lifetime, and the line
+    /// stops counting it at admitted_at + lifetime + this, so the two never overlap as long as this covers: the
+    /// skew between an instance's clock (which checks the expiry) and the database's (which stamps admitted_at),
+    /// the milliseconds a join and a tick may stamp out of step, and a checkout that spent its admission just in
+    /// time and is still taking the unit inside its deadline (<c>Guard:Deadlines</c>, 2 s by default).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan AdmissionGrace { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a ticket may be polled: past it, joining again gives a new place at the back.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan TicketLifetime { get; set; } = TimeSpan.FromHours(12);

@@ -3,15 +3,27 @@ using Dapper;
 
 namespace Bulwark.Shop.WaitingRoom;
 
-/// <summary>A room's shared row as read on a tick.</summary>
 /// <summary>A user's ticket row: its place, and when it was taken (what the signed ticket carries, so joining again gives the same token).</summary>
 public sealed record JoinedPlace(long Sequence, DateTime JoinedAt)
 {
     public DateTimeOffset JoinedAtUtc => new(DateTime.SpecifyKind(JoinedAt, DateTimeKind.Utc));
 }
 
+/// <summary>A room's shared row as read on a tick.</summary>
 /// <param name="Outstanding">Admitted tickets whose admission no checkout has used yet (nor expired).</param>
 public sealed record RoomRow(string Room, long LastSequence, double Frontier, double Outflow, double ElapsedSeconds, long Outstanding = 0);
+
+/// <summary>
+/// Tickets of one room admitted at one instant (the database's <c>admitted_at</c>): places <paramref name="First"/>
+/// through <paramref name="Through"/> (as far as tickets exist for them) started their admission then.
+/// </summary>
+public sealed record AdmissionStep(string Room, long First, long Through, DateTime At)
+{
+    public DateTimeOffset AtUtc => new(DateTime.SpecifyKind(At, DateTimeKind.Utc));
+}
+
+/// <summary>What one tick read: the rooms, the admissions made since <c>since</c>, and the database's instant of the read.</summary>
+public sealed record TickReading(IReadOnlyList<RoomRow> Rows, bool Advanced, IReadOnlyList<AdmissionStep> Steps, DateTimeOffset ReadAt);
 
 /// <summary>
 /// The rooms' shared state in PostgreSQL: a join is one statement, a tick one short transaction per
@@ -38,11 +50,15 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                     INSERT INTO waiting_rooms AS r (room, last_sequence, frontier) VALUES (@room, 1, @initialFrontier)
                     ON CONFLICT (room) DO UPDATE SET last_sequence = r.last_sequence + 1
                     WHERE NOT EXISTS (SELECT 1 FROM existing)
-                    RETURNING last_sequence),
+                    RETURNING last_sequence, frontier),
+                -- A place the frontier has already passed (an idle room's burst) is admitted by the join itself; the
+                -- room row's lock, held from the counter on, keeps a tick from passing it in between unstamped.
                 issued AS (
-                    INSERT INTO waiting_room_tickets AS t (room, user_id, sequence)
-                    SELECT @room, @userId, last_sequence FROM counter WHERE NOT EXISTS (SELECT 1 FROM existing)
-                    ON CONFLICT (room, user_id) DO UPDATE SET sequence = EXCLUDED.sequence, joined_at = now(), spent_by = NULL
+                    INSERT INTO waiting_room_tickets AS t (room, user_id, sequence, admitted_at)
+                    SELECT @room, @userId, last_sequence, CASE WHEN last_sequence <= frontier THEN now() END
+                    FROM counter WHERE NOT EXISTS (SELECT 1 FROM existing)
+                    ON CONFLICT (room, user_id) DO UPDATE
+                    SET sequence = EXCLUDED.sequence, joined_at = now(), admitted_at = EXCLUDED.admitted_at, spent_by = NULL
                     WHERE t.spent_by IS NOT NULL
                     RETURNING sequence, joined_at)
                 SELECT sequence, joined_at AS JoinedAt FROM existing UNION ALL SELECT sequence, joined_at FROM issued
@@ -68,17 +84,22 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
 
     /// <summary>
     /// One tick: reads every room; when this instance holds the advance lock, <paramref name="advance"/>
-    /// decides each room's new frontier and outflow from its row, and they are written back. The lock is
-    /// the transaction's, so a stopped instance hands the job on at its next tick, not after a timeout.
-    /// Critical: while rooms hold buyers, this tick is what lets checkouts through.
+    /// decides each room's new frontier and outflow from its row, they are written back, and the tickets the
+    /// frontiers just passed are stamped admitted at this transaction's instant. Then the admissions made after
+    /// <paramref name="since"/> (the last tick's reading, less an overlap; null: the first tick, every admission
+    /// still usable) are read, in the same transaction and after the rows, so that no frontier is seen without the
+    /// instants it passed its places at. The lock is the transaction's, so a stopped instance hands the job on at
+    /// its next tick, not after a timeout. Critical: while rooms hold buyers, this tick is what lets checkouts through.
     /// </summary>
-    public Task<(IReadOnlyList<RoomRow> Rows, bool Advanced)> TickAsync(Func<RoomRow, (double Frontier, double Outflow)?> advance,
-        CancellationToken cancellationToken) =>
+    /// <param name="lifetime">How long an admission can be used (<see cref="WaitingRoomOptions.AdmissionLifetime"/>).</param>
+    /// <param name="grace">How much longer a sale line counts it as holding a unit (<see cref="WaitingRoomOptions.AdmissionGrace"/>).</param>
+    public Task<TickReading> TickAsync(Func<RoomRow, (double Frontier, double Outflow)?> advance, DateTimeOffset? since,
+        TimeSpan lifetime, TimeSpan grace, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
-            var leader = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT pg_try_advisory_xact_lock(@lockKey)", new { lockKey = AdvanceLock }, transaction, cancellationToken: token));
+            var (leader, readAt) = await connection.QuerySingleAsync<(bool, DateTime)>(new CommandDefinition(
+                "SELECT pg_try_advisory_xact_lock(@lockKey), now()", new { lockKey = AdvanceLock }, transaction, cancellationToken: token));
             var rows = (await connection.QueryAsync<RoomRow>(new CommandDefinition("""
                 SELECT room, last_sequence AS LastSequence, frontier, outflow,
                        GREATEST(0, extract(epoch FROM now() - advanced_at))::float8 AS ElapsedSeconds,
@@ -88,47 +109,64 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                        -- no order yet (refused for overload after spending, it comes back with the same key). Counting only
                        -- the unspent let the line move past such buyers, and later ones took their units (lab sale: 19 % of
                        -- units bought out of queue order, aggressive buyers retrying faster than polite ones).
+                       -- Either way only while the admission can still be used: a buyer who walked away frees the unit
+                       -- for the next in line a lifetime (and the grace) after being let in, not when the sale ends.
                        CASE WHEN w.room LIKE @salePrefix THEN (SELECT count(*) FROM waiting_room_tickets t
-                            WHERE t.room = w.room AND t.sequence <= w.frontier
+                            WHERE t.room = w.room AND t.sequence <= w.frontier AND t.admitted_at > now() - @countFor
                               AND (t.spent_by IS NULL OR (t.spent_by <> '' AND NOT EXISTS (
                                   SELECT 1 FROM orders o WHERE o.user_id = t.user_id AND o.idempotency_key = t.spent_by))))
                        ELSE 0 END AS Outstanding
                 FROM waiting_rooms w
-                """, new { salePrefix = WaitingRooms.SalePrefix + "%" }, transaction, cancellationToken: token))).AsList();
-            if (!leader)
+                """, new { salePrefix = WaitingRooms.SalePrefix + "%", countFor = lifetime + grace }, transaction, cancellationToken: token))).AsList();
+
+            var moved = rows;
+            if (leader)
             {
-                await transaction.CommitAsync(token);
-                return ((IReadOnlyList<RoomRow>)rows, false);
+                moved = new List<RoomRow>(rows.Count);
+                foreach (var row in rows)
+                {
+                    // Those the frontier passes now are outstanding too, until they check out: counted before the move, they
+                    // would read as units still free for the line behind them for one tick.
+                    moved.Add(advance(row) is { } next
+                        ? row with
+                        {
+                            Frontier = next.Frontier,
+                            Outflow = next.Outflow,
+                            Outstanding = row.Outstanding + Math.Max(0, Math.Min((long)Math.Floor(next.Frontier), row.LastSequence) - Math.Min((long)Math.Floor(row.Frontier), row.LastSequence)),
+                        }
+                        : row);
+                }
+
+                // Only the lock holder writes frontiers, so what it read is still theirs; joins meanwhile only add
+                // to last_sequence, which the next tick's cap takes in. The rooms first: their row locks make a
+                // concurrent join either finish before the stamping below (which then sees its ticket) or wait for
+                // this commit and see the new frontier (and stamp its ticket itself).
+                var update = new
+                {
+                    rooms = moved.Select(r => r.Room).ToArray(),
+                    frontiers = moved.Select(r => r.Frontier).ToArray(),
+                    outflows = moved.Select(r => r.Outflow).ToArray(),
+                };
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    UPDATE waiting_rooms AS r SET frontier = u.frontier, outflow = u.outflow, advanced_at = now()
+                    FROM unnest(@rooms, @frontiers, @outflows) AS u (room, frontier, outflow)
+                    WHERE r.room = u.room
+                    """, update, transaction, cancellationToken: token));
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    UPDATE waiting_room_tickets AS t SET admitted_at = now()
+                    FROM unnest(@rooms, @frontiers) AS u (room, frontier)
+                    WHERE t.room = u.room AND t.admitted_at IS NULL AND t.sequence <= u.frontier
+                    """, update, transaction, cancellationToken: token));
             }
 
-            var moved = new List<RoomRow>(rows.Count);
-            foreach (var row in rows)
-            {
-                // Those the frontier passes now are outstanding too, until they check out: counted before the move, they
-                // would read as units still free for the line behind them for one tick.
-                moved.Add(advance(row) is { } next
-                    ? row with
-                    {
-                        Frontier = next.Frontier,
-                        Outflow = next.Outflow,
-                        Outstanding = row.Outstanding + Math.Max(0, Math.Min((long)Math.Floor(next.Frontier), row.LastSequence) - Math.Min((long)Math.Floor(row.Frontier), row.LastSequence)),
-                    }
-                    : row);
-            }
-
-            // Only the lock holder writes frontiers, so what it read is still theirs; joins meanwhile only add
-            // to last_sequence, which the next tick's cap takes in.
-            await connection.ExecuteAsync(new CommandDefinition("""
-                UPDATE waiting_rooms AS r SET frontier = u.frontier, outflow = u.outflow, advanced_at = now()
-                FROM unnest(@rooms, @frontiers, @outflows) AS u (room, frontier, outflow)
-                WHERE r.room = u.room
-                """, new
-            {
-                rooms = moved.Select(r => r.Room).ToArray(),
-                frontiers = moved.Select(r => r.Frontier).ToArray(),
-                outflows = moved.Select(r => r.Outflow).ToArray(),
-            }, transaction, cancellationToken: token));
+            var steps = (await connection.QueryAsync<AdmissionStep>(new CommandDefinition("""
+                SELECT room, min(sequence) AS First, max(sequence) AS Through, admitted_at AS At
+                FROM waiting_room_tickets
+                WHERE admitted_at > COALESCE(@since, now() - @lifetime)
+                GROUP BY room, admitted_at
+                ORDER BY room, admitted_at
+                """, new { since = since?.UtcDateTime, lifetime }, transaction, cancellationToken: token))).AsList();
             await transaction.CommitAsync(token);
-            return ((IReadOnlyList<RoomRow>)moved, true);
+            return new TickReading(moved, leader, steps, new DateTimeOffset(DateTime.SpecifyKind(readAt, DateTimeKind.Utc)));
         });
 }

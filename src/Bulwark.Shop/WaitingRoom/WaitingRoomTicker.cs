@@ -16,6 +16,16 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     private readonly Outflow _outflow = new(rooms.Options);
     private long _lastSampleAt;
 
+    /// <summary>The database's instant of the last tick's reading, and when (by this instance's clock) it was taken.</summary>
+    private (DateTimeOffset At, long Timestamp)? _lastReading;
+
+    /// <summary>
+    /// How far back each tick reads admissions again: a tick's or a join's transaction takes its instant (now()) when
+    /// it starts and may commit after another instance's reading began, so the instants just before a reading may
+    /// not be in it yet. Reading them twice is harmless (an instant is only ever replaced by an earlier one).
+    /// </summary>
+    private static readonly TimeSpan ReadAgain = TimeSpan.FromSeconds(5);
+
     /// <summary>Ticks between looks at the database while no room is in use on this instance.</summary>
     private const int IdleEvery = 8;
 
@@ -58,7 +68,13 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         var rate = _lastSampleAt == 0 ? _outflow.Rate : _outflow.Update(gate.GetStatistics(), clock.GetElapsedTime(_lastSampleAt, now));
         _lastSampleAt = now;
 
-        var (rows, advanced) = await store.TickAsync(row => Advance(row, rate), cancellationToken);
+        var options = rooms.Options;
+        // After a gap longer than an admission lives (the database was away, the instance paused), read as if for the
+        // first time: the places passed meanwhile must be known as expired, not dated from when this tick sees them.
+        var firstReading = _lastReading is not { } last || clock.GetElapsedTime(last.Timestamp) > options.AdmissionLifetime;
+        var (rows, advanced, steps, readAt) = await store.TickAsync(row => Advance(row, rate),
+            firstReading ? null : _lastReading!.Value.At - ReadAgain, options.AdmissionLifetime, options.AdmissionGrace, cancellationToken);
+        var stepsByRoom = steps.ToLookup(step => step.Room);
         foreach (var row in rows)
         {
             var line = rooms.Line(row.Room);
@@ -67,6 +83,12 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
                 metrics.Admitted(row.Room, Math.Min(row.LastSequence, (long)Math.Floor(row.Frontier)) - Math.Min(row.LastSequence, line.AdmittedThrough));
             }
 
+            // Before the frontier, so that no place is ever seen passed without the instant it was admitted at. The
+            // first reading has every admission still usable; whatever was passed before the earliest of them is over.
+            var admitted = stepsByRoom[row.Room];
+            line.Learn(admitted, firstReading
+                ? Math.Min(Math.Min((long)Math.Floor(row.Frontier), row.LastSequence), admitted.Select(step => step.First - 1).DefaultIfEmpty(long.MaxValue).Min())
+                : null);
             line.Observe(row.Frontier, row.LastSequence, row.Outflow, row.Outstanding);
             if (WaitingRooms.SaleOf(row.Room) is { } saleId)
             {
@@ -74,6 +96,8 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
                 _ = rooms.KnowsSale(saleId);
             }
         }
+
+        _lastReading = (readAt, now);
     }
 
     private (double Frontier, double Outflow)? Advance(RoomRow row, double rate)

@@ -1,7 +1,13 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Bulwark.Guard.Gate;
+using Bulwark.Shop.Database;
+using Bulwark.Shop.Sales;
 using Bulwark.Shop.Tests.CatalogAdmin;
 using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Shop.WaitingRoom;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Shop.Tests.Sales;
 
@@ -45,4 +51,44 @@ public static class SaleSteps
         (await shop.SaleAsync(saleId)).GetProperty("items")[0].GetProperty("unitsLeft").GetInt32();
 
     public static long Id(this JsonElement sale) => sale.GetProperty("id").GetInt64();
+
+    /// <summary>
+    /// A sales snapshot of the test's own over the shop's database, on the test's clock, started and holding the sale of
+    /// <paramref name="productId"/> (made beforehand). The caller stops and disposes it.
+    /// </summary>
+    public static async Task<SaleQueueSource> SalesSnapshotAsync(this ShopFixture shop, TimeProvider clock, long productId)
+    {
+        var services = shop.App.Services;
+        var gate = services.GetRequiredService<IDatabaseGate>();
+        var sales = new SaleQueueSource(new SaleCatalog(gate, clock), gate, services.GetRequiredService<DatabaseReadiness>(),
+            services.GetRequiredService<WaitingRooms>(), clock, services.GetRequiredService<ILogger<SaleQueueSource>>());
+        await sales.StartAsync(CancellationToken.None);
+        // The first refresh runs at once; wait for the snapshot to hold the sale.
+        for (var i = 0; i < 50 && !sales.InSale(productId); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(sales.InSale(productId), "the snapshot did not pick up the sale");
+        return sales;
+    }
+
+    public static async Task<JsonElement> ProductAsync(this HttpClient client, long productId) =>
+        await client.GetFromJsonAsync<JsonElement>($"/api/products/{productId}");
+
+    /// <summary>The product as GET /api/products/{id} answers it, once its sale reads as expected: the sales' snapshot follows the database within a refresh (2 s while no sale is followed).</summary>
+    public static async Task<JsonElement> ProductOnceAsync(this HttpClient client, long productId, Func<JsonElement, bool> expected)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var product = await client.ProductAsync(productId);
+            if (expected(product.GetProperty("sale")))
+            {
+                return product;
+            }
+
+            Assert.True(attempt < 50, $"the product page still reads {product}");
+            await Task.Delay(100);
+        }
+    }
 }

@@ -106,4 +106,41 @@ public sealed class WaitingLineTests
         Assert.Equal(new Place.Admitted(joinedAt + lifetime), line.PlaceOf(2, joinedAt));
         Assert.IsType<Place.Expired>(line.PlaceOf(2, joinedAt - TimeSpan.FromMinutes(3)));
     }
+
+    [Fact]
+    public void An_admission_runs_from_when_the_database_admitted_it_not_from_when_this_instance_saw_it()
+    {
+        var lifetime = TimeSpan.FromMinutes(2);
+        var line = new WaitingLine(_clock, lifetime);
+        line.Observe(frontier: 0, lastSequence: 10, outflow: 1);
+        var admittedAt = _clock.GetUtcNow();
+
+        // This instance reads the move a few seconds late (a missed tick): the database's instant counts, not its own.
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        line.Learn([new AdmissionStep("sale-1", 1, 2, admittedAt.UtcDateTime)]);
+        line.Observe(frontier: 2, lastSequence: 10, outflow: 1);
+        Assert.Equal(new Place.Admitted(admittedAt + lifetime), line.PlaceOf(2, Long_ago));
+
+        // Learned after the frontier was seen (the order does not matter): the earlier instant wins.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        line.Observe(frontier: 3, lastSequence: 10, outflow: 1);
+        line.Learn([new AdmissionStep("sale-1", 3, 3, (admittedAt + TimeSpan.FromSeconds(2)).UtcDateTime)]);
+        Assert.Equal(new Place.Admitted(admittedAt + TimeSpan.FromSeconds(2) + lifetime), line.PlaceOf(3, Long_ago));
+    }
+
+    [Fact]
+    public void On_a_first_reading_places_admitted_before_the_admissions_read_are_expired_not_dated_from_now()
+    {
+        var lifetime = TimeSpan.FromMinutes(2);
+        var line = new WaitingLine(_clock, lifetime);
+        var admittedAt = _clock.GetUtcNow() - TimeSpan.FromSeconds(30);
+
+        // A fresh instance: 1..4 were admitted longer ago than an admission lives (not among the admissions read), 5..7 30 s ago.
+        line.Learn([new AdmissionStep("sale-1", 5, 7, admittedAt.UtcDateTime)], expiredThrough: 4);
+        line.Observe(frontier: 7, lastSequence: 9, outflow: 1);
+
+        Assert.IsType<Place.Expired>(line.PlaceOf(4, Long_ago));
+        Assert.Equal(new Place.Admitted(admittedAt + lifetime), line.PlaceOf(5, Long_ago));
+        Assert.IsType<Place.Waiting>(line.PlaceOf(8, Long_ago));
+    }
 }

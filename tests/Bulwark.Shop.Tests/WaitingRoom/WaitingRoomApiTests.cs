@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.WaitingRoom;
+using static Bulwark.Shop.Tests.WaitingRoom.RoomSteps;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
 
@@ -237,28 +238,4 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
     private static void AssertMetric(string exposition, string name, string room) =>
         Assert.True(exposition.Split('\n').Any(line => line.StartsWith(name + "{", StringComparison.Ordinal) && line.Contains($"room=\"{room}\"", StringComparison.Ordinal)),
             $"no {name} for {room} in:\n" + string.Join('\n', exposition.Split('\n').Where(line => line.Contains("waiting_room", StringComparison.Ordinal))));
-
-    private static async Task<JsonElement> JoinAsync(HttpClient buyer, long? saleId)
-    {
-        using var response = await buyer.PostAsJsonAsync("/api/waiting-room", saleId is null ? new { } : (object)new { saleId });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"join answered {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    private static async Task<JsonElement> PollAsync(HttpClient buyer, string ticket)
-    {
-        using var response = await buyer.GetAsync($"/api/waiting-room/{ticket}");
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"poll answered {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    private static Task<HttpResponseMessage> CheckoutWithAsync(HttpClient buyer, string idempotencyKey, string admission)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/checkout") { Content = JsonContent.Create(new { paymentToken = "tok_visa" }) };
-        request.Headers.Add("Idempotency-Key", idempotencyKey);
-        request.Headers.Add(CheckoutAdmission.Header, admission);
-        return buyer.SendAsync(request);
-    }
 }

@@ -18,6 +18,9 @@ public sealed class WaitingRoomFixture : IAsyncLifetime
 
     public static readonly TimeSpan AdmissionLifetime = TimeSpan.FromSeconds(6);
 
+    /// <summary>Short, so that a sale line frees an abandoned admission's unit within a test's patience.</summary>
+    public static readonly TimeSpan AdmissionGrace = TimeSpan.FromSeconds(1);
+
     private readonly string _signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private LocalPostgresCluster? _cluster;
     private WebApplication? _app;
@@ -58,6 +61,7 @@ public sealed class WaitingRoomFixture : IAsyncLifetime
             "--WaitingRoom:MinOutflowPerSecond", Outflow.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--WaitingRoom:MaxOutflowPerSecond", Outflow.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--WaitingRoom:AdmissionLifetime", AdmissionLifetime.ToString("c"),
+            "--WaitingRoom:AdmissionGrace", AdmissionGrace.ToString("c"),
             "--Logging:LogLevel:Default", "Warning",
             .. extra,
         ], builder => builder.Services.AddSingleton<ISaleQueueSource>(Sales));

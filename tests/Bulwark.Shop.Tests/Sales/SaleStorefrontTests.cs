@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Bulwark.Shop.Tests.CatalogAdmin;
+using Bulwark.Shop.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Bulwark.Shop.Tests.Sales;
+
+/// <summary>The storefront in headless Chromium shows an open sale's price in the list and on the product page, and not before it opens.</summary>
+[Collection(CatalogAdminCollection.Name)]
+public sealed class SaleStorefrontTests(CatalogAdminFixture catalog)
+{
+    private ShopFixture Shop => catalog.Shop;
+
+    [Fact]
+    public async Task The_list_and_the_product_page_show_the_sale_price_beside_the_regular_one_while_the_sale_is_open()
+    {
+        using var admin = await catalog.AdminAsync();
+        var name = "Storefront sale " + Guid.NewGuid().ToString("N")[..10];
+        var product = (await catalog.CreateProductAsync(admin, name, priceCents: 4000, stock: 5)).GetProperty("id").GetInt64();
+        var sale = await admin.CreateSaleAsync((product, 1500, 2));
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+        var card = $"#products .card[data-product='{product}']";
+
+        // Not open yet: the regular price, nothing struck out.
+        await FindAsync(page, name, card);
+        Assert.Contains("$40.00", await page.TextContentAsync($"{card} .price"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator($"{card} .sale-price").CountAsync());
+
+        await Shop.OpenSaleAsync(sale.Id());
+        using var anonymous = Shop.Client();
+        await anonymous.ProductOnceAsync(product, terms => terms.ValueKind == JsonValueKind.Object);
+
+        await FindAsync(page, name, card);
+        Assert.Equal("$15.00", await page.TextContentAsync($"{card} .sale-price"));
+        Assert.Equal("$40.00", await page.TextContentAsync($"{card} .was"));
+        Assert.Contains("2 left at this price", await page.TextContentAsync($"{card} .sale"), StringComparison.Ordinal);
+        Assert.Contains(sale.GetProperty("name").GetString()!, await page.TextContentAsync($"{card} .sale"), StringComparison.Ordinal);
+
+        await page.ClickAsync($"{card} h3 a");
+        await page.WaitForSelectorAsync($"#detail[data-product='{product}']:not([hidden]) .sale-price");
+        Assert.Equal("$15.00", await page.TextContentAsync("#detail .sale-price"));
+        Assert.Equal("$40.00", await page.TextContentAsync("#detail .was"));
+        Assert.Contains(name, await page.TextContentAsync("#detail h2"), StringComparison.Ordinal);
+        Assert.Empty(pageErrors);
+    }
+
+    /// <summary>Opens the storefront afresh and searches for the product until its card shows.</summary>
+    private async Task FindAsync(IPage page, string name, string card)
+    {
+        await page.GotoAsync(Shop.BaseAddress.ToString());
+        await page.FillAsync("#search", name);
+        await page.WaitForSelectorAsync(card);
+    }
+}

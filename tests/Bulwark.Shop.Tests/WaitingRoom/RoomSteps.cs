@@ -1,0 +1,34 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bulwark.Shop.WaitingRoom;
+
+namespace Bulwark.Shop.Tests.WaitingRoom;
+
+/// <summary>A buyer's steps through a waiting room over HTTP: join, poll, and check out with an admission.</summary>
+public static class RoomSteps
+{
+    public static async Task<JsonElement> JoinAsync(HttpClient buyer, long? saleId)
+    {
+        using var response = await buyer.PostAsJsonAsync("/api/waiting-room", saleId is null ? new { } : (object)new { saleId });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"join answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public static async Task<JsonElement> PollAsync(HttpClient buyer, string ticket)
+    {
+        using var response = await buyer.GetAsync($"/api/waiting-room/{ticket}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"poll answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public static Task<HttpResponseMessage> CheckoutWithAsync(HttpClient buyer, string idempotencyKey, string admission)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/checkout") { Content = JsonContent.Create(new { paymentToken = "tok_visa" }) };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        request.Headers.Add(CheckoutAdmission.Header, admission);
+        return buyer.SendAsync(request);
+    }
+}
