@@ -174,7 +174,7 @@ public static class BenchMarkdown
         var md = new StringBuilder();
         md.Append(RunHeader(report, "nginx, PgBouncer, both PostgreSQL servers, the shops and the sandbox", "the lab's generator"));
         foreach (var (mode, m) in report.Modes.Where(m => m.Value.Cluster is not null))
-            md.AppendLine($"- {mode}: {m.Cluster!.Instances} instances; {m.Cluster.Deploy}; {m.Cluster.Proxy}; nginx may retry a POST: {(m.Cluster.ProxyRetriesPosts ? "**yes**" : "no")}.");
+            md.AppendLine($"- {m.Cluster!.Instances} instances, {m.Cluster.Deploy}; nginx: {m.Cluster.Proxy}; nginx may retry a POST: {(m.Cluster.ProxyRetriesPosts ? "**yes**" : "no")}.");
         md.AppendLine();
         md.AppendLine("| mode | mix capacity at SLO req/s |");
         md.AppendLine("| --- | ---: |");
@@ -194,9 +194,10 @@ public static class BenchMarkdown
         var md = new StringBuilder();
         md.AppendLine("### The cluster during each step").AppendLine();
         md.AppendLine("Requests/s per instance from each instance's own `/metrics`; catalog reads by where they ran; pooled server connections on the primary " +
-                      "(peak, then the most per tenth of the step, from the first repeat) against the budget the instances share; answers by origin: " +
+                      "(peak, then the most per tenth of the time observed — the step, the last step's calm tail, and the drain of answers still in flight —, " +
+                      "from the first repeat) against the budget the instances share; answers by origin: " +
                       "the shops' (JSON) or nginx's own error pages (HTML, 502/504), and requests that got no answer. Every repeat counts, valid or not.").AppendLine();
-        md.AppendLine("| mode | load | requests/s per instance | catalog reads standby / primary | on the standby | pooled peak (budget) | samples above budget | pooled over the step | all client backends peak (max_connections) | answers by shops | by nginx | no answer |");
+        md.AppendLine("| mode | load | requests/s per instance | catalog reads standby / primary | on the standby | pooled peak (budget) | samples above budget | pooled over time | all client backends peak (max_connections) | answers by shops | by nginx | no answer |");
         md.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |");
         foreach (var (mode, m) in report.Modes)
             foreach (var o in m.AggressiveOverload is { } a ? m.Overload.Append(a) : m.Overload)

@@ -9,7 +9,10 @@ namespace Bulwark.Lab.Bench;
 /// budget (peak and per window of the step), and who answered: the shops or nginx itself.
 /// </summary>
 /// <param name="Valid">Whether the step's generator kept up (an invalid step still shows the budget and the origins).</param>
-/// <param name="PooledPerWindow">The most pooled connections in each <paramref name="WindowSeconds"/> of the step (0 where no sample came).</param>
+/// <param name="PooledPerWindow">
+/// The most pooled connections in each <paramref name="WindowSeconds"/> observed (0 where no sample came): the step, then (the
+/// last step's calm tail and) the drain of answers still in flight, where a stalled shop's connections stay taken.
+/// </param>
 /// <param name="ProxyByStatus">nginx's own answers by status ("502", "504").</param>
 public sealed record ClusterStep(
     bool Valid,
@@ -30,7 +33,7 @@ public sealed record ClusterStep(
     long NoAnswer,
     int ScrapeFailures)
 {
-    /// <summary>A step's connection timeline is cut into about this many windows (at least a second each).</summary>
+    /// <summary>A step's connection timeline is cut into about this many windows (at least a second each), so a long drain stays one row.</summary>
     public const int Windows = 10;
 
     /// <summary>Share of catalog reads the standby served; NaN when there were none.</summary>
@@ -39,8 +42,8 @@ public sealed record ClusterStep(
     public static ClusterStep From(bool valid, IReadOnlyList<InstanceLoad> perInstance, ConnectionReport connections, IReadOnlyList<AnswerTally.Answer> answers,
         double stepSeconds, int scrapeFailures)
     {
-        var window = Math.Max(1, Math.Ceiling(stepSeconds / Windows));
         var end = connections.Timeline.Select(s => s.AtSeconds).DefaultIfEmpty(0).Max();
+        var window = Math.Max(1, Math.Ceiling(Math.Max(stepSeconds, end) / Windows));
         var perWindow = new int[(int)(end / window) + 1];
         foreach (var sample in connections.Timeline)
         {

@@ -56,13 +56,13 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         };
         var longStep = new Option<TimeSpan?>("--long-step")
         {
-            Description = "Length of the 5× and 10× overload steps (default 60s, as issues 3 and 5 ask).",
+            Description = "Length of the 5× and 10× overload steps (with --cluster: the 5× step; default 60s, as issues 3 and 5 ask).",
             CustomParser = LabOptions.DurationWithin("--long-step", TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), "steps are bounded"),
         };
         var noHotSku = new Option<bool>("--no-hot-sku") { Description = "Skip the hot-SKU sell-out (it signs in 2,000 buyers per mode)." };
         var aggressive = new Option<bool>("--aggressive")
         {
-            Description = $"Also run the 10× step with clients that retry every refusal at once (up to {Bench.BenchTarget.AggressiveRetries} times, no Retry-After), beside the polite one.",
+            Description = $"Also run the last overload step (10×; 5× with --cluster) with clients that retry every refusal at once (up to {Bench.BenchTarget.AggressiveRetries} times, no Retry-After), beside the polite one.",
         };
         var mixCapacity = new Option<double?>("--mix-capacity")
         {

@@ -94,7 +94,7 @@ public sealed class ClusterBenchTests
         scrapeFailures: 1);
 
     [Fact]
-    public void A_step_on_the_cluster_counts_reads_connections_per_window_and_answers_by_origin()
+    public void A_step_on_the_cluster_counts_reads_connections_per_tenth_of_what_was_observed_and_answers_by_origin()
     {
         var step = OneStep();
 
@@ -104,8 +104,8 @@ public sealed class ClusterBenchTests
         Assert.Equal(44, step.MaxPooled);
         Assert.Equal(1, step.OverBudget);
         Assert.Equal(47, step.MaxClientBackends);
-        Assert.Equal(1, step.WindowSeconds);
-        Assert.Equal([4, 0, 0, 12, 0, 0, 0, 0, 0, 44, 7], step.PooledPerWindow);
+        Assert.Equal(2, step.WindowSeconds);
+        Assert.Equal([4, 12, 0, 0, 44, 7], step.PooledPerWindow);
         Assert.Equal(2, step.ShopAnswers);
         Assert.Equal(3, step.ProxyAnswers);
         Assert.Equal(new Dictionary<string, long> { ["502"] = 2, ["504"] = 1 }, step.ProxyByStatus);
@@ -131,10 +131,10 @@ public sealed class ClusterBenchTests
         var md = BenchMarkdown.ClusterBench(ClusterReport());
 
         Assert.Contains("- Each repeat ran: capacity at SLO of the mix; overload steps 1× (3 s).", md, StringComparison.Ordinal);
-        Assert.Contains("- guarded: 2 instances; guarded: through PgBouncer; deploy/nginx/bulwark.conf; nginx may retry a POST: no.", md, StringComparison.Ordinal);
+        Assert.Contains("- 2 instances, guarded: through PgBouncer; nginx: deploy/nginx/bulwark.conf; nginx may retry a POST: no.", md, StringComparison.Ordinal);
         Assert.Contains("| guarded | 130 (120–140) |", md, StringComparison.Ordinal);
         Assert.Contains("### Overload sweep", md, StringComparison.Ordinal);
-        Assert.Contains("| guarded | 1× | 30 / 10 | 120 / 30 | 80 % | 41 (38–44) (40) | 1 of 4 | 4 0 0 12 0 0 0 0 0 44 7 | 47 (100) | 2 | 3 (502: 2, 504: 1) | 1 |", md, StringComparison.Ordinal);
+        Assert.Contains("| guarded | 1× | 30 / 10 | 120 / 30 | 80 % | 41 (38–44) (40) | 1 of 4 | 4 12 0 0 44 7 | 47 (100) | 2 | 3 (502: 2, 504: 1) | 1 |", md, StringComparison.Ordinal);
         Assert.Contains("Recovery: seconds from the end of the 5× step", md, StringComparison.Ordinal);
         Assert.DoesNotContain("pgbench", md, StringComparison.Ordinal);
     }
