@@ -505,6 +505,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             await watching;
             await scraping;
         }
+        // The generator ends quietly on Ctrl-C: without this, a capacity search went on through empty steps that "met the SLO".
+        ct.ThrowIfCancellationRequested();
         var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
         logger.LogInformation("{Label}: {Health}", label, health.Describe());
         if (label != "warm-up") Record(mode, BenchRun.From(label, streams[0].Phases[0].Duration.TotalSeconds, streams[0].Phases[0].StartRps, health));
