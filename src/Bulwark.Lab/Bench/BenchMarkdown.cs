@@ -59,16 +59,7 @@ public static class BenchMarkdown
     public static string Bench(BenchReport report)
     {
         var md = new StringBuilder();
-        var s = report.Settings;
-        md.Append(Machine(report.Machine));
-        md.AppendLine(I($"- Run: started {report.StartedAt:u}, {report.MinutesTaken:0.0} min, {report.Repeats} repeats per mode; medians (min–max). Steps of {s.StepSeconds:0} s, the {string.Join(" and ", s.LongMultipliers.Select(x => I($"{x}×")))} overload steps {s.LongStepSeconds:0} s; PostgreSQL max_connections {s.ServerMaxConnections}."));
-        foreach (var (mode, m) in report.Modes)
-            md.AppendLine($"- 1-minute load average at the start of each {mode} repeat: {Loads(m.LoadAtStart)}{(m.Failure is null ? "" : $"; **did not complete:** {m.Failure}")}");
-        md.AppendLine($"- Capacity at SLO: {report.CapacityRule}. Mix: {s.Mix}.");
-        md.AppendLine(report.Isolation is { } isolation
-            ? $"- CPU isolation (taskset): shop, PostgreSQL and sandbox on CPU {isolation.SystemUnderTestCpus}; the lab's generator, pgbench and wrk on CPU {isolation.LoadCpus}."
-            : "- CPU isolation: none; the shop, PostgreSQL and the generator shared every CPU.");
-        md.AppendLine();
+        md.Append(RunHeader(report, "shop, PostgreSQL and sandbox", "the lab's generator, pgbench and wrk"));
 
         md.AppendLine("### Database ceiling and capacity at SLO").AppendLine();
         md.AppendLine("pgbench runs the shop's own SQL (`src/Bulwark.Lab/Bench/pgbench/`) against the same server, best of " +
@@ -80,22 +71,9 @@ public static class BenchMarkdown
             md.AppendLine($"| {mode} | {F(m.Ceiling?.BrowseQps ?? none, "0")} | {F(m.Ceiling?.CheckoutTps ?? none, "0")} | {F(m.Ceiling?.HotRowTps ?? none, "0")} | {F(m.Capacity.CheckoutRps, "0")} | {F(m.Capacity.CheckoutOverPgbench, "0.00")} | {F(m.Capacity.BrowseRps, "0")} | {F(m.Capacity.BrowseOverPgbench, "0.00")} | {F(m.Capacity.MixRps, "0")} |");
         md.AppendLine();
 
-        md.AppendLine("### Overload sweep (the mix, multiples of that repeat's mix capacity)").AppendLine();
-        md.AppendLine("| mode | load | s | offered req/s | goodput req/s | goodput / capacity | checkout goodput req/s | p99 admitted (2xx) ms | 503s | p99 of 503s ms | 503s within 10 ms | 429s | other 5xx | timeouts | slower than deadline | dropped by generator | SUT CPU | load CPU | generator lag p99 ms | invalid runs |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (mode, m) in report.Modes)
-            foreach (var (o, retrying) in m.AggressiveOverload is { } a ? m.Overload.Select(o => (o, false)).Append((a, true)) : m.Overload.Select(o => (o, false)))
-                md.AppendLine(I($"| {mode} | {o.Multiplier}×{(retrying ? " retrying at once" : "")} | {o.Seconds:0} | {F(o.OfferedRps, "0")} | {F(o.GoodputRps, "0")} | {F(o.GoodputShareOfCapacity, "0.00")} | {F(o.CheckoutGoodputRps, "0")} | {F(o.P99AdmittedMs, "0")} | {F(o.Shed, "0")} | {F(o.P99ShedMs, "0.0")} | {F(o.ShedWithin10msShare, "0.000")} | {F(o.Limited, "0")} | {F(o.Other5xx, "0")} | {F(o.Timeouts, "0")} | {F(o.SlowerThanDeadline, "0")} | {F(o.Dropped, "0")} | {F(o.SutCpuShare ?? none, "P0")} | {F(o.LoadCpuShare ?? none, "P0")} | {F(o.GeneratorLagP99Ms ?? none, "0.0")} | {o.Invalid?.Count ?? 0} |"));
-        md.AppendLine();
-        if (report.Modes.Values.Any(m => m.AggressiveOverload is not null))
-            md.AppendLine(I($"\"Retrying at once\": the same step with clients that send a refused request (503, 429) again immediately, up to {BenchTarget.AggressiveRetries} times, ignoring Retry-After; the other rows' clients give up on a refusal. Latency runs from the first intended send to the last answer.")).AppendLine();
+        md.Append(Sweep(report));
         md.Append(Costs(report));
-        md.AppendLine("Recovery: seconds from the end of the 10× step until p99 of every answer stays ≤ 200 ms for 3 s running (∞: not within the calm tail).").AppendLine();
-        md.AppendLine("| mode | recovery s | runs |");
-        md.AppendLine("| --- | ---: | --- |");
-        foreach (var (mode, m) in report.Modes)
-            md.AppendLine($"| {mode} | {F(m.RecoverySeconds, "0")} | {Runs(m.RecoverySeconds, "0")} |");
-        md.AppendLine();
+        md.Append(Recovery(report));
 
         var converging = report.Modes.SelectMany(m => m.Value.Overload.Where(o => o.LimitConvergenceSeconds is not null).Select(o => (m.Key, o))).ToList();
         if (converging.Count > 0)
@@ -121,10 +99,118 @@ public static class BenchMarkdown
             }
             md.AppendLine();
         }
+        md.Append(Notes(report));
+        return md.ToString();
+    }
+
+    /// <summary>Machine, what ran and when, the machine's load at each repeat, the capacity rule and the CPU split.</summary>
+    static string RunHeader(BenchReport report, string systemUnderTest, string loadSide)
+    {
+        var md = new StringBuilder();
+        var s = report.Settings;
+        md.Append(Machine(report.Machine));
+        md.AppendLine(I($"- Run: started {report.StartedAt:u}, {report.MinutesTaken:0.0} min, {report.Repeats} repeats per mode; medians (min–max). Steps of {s.StepSeconds:0} s, the {string.Join(" and ", s.LongMultipliers.Select(x => I($"{x}×")))} overload steps {s.LongStepSeconds:0} s; PostgreSQL max_connections {s.ServerMaxConnections}."));
+        if (report.Ran is { } ran) md.AppendLine($"- Each repeat ran: {ran}.");
+        foreach (var (mode, m) in report.Modes)
+            md.AppendLine($"- 1-minute load average at the start of each {mode} repeat: {Loads(m.LoadAtStart)}{(m.Failure is null ? "" : $"; **did not complete:** {m.Failure}")}");
+        md.AppendLine($"- Capacity at SLO: {report.CapacityRule}. Mix: {s.Mix}.");
+        md.AppendLine(report.Isolation is { } isolation
+            ? $"- CPU isolation (taskset): {systemUnderTest} on CPU {isolation.SystemUnderTestCpus}; {loadSide} on CPU {isolation.LoadCpus}."
+            : "- CPU isolation: none; the shop, PostgreSQL and the generator shared every CPU.");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    /// <summary>The overload sweep's table, one row per mode and multiple (and the step retried at once, if run).</summary>
+    static string Sweep(BenchReport report)
+    {
+        var md = new StringBuilder();
+        var none = Spread.Of([]);
+        md.AppendLine("### Overload sweep (the mix, multiples of that repeat's mix capacity)").AppendLine();
+        md.AppendLine("| mode | load | s | offered req/s | goodput req/s | goodput / capacity | checkout goodput req/s | p99 admitted (2xx) ms | 503s | p99 of 503s ms | 503s within 10 ms | 429s | other 5xx | timeouts | slower than deadline | dropped by generator | SUT CPU | load CPU | generator lag p99 ms | invalid runs |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (mode, m) in report.Modes)
+            foreach (var (o, retrying) in m.AggressiveOverload is { } a ? m.Overload.Select(o => (o, false)).Append((a, true)) : m.Overload.Select(o => (o, false)))
+                md.AppendLine(I($"| {mode} | {o.Multiplier}×{(retrying ? " retrying at once" : "")} | {o.Seconds:0} | {F(o.OfferedRps, "0")} | {F(o.GoodputRps, "0")} | {F(o.GoodputShareOfCapacity, "0.00")} | {F(o.CheckoutGoodputRps, "0")} | {F(o.P99AdmittedMs, "0")} | {F(o.Shed, "0")} | {F(o.P99ShedMs, "0.0")} | {F(o.ShedWithin10msShare, "0.000")} | {F(o.Limited, "0")} | {F(o.Other5xx, "0")} | {F(o.Timeouts, "0")} | {F(o.SlowerThanDeadline, "0")} | {F(o.Dropped, "0")} | {F(o.SutCpuShare ?? none, "P0")} | {F(o.LoadCpuShare ?? none, "P0")} | {F(o.GeneratorLagP99Ms ?? none, "0.0")} | {o.Invalid?.Count ?? 0} |"));
+        md.AppendLine();
+        if (report.Modes.Values.Any(m => m.AggressiveOverload is not null))
+            md.AppendLine(I($"\"Retrying at once\": the same step with clients that send a refused request (503, 429) again immediately, up to {BenchTarget.AggressiveRetries} times, ignoring Retry-After; the other rows' clients give up on a refusal. Latency runs from the first intended send to the last answer.")).AppendLine();
+        return md.ToString();
+    }
+
+    /// <summary>Seconds until p99 was back under the SLO after the last (highest) overload step.</summary>
+    static string Recovery(BenchReport report)
+    {
+        var md = new StringBuilder();
+        var last = report.Settings.Multipliers.Count > 0 ? report.Settings.Multipliers[^1] : 10;
+        md.AppendLine(I($"Recovery: seconds from the end of the {last}× step until p99 of every answer stays ≤ 200 ms for 3 s running (∞: not within the calm tail).")).AppendLine();
+        md.AppendLine("| mode | recovery s | runs |");
+        md.AppendLine("| --- | ---: | --- |");
+        foreach (var (mode, m) in report.Modes)
+            md.AppendLine($"| {mode} | {F(m.RecoverySeconds, "0")} | {Runs(m.RecoverySeconds, "0")} |");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    /// <summary>The run's notes, each mode's, and every invalid run with its reason.</summary>
+    static string Notes(BenchReport report)
+    {
+        var md = new StringBuilder();
         foreach (var note in report.Notes.Concat(report.Modes.Values.SelectMany(m => m.Notes))) md.AppendLine($"- {note}");
         foreach (var (mode, m) in report.Modes)
             foreach (var run in m.Runs?.Where(r => !r.Valid) ?? [])
                 md.AppendLine($"- Invalid run ({mode}, {run.Label}): {run.Invalid}; not counted.");
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    /// <summary>
+    /// <c>lab bench --cluster</c>: the mix's capacity and the reduced sweep through nginx, then beside each step what the
+    /// cluster did: requests/s per instance, catalog reads on the standby vs the primary, pooled server connections
+    /// against the shared budget (peak and over the step), and who answered (the shops, or nginx itself).
+    /// </summary>
+    public static string ClusterBench(BenchReport report)
+    {
+        var md = new StringBuilder();
+        md.Append(RunHeader(report, "nginx, PgBouncer, both PostgreSQL servers, the shops and the sandbox", "the lab's generator"));
+        foreach (var (mode, m) in report.Modes.Where(m => m.Value.Cluster is not null))
+            md.AppendLine($"- {m.Cluster!.Instances} instances, {m.Cluster.Deploy}; nginx: {m.Cluster.Proxy}; nginx may retry a POST: {(m.Cluster.ProxyRetriesPosts ? "**yes**" : "no")}.");
+        md.AppendLine();
+        md.AppendLine("| mode | mix capacity at SLO req/s |");
+        md.AppendLine("| --- | ---: |");
+        foreach (var (mode, m) in report.Modes)
+            md.AppendLine($"| {mode} | {F(m.Capacity.MixRps, "0")} |");
+        md.AppendLine();
+        md.Append(Sweep(report));
+        md.Append(ClusterSteps(report));
+        md.Append(Recovery(report));
+        md.Append(Notes(report));
+        return md.ToString();
+    }
+
+    /// <summary>The cluster beside each overload step: medians (min–max) over the repeats, invalid ones included (the budget holds or not whatever the generator did).</summary>
+    static string ClusterSteps(BenchReport report)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("### The cluster during each step").AppendLine();
+        md.AppendLine("Requests/s per instance from each instance's own `/metrics`; catalog reads by where they ran; pooled server connections on the primary " +
+                      "(peak, then the most per tenth of the time observed — the step, the last step's calm tail, and the drain of answers still in flight —, " +
+                      "from the first repeat) against the budget the instances share; answers by origin: " +
+                      "the shops' (JSON) or nginx's own error pages (HTML, 502/504), and requests that got no answer. Every repeat counts, valid or not.").AppendLine();
+        md.AppendLine("| mode | load | requests/s per instance | catalog reads standby / primary | on the standby | pooled peak (budget) | samples above budget | pooled over time | all client backends peak (max_connections) | answers by shops | by nginx | no answer |");
+        md.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |");
+        foreach (var (mode, m) in report.Modes)
+            foreach (var o in m.AggressiveOverload is { } a ? m.Overload.Append(a) : m.Overload)
+            {
+                if (o.Cluster is not { Count: > 0 } runs) continue;
+                var instances = runs.Max(r => r.PerInstance.Count);
+                var perInstance = string.Join(" / ", Enumerable.Range(0, instances)
+                    .Select(i => F(Spread.Of(runs, r => i < r.PerInstance.Count ? r.PerInstance[i].RequestsPerSecond : double.NaN), "0")));
+                var proxied = runs.SelectMany(r => r.ProxyByStatus.Keys).Distinct().Order(StringComparer.Ordinal)
+                    .Select(status => $"{status}: {F(Spread.Of(runs, r => r.ProxyByStatus.GetValueOrDefault(status)), "0")}").ToList();
+                var retrying = ReferenceEquals(o, m.AggressiveOverload) ? " retrying at once" : "";
+                md.AppendLine(I($"| {mode} | {o.Multiplier}×{retrying} | {perInstance} | {F(Spread.Of(runs, r => r.CatalogReadsStandby), "0")} / {F(Spread.Of(runs, r => r.CatalogReadsPrimary), "0")} | {F(Spread.Of(runs, r => r.StandbyShare), "P0")} | {F(Spread.Of(runs, r => r.MaxPooled), "0")} ({runs[0].Budget}) | {F(Spread.Of(runs, r => r.OverBudget), "0")} of {F(Spread.Of(runs, r => r.Samples), "0")} | {string.Join(" ", runs[0].PooledPerWindow)} | {F(Spread.Of(runs, r => r.MaxClientBackends), "0")} ({runs[0].ServerMaxConnections}) | {F(Spread.Of(runs, r => r.ShopAnswers), "0")} | {F(Spread.Of(runs, r => r.ProxyAnswers), "0")}{(proxied.Count == 0 ? "" : $" ({string.Join(", ", proxied)})")} | {F(Spread.Of(runs, r => r.NoAnswer), "0")} |"));
+            }
         md.AppendLine();
         return md.ToString();
     }

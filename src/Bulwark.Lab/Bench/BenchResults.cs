@@ -58,6 +58,9 @@ public sealed record OverloadStep(
 
     /// <summary>Seconds the guard's adaptive limit took to settle after the step began (long steps only; null when not measured).</summary>
     public Spread? LimitConvergenceSeconds { get; init; }
+
+    /// <summary>On the cluster (<c>bench --cluster</c>): what each repeat of the step did to the instances, the standby and the budget; null for one shop.</summary>
+    public IReadOnlyList<ClusterStep>? Cluster { get; init; }
 }
 
 /// <summary>The hot-SKU sell-outs of one mode.</summary>
@@ -94,6 +97,9 @@ public sealed record BenchMode(
 
     /// <summary>Every measured run, in order, with its CPU use and validity.</summary>
     public IReadOnlyList<BenchRun>? Runs { get; init; }
+
+    /// <summary>How the mode's cluster was deployed (<c>bench --cluster</c>); null for one shop.</summary>
+    public BenchClusterSetup? Cluster { get; init; }
 }
 
 public sealed record BenchSettings(double StepSeconds, double LongStepSeconds, double TailSeconds, IReadOnlyList<double> Multipliers, IReadOnlyList<double> LongMultipliers, string Mix, int ServerMaxConnections);
@@ -111,4 +117,7 @@ public sealed record BenchReport(
 {
     /// <summary>The CPU split of the run; null when everything shared every CPU.</summary>
     public BenchIsolation? Isolation { get; init; }
+
+    /// <summary>What one repeat of each mode ran, in words (<see cref="BenchPlan.Describe"/>); null in results written before it was kept.</summary>
+    public string? Ran { get; init; }
 }

@@ -25,8 +25,11 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     public const int DefaultRepeats = 3;
     static readonly TimeSpan Slo = TimeSpan.FromMilliseconds(200);
     static readonly TimeSpan Deadline = TimeSpan.FromSeconds(2);
-    public static readonly IReadOnlyList<double> Multipliers = [0.5, 1, 2, 5, 10];
-    public static readonly IReadOnlyList<double> LongMultipliers = [5, 10];
+    public static readonly IReadOnlyList<double> Multipliers = BenchPlan.Full.Multipliers;
+    public static readonly IReadOnlyList<double> LongMultipliers = BenchPlan.Full.LongMultipliers;
+
+    /// <summary>Where the cluster's mix capacity search starts when no earlier repeat found one: low, since the search doubles from it.</summary>
+    public const double ClusterMixGuess = 50;
     static readonly int[] PgbenchClients = [8, 32];
 
     /// <summary>Category browsing and purchases, as issue 3 measures them: mostly looking, a fifth buying.</summary>
@@ -54,6 +57,19 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     /// </summary>
     public double? GivenMixCapacity { get; init; }
 
+    /// <summary>On the cluster (<c>--cluster</c>, <see cref="LabRunOptions.ClusterInstances"/>): nginx in front of N shops.</summary>
+    bool OnCluster => options.ClusterInstances is not null;
+
+    /// <summary>What runs: everything for one shop, the reduced sweep on the cluster; less when the mix capacity is given.</summary>
+    public BenchPlan Plan
+    {
+        get
+        {
+            var plan = OnCluster ? BenchPlan.Cluster : BenchPlan.Full;
+            return GivenMixCapacity is null ? plan : plan.WithGivenCapacity();
+        }
+    }
+
     /// <summary>The refusal flood's rate when no mix capacity is known: far above anything a 2-core shop admits.</summary>
     const double FallbackFloodRps = 2_000;
 
@@ -73,7 +89,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     {
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        var directory = Path.Combine(options.OutputRoot, "bench");
+        var directory = Path.Combine(options.OutputRoot, OnCluster ? BenchmarksDocument.ClusterBenchFolder : BenchmarksDocument.BenchFolder);
         Directory.CreateDirectory(directory);
         var quiet = new QuietMachine(options.Quiet, time, logger);
 
@@ -94,8 +110,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         }
 
         var report = new BenchReport(MachineInfo.Current(), startedAt, time.GetElapsedTime(started).TotalMinutes, Repeats,
-            new BenchSettings(StepLength.TotalSeconds, LongStepLength.TotalSeconds, TailLength.TotalSeconds, Multipliers, LongMultipliers,
-                "80% category pages, 20% purchases (put in cart + checkout)", new BenchTargetOptions().ServerMaxConnections),
+            new BenchSettings(StepLength.TotalSeconds, LongStepLength.TotalSeconds, TailLength.TotalSeconds, Plan.Multipliers, Plan.LongMultipliers,
+                "80% category pages, 20% purchases (put in cart + checkout)", OnCluster ? Cluster.ClusterLauncher.MaxConnections : new BenchTargetOptions().ServerMaxConnections),
             CapacityRule, modes,
             [
                 "Latencies of the open-model steps run from each request's intended send time (no coordinated omission); " + (options.Isolation is { } split
@@ -103,29 +119,47 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                     : "the generator shares every CPU with the shop and PostgreSQL (--no-isolation or a single CPU)."),
                 $"Runs whose generator lagged (send lag p99 > {RunValidity.MaxLagP99Ms:0} ms) or used more than {RunValidity.MaxLoadShare:P0} of its CPUs are marked invalid and left out of every median and range.",
                 $"Every product is restocked to {BenchTarget.RestockUnits:N0} units first, so purchases never turn into cheap sold-out answers (except the hot SKU's).",
+                .. OnCluster ? ClusterNotes() : [],
             ])
         {
             Isolation = options.Isolation is { } i ? new BenchIsolation(i.Sut.ToString(), i.Load.ToString()) : null,
+            Ran = Plan.Describe(StepLength, LongStepLength, GivenMixCapacity is not null, HotSku, Aggressive),
         };
         await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(report, SummaryJson.Options), ct);
-        await File.WriteAllTextAsync(Path.Combine(directory, "summary.md"), "# Bulwark bench\n\n" + BenchMarkdown.Bench(report), ct);
+        await File.WriteAllTextAsync(Path.Combine(directory, "summary.md"), OnCluster
+            ? "# Bulwark bench on the cluster\n\n" + BenchMarkdown.ClusterBench(report)
+            : "# Bulwark bench\n\n" + BenchMarkdown.Bench(report), ct);
         return directory;
     }
 
+    /// <summary>What a reader of the cluster bench must know about how it was observed.</summary>
+    IEnumerable<string> ClusterNotes() =>
+    [
+        $"On the cluster: each mode brought up its own nginx → {options.ClusterInstances} shops → PgBouncer → primary + streaming standby (as `lab incident N --cluster` does), " +
+        "loaded every step through nginx, and took it all down after; no instance was killed and the standby was not stopped (the incidents' --cluster runs do that).",
+        "Per step: each instance's requests/s from its own /metrics (scraped straight once a second; the scrape counts too), catalog reads by source from the same counters, " +
+        "the primary's pooled server connections from pg_stat_activity every 500 ms (the shops' direct sessions and the lab's own left out) against the budget, " +
+        "and every answer by origin (nginx's own error pages are HTML, the shops' answers JSON). The last step's counts include its calm tail.",
+        "CPU use of the system under test counts instance 1, the primary and the sandbox only; every cluster process (nginx, PgBouncer, both PostgreSQL servers, the shops, the sandbox) is pinned to the SUT's CPUs.",
+        $"The lab waits {options.Limits.RequestTimeout.TotalSeconds:0} s for an answer (--timeout): a naive shop held longer than that behind nginx's stock 60 s timeout counts as the lab's timeout, not as nginx's 504.",
+    ];
+
     async Task<BenchMode> RunModeAsync(string mode, string directory, QuietMachine quiet, CancellationToken ct)
     {
+        var plan = Plan;
+        var hotSku = HotSku && plan.HotSku;
         await using var target = await BenchTarget.StartAsync(repo, options, mode, directory,
-            new BenchTargetOptions { Buyers = HotSku ? HotSkuSale.AtOnce : 600 }, time, logger, ct);
-        var pgbench = target.ConnectionString is null ? null : new Pgbench(target.ConnectionString, Pgbench.DefaultScriptDirectory, directory, logger, options.Isolation?.Load);
+            new BenchTargetOptions { Buyers = hotSku ? HotSkuSale.AtOnce : 600, PgbenchUsers = plan.Ceiling ? new BenchTargetOptions().PgbenchUsers : 0 }, time, logger, ct);
+        var pgbench = target.ConnectionString is null || !plan.Ceiling ? null : new Pgbench(target.ConnectionString, Pgbench.DefaultScriptDirectory, directory, logger, options.Isolation?.Load);
         _runs[mode] = [];
         var notes = new List<string>();
-        if (pgbench is null) notes.Add("No database connection (--target): pgbench and the hot-SKU sale were not run.");
+        if (target.ConnectionString is null) notes.Add("No database connection (--target): pgbench and the hot-SKU sale were not run.");
 
         var loads = new List<double>();
         var ceilings = new List<Ceiling>();
         var costs = new List<CostRun>();
         var capacities = new List<(double Checkout, double Browse, double Mix)>();
-        var sweeps = Multipliers.ToDictionary(m => m, _ => new List<StepMeasurement>());
+        var sweeps = plan.Multipliers.ToDictionary(m => m, _ => new List<StepMeasurement>());
         var recoveries = new List<double>();
         var aggressive = new List<StepMeasurement>();
         var sales = new List<HotSkuResult>();
@@ -170,6 +204,16 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             ceilings.Add(ceiling);
 
             var previous = capacities.Count > 0 ? capacities[^1] : ((double, double, double)?)null;
+            if (!plan.ClassCapacities)
+            {
+                // The cluster's sweep is relative to the mix alone; the classes' own capacities are the single-shop bench's.
+                await target.ClearCartsAsync(ct);
+                var mixOnly = await FindCapacityAsync(target, mode, "mix", Mix, previous?.Item3 ?? ClusterMixGuess, previous is not null, ct);
+                capacities.Add((double.NaN, double.NaN, mixOnly));
+                logger.LogInformation("Capacity at SLO ({Mode}): mix {Mix:0}/s", mode, mixOnly);
+                await SweepAsync(mixOnly, repeat);
+                return;
+            }
             await target.ClearCartsAsync(ct);
             var checkout = await FindCapacityAsync(target, mode, "checkout", TrafficMix.Only(RequestClass.Checkout),
                 previous?.Item1 ?? Guess(ceiling.Checkout, 40), previous is not null, ct);
@@ -181,37 +225,38 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             capacities.Add((checkout, browse, mix));
             logger.LogInformation("Capacity at SLO ({Mode}): checkout {Checkout:0}/s, browse {Browse:0}/s, mix {Mix:0}/s; pgbench checkout {Tps:0} tps, browse {Qps:0} qps",
                 mode, checkout, browse, mix, ceiling.Checkout, ceiling.Browse);
-            costs.Add(await CostsAsync(target, mode, checkout, browse, mix, ceiling, repeat, ct));
+            if (plan.Costs) costs.Add(await CostsAsync(target, mode, checkout, browse, mix, ceiling, repeat, ct));
             await SweepAsync(mix, repeat);
         }
 
         async Task SweepAsync(double mix, int repeat)
         {
-            foreach (var multiplier in Multipliers)
+            foreach (var multiplier in plan.Multipliers)
             {
                 var rate = Math.Max(1, mix * multiplier);
-                var isLong = LongMultipliers.Contains(multiplier);
-                var isLast = multiplier == Multipliers[^1];
+                var isLong = plan.IsLong(multiplier);
+                var isLast = multiplier == plan.Multipliers[^1];
                 List<ArrivalPhase> phases = [ArrivalPhase.Constant($"{multiplier}x", isLong ? LongStepLength : StepLength, rate)];
                 if (isLast) phases.Add(ArrivalPhase.Constant("after the spike", TailLength, Math.Max(1, mix * 0.5)));
                 await target.ClearCartsAsync(ct);
+                // Through nginx a scrape reaches a random instance: the limit's convergence is a single shop's measurement.
                 var step = await MeasureAsync(target, mode, $"mix {multiplier}x", [new TrafficStream("mix", Mix, phases)], ct,
-                    limitScrape: isLong ? LimitScrapeInterval : null);
+                    limitScrape: isLong && target.Cluster is null ? LimitScrapeInterval : null);
                 sweeps[multiplier].Add(step with { CapacityRps = mix, Seconds = phases[0].Duration.TotalSeconds });
                 if (isLast) recoveries.Add(step.Health.Validity.Valid ? RecoverySeconds(step.P99PerSecond, (int)Math.Ceiling(phases[0].Duration.TotalSeconds)) : double.NaN);
             }
 
             if (Aggressive)
             {
-                var multiplier = Multipliers[^1];
-                var seconds = LongMultipliers.Contains(multiplier) ? LongStepLength : StepLength;
+                var multiplier = plan.Multipliers[^1];
+                var seconds = plan.IsLong(multiplier) ? LongStepLength : StepLength;
                 await target.ClearCartsAsync(ct);
                 var step = await MeasureAsync(target, mode, $"mix {multiplier}x, retrying at once",
                     [new TrafficStream("mix", Mix, [ArrivalPhase.Constant($"{multiplier}x", seconds, Math.Max(1, mix * multiplier))])], ct, target.AggressiveActions);
                 aggressive.Add(step with { CapacityRps = mix, Seconds = seconds.TotalSeconds });
             }
 
-            if (HotSku && target.ConnectionString is not null)
+            if (hotSku && target.ConnectionString is not null)
             {
                 var products = target.Fixture.Catalog.Hot;
                 var product = long.Parse(products[(repeat - 1) % Math.Max(1, products.Count - 1)].Id, CultureInfo.InvariantCulture);
@@ -227,7 +272,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                 Spread.Of(capacities, c => c.Mix),
                 Spread.Of([.. capacities.Zip(ceilings, (c, p) => c.Checkout / p.Checkout)]),
                 Spread.Of([.. capacities.Zip(ceilings, (c, p) => c.Browse / p.Browse)])),
-            [.. Multipliers.Select(m => Summarize(m, sweeps[m]))],
+            [.. plan.Multipliers.Select(m => Summarize(m, sweeps[m]))],
             Spread.Of(recoveries),
             sales.Count == 0 ? null : SummarizeSales(sales, ceilings),
             loads,
@@ -235,8 +280,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             null)
         {
             Costs = costs.Count == 0 ? null : CostPerRequest.Of(costs),
-            AggressiveOverload = aggressive.Count == 0 ? null : Summarize(Multipliers[^1], aggressive),
+            AggressiveOverload = aggressive.Count == 0 ? null : Summarize(plan.Multipliers[^1], aggressive),
             Runs = _runs[mode],
+            Cluster = target.Cluster is { } cluster ? new BenchClusterSetup(cluster.Manifest.Instances.Count, cluster.Deploy, cluster.Proxy, cluster.ProxyRetriesPosts) : null,
         };
     }
 
@@ -420,6 +466,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         public long Succeeded { get; init; }
 
         public RunHealth Health { get; init; } = new(CpuUsage.Unknown, double.NaN, RunValidity.Ok);
+
+        /// <summary>What the step did on the cluster; null for one shop.</summary>
+        public ClusterStep? Cluster { get; init; }
     }
 
     /// <summary>
@@ -433,13 +482,17 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     {
         var serviceLevel = new ServiceLevel(Slo, Deadline);
         var plan = new LoadPlan(streams, ArrivalProcess.Poisson, options.Seed, options.Limits, serviceLevel);
-        var recorder = new RunRecorder(serviceLevel, plan.Duration + plan.DrainAllowance);
+        // On the cluster each step gets its own observation, so its instances, reads and connections are the step's alone.
+        await using var observation = target.Cluster?.Observe();
+        var recorder = new RunRecorder(serviceLevel, plan.Duration + plan.DrainAllowance) { OnCompleted = observation is null ? null : observation.Answers.Record };
         var generator = new LoadGenerator(actions ?? target.Actions, time, logger);
         await using var scraper = new Metrics.MetricsScraper(target.Address, time);
         using var side = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var start = time.GetTimestamp();
-        var watching = watch?.Invoke(new LiveRun($"bench: {label}", mode, recorder, generator, scraper, plan.Duration, start), side.Token) ?? Task.CompletedTask;
-        var scraping = limitScrape is { } every ? scraper.RunAsync(start, every, side.Token) : Task.CompletedTask;
+        var watching = watch?.Invoke(new LiveRun($"bench: {label}", mode, recorder, generator, observation?.FirstScraper ?? scraper, plan.Duration, start), side.Token) ?? Task.CompletedTask;
+        var scraping = limitScrape is { } every ? scraper.RunAsync(start, every, side.Token)
+            : observation is not null ? observation.RunAsync(start, side.Token)
+            : Task.CompletedTask;
         var cpu = new CpuSampler(target.Processes, options.Isolation, time);
         var cpuAtStart = cpu.Take();
         try
@@ -452,6 +505,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             await watching;
             await scraping;
         }
+        // The generator ends quietly on Ctrl-C: without this, a capacity search went on through empty steps that "met the SLO".
+        ct.ThrowIfCancellationRequested();
         var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
         logger.LogInformation("{Label}: {Health}", label, health.Describe());
         if (label != "warm-up") Record(mode, BenchRun.From(label, streams[0].Phases[0].Duration.TotalSeconds, streams[0].Phases[0].StartRps, health));
@@ -484,6 +539,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             Succeeded = classes.Sum(c => c.Count(Outcome.Success)),
             Health = health,
             LimitConvergenceSeconds = limitScrape is null ? double.NaN : LimitConvergence.Seconds(scraper.Samples, streams[0].Phases[0].Duration),
+            Cluster = observation is null ? null
+                : ClusterStep.From(health.Validity.Valid, observation.PerInstance(), observation.Connections(), observation.Answers.Answers, seconds, observation.ScrapeFailures),
         };
     }
 
@@ -513,6 +570,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             GeneratorLagP99Ms = Spread.Of(runs, s => s.Health.LagP99Ms),
             LimitConvergenceSeconds = runs.All(s => double.IsNaN(s.LimitConvergenceSeconds)) ? null : Valid(s => s.LimitConvergenceSeconds),
             Invalid = [.. runs.Where(s => !s.Health.Validity.Valid).Select(s => s.Health.Validity.Reason!)],
+            Cluster = runs.Any(s => s.Cluster is not null) ? [.. runs.Select(s => s.Cluster).OfType<ClusterStep>()] : null,
         };
     }
 

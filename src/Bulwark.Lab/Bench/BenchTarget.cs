@@ -1,3 +1,4 @@
+using Bulwark.Lab.Cluster;
 using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Orchestration;
 using Bulwark.Lab.Scenarios;
@@ -41,8 +42,9 @@ public sealed class BenchTarget : IAsyncDisposable
     readonly List<IAsyncDisposable> _owned = [];
 
     BenchTarget(Uri address, ShopClients clients, ShopFixture fixture, string? connectionString, long? pgbenchUserBase, SutProcesses processes, TimeProvider time,
-        (string Email, string Password)? admin)
+        (string Email, string Password)? admin, ClusterUnderTest? cluster)
     {
+        Cluster = cluster;
         Admin = admin;
         Processes = processes;
         Address = address;
@@ -74,6 +76,9 @@ public sealed class BenchTarget : IAsyncDisposable
     /// <summary>The shop's admin account: the one the lab started it with, or --admin-email/--admin-password against --target; null when unknown.</summary>
     public (string Email, string Password)? Admin { get; }
 
+    /// <summary>The cluster behind nginx when the bench runs on it (<c>--cluster</c>); null for one shop.</summary>
+    public ClusterUnderTest? Cluster { get; }
+
     /// <summary>The id of pgbench's first account (client n uses base + n); null without a database.</summary>
     public long? PgbenchUserBase { get; }
 
@@ -87,7 +92,21 @@ public sealed class BenchTarget : IAsyncDisposable
             string? connectionString = null;
             var processes = SutProcesses.None;
             (string Email, string Password)? admin = options.AdminEmail is { } email && options.AdminPassword is { } password ? (email, password) : null;
-            if (address is null)
+            ClusterUnderTest? topology = null;
+            if (options.ClusterInstances is { } instances)
+            {
+                // The topology of the incidents' --cluster runs, without their faults: nginx is the address every step loads.
+                var layout = repo ?? throw new InvalidOperationException("Starting the cluster needs the repository.");
+                admin = ("lab-admin@bulwark.test", "Lab!" + Guid.NewGuid().ToString("N")[..16]);
+                topology = await ClusterUnderTest.UpAsync(layout, directory, mode, naive: mode == ScenarioRunner.Naive, instances, admin.Value.Email, admin.Value.Password,
+                    options.Isolation, time, logger, ct);
+                owned.Add(topology);
+                address = topology.Nginx;
+                connectionString = topology.Primary;
+                processes = topology.Processes;
+                await RestockAsync(connectionString, ct);
+            }
+            else if (address is null)
             {
                 var layout = repo ?? throw new InvalidOperationException("Starting the shop needs the repository; pass --target to use a running shop.");
                 var cluster = await LocalPostgresCluster.StartEphemeralAsync(logger, ct, bench.ServerMaxConnections);
@@ -114,7 +133,7 @@ public sealed class BenchTarget : IAsyncDisposable
             if (connectionString is not null && bench.PgbenchUsers > 0)
                 pgbenchBase = await CreatePgbenchUsersAsync(clients.Any, connectionString, bench.PgbenchUsers, time, logger, ct);
 
-            var target = new BenchTarget(address, clients, fixture, connectionString, pgbenchBase, processes, time, admin);
+            var target = new BenchTarget(address, clients, fixture, connectionString, pgbenchBase, processes, time, admin, topology);
             target._owned.AddRange(owned);
             return target;
         }

@@ -16,11 +16,17 @@ public static class BenchmarksDocument
 {
     public const string BaselineFolder = "baseline";
     public const string BenchFolder = "bench";
+    public const string ClusterBenchFolder = "bench-cluster";
+
+    public const string ClusterBenchHeading = "## `lab bench --cluster`: the bench through nginx → shops → PgBouncer → primary + standby";
 
     public sealed record Results(BaselineReport? Baseline, BenchReport? Bench, IReadOnlyList<ScenarioReport> Incidents, ChaosReport? Chaos = null, SaleReport? Sale = null)
     {
         /// <summary>Incidents replayed on the cluster (<c>lab incident N --cluster</c>, folders <c>cluster-incident-*</c>).</summary>
         public IReadOnlyList<ScenarioReport> Clusters { get; init; } = [];
+
+        /// <summary>The bench run on the cluster (<c>lab bench --cluster</c>, folder <c>bench-cluster</c>).</summary>
+        public BenchReport? ClusterBench { get; init; }
     }
 
     public static async Task<Results> ReadAsync(string resultsRoot, CancellationToken ct)
@@ -46,6 +52,7 @@ public static class BenchmarksDocument
             await Read<SaleReport>(Path.Combine(resultsRoot, SaleReport.Folder, "summary.json")))
         {
             Clusters = await Scenarios("cluster-incident-*"),
+            ClusterBench = await Read<BenchReport>(Path.Combine(resultsRoot, ClusterBenchFolder, "summary.json")),
         };
     }
 
@@ -70,6 +77,8 @@ public static class BenchmarksDocument
                 (results.Sale is null ? "Not measured yet: run `lab sale`.\n\n" : SaleMarkdown.Render(results.Sale))),
             ("cluster", ClusterMarkdown.Heading + "\n\n" +
                 (results.Clusters.Count == 0 ? "Not measured yet: run `lab incident 2 --cluster` and `lab incident 5 --cluster`.\n\n" : ClusterSection(results.Clusters))),
+            ("bench-cluster", ClusterBenchHeading + "\n\n" +
+                (results.ClusterBench is null ? "Not measured yet: run `lab bench --cluster`.\n\n" : BenchMarkdown.ClusterBench(results.ClusterBench))),
         ];
     }
 
@@ -86,6 +95,7 @@ public static class BenchmarksDocument
         "chaos" => results.Chaos is not null,
         "sale" => results.Sale is not null,
         "cluster" => results.Clusters.Count > 0,
+        "bench-cluster" => results.ClusterBench is not null,
         _ => true,
     };
 

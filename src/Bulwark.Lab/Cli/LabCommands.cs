@@ -28,16 +28,10 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
 
         var which = new Argument<string>("incident") { Description = "1 to 5, or all." };
         which.AcceptOnlyFromAmong("1", "2", "3", "4", "5", "all");
-        var onCluster = new Option<bool>("--cluster")
-        {
-            Description = "Run each mode on the scale-out cluster (nginx → N shops → PgBouncer → primary + standby), brought up for it and taken down after; " +
-                          "the guarded run also kills one instance and stops the standby mid-run. Writes <out>/cluster-incident-N.",
-        };
-        var clusterInstances = new Option<int>("--instances") { Description = "Shop instances for --cluster.", DefaultValueFactory = _ => Cluster.ClusterRequest.DefaultInstances };
-        clusterInstances.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 2 or > 8) r.AddError("--instances must be between 2 and 8 (one is killed mid-run).");
-        });
+        var (onCluster, clusterInstances) = ClusterChoice(
+            "Run each mode on the scale-out cluster (nginx → N shops → PgBouncer → primary + standby), brought up for it and taken down after; " +
+            "the guarded run also kills one instance and stops the standby mid-run. Writes <out>/cluster-incident-N.",
+            minInstances: 2, "one is killed mid-run");
         var incident = new Command("incident", "Replay an incident's trigger against naive and guarded shops and report both side by side.") { which, onCluster, clusterInstances };
         incident.SetAction((parse, ct) => RunAsync(parse, ct, options =>
         {
@@ -62,13 +56,13 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         };
         var longStep = new Option<TimeSpan?>("--long-step")
         {
-            Description = "Length of the 5× and 10× overload steps (default 60s, as issues 3 and 5 ask).",
+            Description = "Length of the 5× and 10× overload steps (with --cluster: the 5× step; default 60s, as issues 3 and 5 ask).",
             CustomParser = LabOptions.DurationWithin("--long-step", TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), "steps are bounded"),
         };
         var noHotSku = new Option<bool>("--no-hot-sku") { Description = "Skip the hot-SKU sell-out (it signs in 2,000 buyers per mode)." };
         var aggressive = new Option<bool>("--aggressive")
         {
-            Description = $"Also run the 10× step with clients that retry every refusal at once (up to {Bench.BenchTarget.AggressiveRetries} times, no Retry-After), beside the polite one.",
+            Description = $"Also run the last overload step (10×; 5× with --cluster) with clients that retry every refusal at once (up to {Bench.BenchTarget.AggressiveRetries} times, no Retry-After), beside the polite one.",
         };
         var mixCapacity = new Option<double?>("--mix-capacity")
         {
@@ -78,17 +72,25 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         {
             if (r.GetValueOrDefault<double?>() is { } c && (c < 1 || c > 100_000)) r.AddError("--mix-capacity must be between 1 and 100000 req/s.");
         });
-        var bench = new Command("bench", "pgbench ceiling, capacity at SLO, overload sweep 0.5×–10×, recovery and hot-SKU sell-out, repeated; writes <out>/bench.")
+        var (benchOnCluster, benchInstances) = ClusterChoice(
+            "Run the bench through nginx on the scale-out cluster (nginx → N shops → PgBouncer → primary + standby), brought up per mode and taken down after. " +
+            "A reduced plan: " + Bench.BenchPlan.Cluster.Describe(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60), capacityGiven: false, hotSku: false, aggressive: false) +
+            " (--repeats, --step, --long-step, --mix-capacity and --aggressive apply); beside each step: requests/s per instance, catalog reads on the standby vs the primary, " +
+            "server connections vs the shared budget and who answered (nginx or a shop). No faults are injected. Writes <out>/bench-cluster.",
+            minInstances: 1, "the machine has 2 cores");
+        var bench = new Command("bench", "pgbench ceiling, capacity at SLO, overload sweep 0.5×–10×, recovery and hot-SKU sell-out, repeated; writes <out>/bench (--cluster: <out>/bench-cluster).")
         {
-            repeats, step, longStep, noHotSku, aggressive, mixCapacity,
+            repeats, step, longStep, noHotSku, aggressive, mixCapacity, benchOnCluster, benchInstances,
         };
-        bench.SetAction((parse, ct) => BenchAsync(parse, new BenchChoices(
+        _readBench = parse => new BenchChoices(
             parse.GetValue(repeats),
             parse.GetValue(step) ?? TimeSpan.FromSeconds(5),
             parse.GetValue(longStep) ?? TimeSpan.FromSeconds(60),
             !parse.GetValue(noHotSku),
             parse.GetValue(aggressive),
-            parse.GetValue(mixCapacity)), ct));
+            parse.GetValue(mixCapacity),
+            parse.GetValue(benchOnCluster) ? parse.GetValue(benchInstances) : null);
+        bench.SetAction((parse, ct) => BenchAsync(parse, ReadBench(parse), ct));
         root.Subcommands.Add(bench);
 
         var baselineRepeats = new Option<int>("--repeats") { Description = "Repeat every measurement this many times.", DefaultValueFactory = _ => 3 };
@@ -130,6 +132,23 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         root.Subcommands.Add(docs);
         return root;
     }
+
+    /// <summary><c>--cluster</c> and <c>--instances</c>, as <c>incident</c> and <c>bench</c> each take them.</summary>
+    static (Option<bool> OnCluster, Option<int> Instances) ClusterChoice(string description, int minInstances, string whyMin)
+    {
+        var onCluster = new Option<bool>("--cluster") { Description = description };
+        var instances = new Option<int>("--instances") { Description = "Shop instances for --cluster.", DefaultValueFactory = _ => Cluster.ClusterRequest.DefaultInstances };
+        instances.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < minInstances || r.GetValueOrDefault<int>() > 8) r.AddError($"--instances must be between {minInstances} and 8 ({whyMin}).");
+        });
+        return (onCluster, instances);
+    }
+
+    Func<ParseResult, BenchChoices>? _readBench;
+
+    /// <summary>What <c>lab bench</c> was asked for (after <see cref="Build"/>), apart from the options every command shares.</summary>
+    internal BenchChoices ReadBench(ParseResult parse) => (_readBench ?? throw new InvalidOperationException("Build() the commands first."))(parse);
 
     /// <summary><c>lab cluster up [--instances N]</c> / <c>lab cluster down</c>: issue 12's topology, left running between the two.</summary>
     Command ClusterCommand()
@@ -338,11 +357,21 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         return exit;
     }
 
-    sealed record BenchChoices(int Repeats, TimeSpan StepLength, TimeSpan LongStepLength, bool HotSku, bool Aggressive, double? MixCapacity);
+    /// <param name="ClusterInstances">With <c>--cluster</c>: the shops behind nginx; null for the single-shop bench.</param>
+    internal sealed record BenchChoices(int Repeats, TimeSpan StepLength, TimeSpan LongStepLength, bool HotSku, bool Aggressive, double? MixCapacity, int? ClusterInstances = null);
 
     async Task<int> BenchAsync(ParseResult parse, BenchChoices settings, CancellationToken ct)
     {
         if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        if (settings.ClusterInstances is { } instances)
+        {
+            if (options.Target is not null || repo is null)
+            {
+                console.MarkupLine("[red]--cluster brings up its own cluster from the repository; it cannot be combined with --target.[/]");
+                return UsageError;
+            }
+            options = options with { ClusterInstances = instances };
+        }
         await IsolateAsync(options, logger, ct);
         var suite = new Bench.BenchSuite(repo, options, time, logger, new LiveDisplay(console, time).WatchAsync)
         {

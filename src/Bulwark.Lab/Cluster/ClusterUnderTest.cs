@@ -44,8 +44,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     readonly ClusterFiles _files;
     readonly TimeProvider _time;
     readonly ILogger _logger;
-    readonly IReadOnlyList<MetricsScraper> _scrapers;
-    readonly ConnectionSampler _connections;
+    readonly ClusterObservation _observation;
     readonly string _site;
     readonly List<ClusterFaultOutcome> _faults = [];
     double? _killedAt;
@@ -62,8 +61,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
         Manifest = manifest;
         Naive = naive;
         _site = site;
-        _scrapers = [.. manifest.Instances.Select(i => new MetricsScraper(new Uri(i.Url), time))];
-        _connections = new ConnectionSampler(manifest.Primary!, time);
+        _observation = new ClusterObservation(manifest, time);
     }
 
     public ClusterManifest Manifest { get; }
@@ -71,10 +69,26 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     public Uri Nginx => new(Manifest.Nginx!);
     public Uri Sandbox => new(Manifest.Sandbox!.Url);
     public string Primary => Manifest.Primary!;
-    public AnswerTally Answers { get; } = new();
+    public AnswerTally Answers => _observation.Answers;
 
     /// <summary>Instance 1's scraper, for the live display (one instance's pool, said so by the display's title).</summary>
-    public MetricsScraper FirstScraper => _scrapers[0];
+    public MetricsScraper FirstScraper => _observation.FirstScraper;
+
+    /// <summary>A fresh observation of this cluster (the bench takes one per step); the caller runs and disposes it.</summary>
+    public ClusterObservation Observe() => new(Manifest, _time);
+
+    /// <summary>How the shops were configured, in words.</summary>
+    public string Deploy => Naive
+        ? "naive: Guard:Mode=off on every instance (Npgsql's pool of 100 each, straight to the primary; no standby reads, no shared budget)"
+        : $"guarded: through PgBouncer (transaction pooling, pool {Manifest.Budget} shared by the live instances), catalog reads on the streaming standby";
+
+    /// <summary>nginx's proxy settings, in words (the deployed file or the stock timeouts).</summary>
+    public string Proxy => Naive
+        ? "nginx with stock proxy timeouts (60 s; proxy_next_upstream error timeout)"
+        : "deploy/nginx/bulwark.conf (read timeout 10 s; proxy_next_upstream error, 2 tries)";
+
+    /// <summary>Whether the nginx config as run may retry a POST on another instance (it must not).</summary>
+    public bool ProxyRetriesPosts => NginxConfig.RetriesNonIdempotent(_site);
 
     /// <summary>The shops' processes for the CPU sampler: instance 1, the primary's postmaster, the sandbox.</summary>
     public SutProcesses Processes => new(Manifest.Instances[0].Pid, ProcessTable.PostmasterPid(Path.Combine(Manifest.PrimaryDirectory!, "data")), Manifest.Sandbox?.Pid);
@@ -121,8 +135,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     public Task RunAsync(long runStart, TimeSpan duration, List<EventRecord> events, CancellationToken ct) =>
         Task.WhenAll(
             [
-                .. _scrapers.Select(s => s.RunAsync(runStart, TimeSpan.FromSeconds(1), ct)),
-                _connections.RunAsync(runStart, ct),
+                _observation.RunAsync(runStart, ct),
                 Naive ? Task.CompletedTask : InjectFaultsAsync(runStart, duration, events, ct),
             ]);
 
@@ -165,11 +178,9 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>After the load: everything observed, the fault checks, and (guarded) the ledger once the reconciler has settled.</summary>
     public async Task<(ClusterRunReport Report, IReadOnlyList<PoolSample> Pool)> FinishAsync(PurchaseLedger purchases, double loadEndSeconds, CancellationToken ct)
     {
-        var perInstance = Manifest.Instances
-            .Select((instance, i) => InstanceLoad.From(instance.Url, _scrapers[i].Samples, i == _killedIndex ? _killedAt : null))
-            .ToList();
-        var pool = InstanceLoad.Merge([.. _scrapers.Select(s => s.Samples)]);
-        var connections = ConnectionReport.Of(_connections.Samples, Manifest.Budget, ClusterLauncher.MaxConnections);
+        var perInstance = _observation.PerInstance(_killedIndex, _killedAt);
+        var pool = _observation.Pool();
+        var connections = _observation.Connections();
         var answers = Answers.Answers;
 
         LedgerVerdict? verdict = null;
@@ -179,18 +190,16 @@ public sealed class ClusterUnderTest : IAsyncDisposable
             (_, verdict) = await ledger.SettleAndJudgeAsync(_initialStock, purchases, SettleBound, _time, ct);
         }
         if (_killedAt is { } killed)
-            _faults.Add(ClusterFaultChecks.AfterKill(killed, Manifest.Instances.Count - 1, answers, connections, verdict, NginxConfig.RetriesNonIdempotent(_site)));
+            _faults.Add(ClusterFaultChecks.AfterKill(killed, Manifest.Instances.Count - 1, answers, connections, verdict, ProxyRetriesPosts));
         if (_standbyStoppedAt is { } stopped)
             _faults.Add(ClusterFaultChecks.AfterStandbyStop(stopped, answers, pool, loadEndSeconds));
 
         var report = new ClusterRunReport
         {
             Instances = Manifest.Instances.Count,
-            Deploy = Naive
-                ? "naive: Guard:Mode=off on every instance (Npgsql's pool of 100 each, straight to the primary; no standby reads, no shared budget)"
-                : $"guarded: through PgBouncer (transaction pooling, pool {Manifest.Budget} shared by the live instances), catalog reads on the streaming standby",
-            Proxy = Naive ? "nginx with stock proxy timeouts (60 s; proxy_next_upstream error timeout)" : "deploy/nginx/bulwark.conf (read timeout 10 s; proxy_next_upstream error, 2 tries)",
-            ProxyRetriesPosts = NginxConfig.RetriesNonIdempotent(_site),
+            Deploy = Deploy,
+            Proxy = Proxy,
+            ProxyRetriesPosts = ProxyRetriesPosts,
             Answers = AnswerTally.Count(answers),
             PerInstance = perInstance,
             CatalogReadsStandby = perInstance.Sum(i => i.CatalogReadsStandby),
@@ -204,18 +213,11 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     }
 
     /// <summary>Notes about how the cluster was observed (failed scrapes, samples).</summary>
-    public IEnumerable<string> ObservationNotes()
-    {
-        var failed = _scrapers.Sum(s => s.Failures);
-        if (failed > 0)
-            yield return string.Create(CultureInfo.InvariantCulture,
-                $"{failed} per-instance /metrics scrapes failed (no answer within 0.9 s from a busy instance{(_killedAt is null ? "" : ", or from the killed one")}).");
-        if (_connections.Failures > 0) yield return $"{_connections.Failures} pg_stat_activity samples failed (last: {_connections.LastError}).";
-    }
+    public IEnumerable<string> ObservationNotes() => _observation.Notes(instanceKilled: _killedAt is not null);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var scraper in _scrapers) await scraper.DisposeAsync();
+        await _observation.DisposeAsync();
         try
         {
             await _launcher.DownAsync(CancellationToken.None);

@@ -52,7 +52,7 @@ public class BenchmarksDocumentTests
 
             Assert.Null(results.Bench);
             Assert.Empty(results.Incidents);
-            Assert.Equal(["targets", "baseline", "bench", "incidents", "chaos", "sale", "cluster"], sections.Select(s => s.Name));
+            Assert.Equal(["targets", "baseline", "bench", "incidents", "chaos", "sale", "cluster", "bench-cluster"], sections.Select(s => s.Name));
             Assert.Contains("lab incident 5 --cluster", sections.Single(s => s.Name == "cluster").Content);
             Assert.Contains("lab sale", sections.Single(s => s.Name == "sale").Content);
             Assert.Contains("lab chaos", sections.Single(s => s.Name == "chaos").Content);
