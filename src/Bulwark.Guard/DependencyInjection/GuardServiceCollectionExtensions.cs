@@ -53,6 +53,7 @@ public static class GuardServiceCollectionExtensions
         services.AddSingleton<EdgeLimiters>();
         services.AddSingleton<EdgeRouteTable>();
         services.AddSingleton<ProcessingDelay>();
+        services.AddSingleton(sp => new CpuSaturation(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<IGateControl>(), Options(sp).Mode,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IGatePressure>()));
         services.AddExceptionHandler<AdmissionExceptionHandler>();

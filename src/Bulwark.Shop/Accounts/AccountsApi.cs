@@ -28,12 +28,14 @@ public static class AccountsApi
             var hashing = services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value;
             var naive = services.GetRequiredService<IOptions<GuardOptions>>().Value.Mode == GuardMode.Off;
             var clock = services.GetRequiredService<TimeProvider>();
-            // The share holds while the CPU queue stands where the edge starts shedding browsing: then the CPU is short.
+            // The share holds while the CPU is short: its cores busy nearly all the time (PostgreSQL's work included), or
+            // its queue standing where the edge starts shedding browsing.
             var cpuQueue = services.GetService<ProcessingDelay>();
+            var cpuBusy = services.GetService<CpuSaturation>();
             var gate = services.GetService<IGateControl>();
-            Func<bool>? contended = cpuQueue is null || gate is null
+            Func<bool>? contended = cpuQueue is null || cpuBusy is null || gate is null
                 ? null
-                : () => cpuQueue.Standing >= gate.Settings.ProcessingDelayTargets.For(Priority.Sheddable);
+                : () => cpuBusy.AtLeast(hashing.ContendedAbove) || cpuQueue.Standing >= gate.Settings.ProcessingDelayTargets.For(Priority.Sheddable);
             return new Bulkhead(PasswordHashing.BulkheadKey, naive ? null : hashing.Concurrency, clock, TimeSpan.FromSeconds(10),
                 hashing.DeadlineReserve, new DutyCycle(hashing.CpuShare * Environment.ProcessorCount, hashing.Burst, clock, contended));
         });
