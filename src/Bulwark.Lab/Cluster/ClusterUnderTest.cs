@@ -176,7 +176,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     }
 
     /// <summary>After the load: everything observed, the fault checks, and (guarded) the ledger once the reconciler has settled.</summary>
-    public async Task<(ClusterRunReport Report, IReadOnlyList<PoolSample> Pool)> FinishAsync(PurchaseLedger purchases, double loadEndSeconds, CancellationToken ct)
+    public async Task<(ClusterRunReport Report, IReadOnlyList<PoolSample> Pool)> FinishAsync(PurchaseLedger purchases, double loadEndSeconds, TimeSpan deadline, CancellationToken ct)
     {
         var perInstance = _observation.PerInstance(_killedIndex, _killedAt);
         var pool = _observation.Pool();
@@ -192,7 +192,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
         if (_killedAt is { } killed)
             _faults.Add(ClusterFaultChecks.AfterKill(killed, Manifest.Instances.Count - 1, answers, connections, verdict, ProxyRetriesPosts));
         if (_standbyStoppedAt is { } stopped)
-            _faults.Add(ClusterFaultChecks.AfterStandbyStop(stopped, answers, pool, loadEndSeconds));
+            _faults.Add(ClusterFaultChecks.AfterStandbyStop(stopped, answers, pool, loadEndSeconds, deadline.TotalSeconds));
 
         var report = new ClusterRunReport
         {

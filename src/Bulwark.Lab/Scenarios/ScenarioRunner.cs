@@ -234,7 +234,7 @@ public sealed class ScenarioRunner(RepoLayout? repo, LabRunOptions options, Time
         var poolSamples = scraper.Samples;
         if (topology is not null)
         {
-            (clusterReport, poolSamples) = await topology.FinishAsync(ledger, plan.Duration.TotalSeconds, ct);
+            (clusterReport, poolSamples) = await topology.FinishAsync(ledger, plan.Duration.TotalSeconds, scenario.ServiceLevel.Deadline, ct);
             notes.AddRange(topology.ObservationNotes());
             notes.Add("CPU use of the system under test counts instance 1, the primary and the sandbox only; the pool series add up every instance's /metrics.");
         }

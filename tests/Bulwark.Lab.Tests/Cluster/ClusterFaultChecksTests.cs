@@ -86,6 +86,26 @@ public sealed class ClusterFaultChecksTests
         Assert.Contains(outcome.Findings, f => f.Contains("1 shed with 503", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(538, true)]
+    [InlineData(530, false)]
+    public void Reads_counted_on_the_standby_after_the_stop_pass_only_within_a_reads_deadline(double standbyAt44, bool passes)
+    {
+        IReadOnlyList<AnswerTally.Answer> answers = [A(40, RequestClass.Browse, 200)];
+        // Stopped at 39 s; the standby's count still moves until 44 s (a starved CPU resumed those requests late),
+        // or on after 44 s — past the 5 s a read's request may take.
+        IReadOnlyList<PoolSample> pool =
+        [
+            Reads(38, 500, 10), Reads(40, 520, 11), Reads(42, 530, 20), Reads(44, standbyAt44, 30),
+            Reads(47, 538, 60), Reads(59, 538, 400),
+        ];
+
+        var outcome = ClusterFaultChecks.AfterStandbyStop(39, answers, pool, loadEndSeconds: 60, deadlineSeconds: 5);
+
+        Assert.Equal(passes, outcome.Passed);
+        Assert.Contains(outcome.Findings, f => f.Contains("from 5 s after it", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_standby_stop_fails_when_a_request_fails_after_it()
     {
