@@ -65,9 +65,6 @@ public sealed class Bulkhead
     /// <summary>Work of this kind allowed at once; null when unbounded.</summary>
     public int? Limit => _core?.Limit;
 
-    /// <summary>The average share of time this work may run; null when only concurrency is bounded.</summary>
-    public DutyCycle? DutyCycle => _core is null ? null : _dutyCycle;
-
     public int InFlight => _core?.InFlight ?? 0;
 
     public int Waiting => _core?.Waiting ?? 0;

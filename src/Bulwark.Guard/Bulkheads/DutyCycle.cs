@@ -26,6 +26,11 @@ public sealed class DutyCycle
     private long _balanceTicks;
     private long _filledAt;
 
+    // Running time charged in the current measuring period, and the share of time it came to in the last one.
+    private long _ranTicksInPeriod;
+    private long _periodStart;
+    private double _recentUse;
+
     /// <param name="share">Seconds of running time allowed per second (0.25 of one CPU: a quarter; 2: two CPUs' worth).</param>
     /// <param name="burst">Running time that may be spent back to back after a quiet spell.</param>
     /// <param name="clock">All time comes from here.</param>
@@ -40,9 +45,25 @@ public sealed class DutyCycle
         _clock = clock;
         _contended = contended ?? (static () => true);
         _filledAt = clock.GetTimestamp();
+        _periodStart = _filledAt;
     }
 
-    public double Share => _share;
+    /// <summary>
+    /// Seconds of running time per second this work used lately (over the last quarter second or more): what the
+    /// caller subtracts from the CPU's busy share to tell whether <em>other</em> work is short of the CPU — a wave
+    /// of sign-ups on an otherwise idle shop keeps the CPU busy by itself and must not be paced for it.
+    /// </summary>
+    public double RecentUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Roll();
+                return _recentUse;
+            }
+        }
+    }
 
     /// <summary>How long work must wait before it may start: zero unless the bucket is in debt.</summary>
     public TimeSpan WaitBeforeStart()
@@ -67,6 +88,8 @@ public sealed class DutyCycle
         lock (_lock)
         {
             Fill();
+            Roll();
+            _ranTicksInPeriod += ran.Ticks;
             _balanceTicks -= ran.Ticks;
             if (!_contended())
             {
@@ -74,6 +97,20 @@ public sealed class DutyCycle
             }
         }
     }
+
+    private void Roll()
+    {
+        var now = _clock.GetTimestamp();
+        var elapsed = _clock.GetElapsedTime(_periodStart, now);
+        if (elapsed >= UsePeriod)
+        {
+            _recentUse = _ranTicksInPeriod / (double)elapsed.Ticks;
+            _ranTicksInPeriod = 0;
+            _periodStart = now;
+        }
+    }
+
+    private static readonly TimeSpan UsePeriod = TimeSpan.FromMilliseconds(250);
 
     private void Fill()
     {

@@ -68,6 +68,21 @@ public sealed class DutyCycleTests
     }
 
     [Fact]
+    public void Recent_use_is_the_running_time_charged_per_second_over_the_last_quarter_second()
+    {
+        var clock = new VirtualClock();
+        var cycle = new DutyCycle(1, TimeSpan.FromSeconds(10), clock);
+
+        cycle.Charge(60 * Ms);
+        cycle.Charge(40 * Ms);
+        clock.RunUntil(250 * Ms);
+
+        Assert.Equal(0.4, cycle.RecentUse, 3);
+        clock.RunUntil(500 * Ms);
+        Assert.Equal(0, cycle.RecentUse, 3);
+    }
+
+    [Fact]
     public async Task A_bulkhead_paces_its_work_to_the_share_and_refuses_at_once_what_could_not_start_by_its_deadline()
     {
         var clock = new VirtualClock();
