@@ -30,7 +30,8 @@ public sealed class PasswordHashingOptions
     /// A concurrency limit alone does not bound it where the shop has one core: one hash at a time is that whole
     /// core. In the lab's incident 3 (one core for shop and PostgreSQL, 40 sign-ins a second) guarded checkout goodput
     /// went 9.5/s at a quarter, 13.3/s at a tenth, 16.8/s at a twentieth (of 20.3/s offered; one run each), against
-    /// 1.3–8.3/s with no share: the CPU that sign-ins take is what checkout lacks. Beyond the share sign-ins wait their
+    /// 1.3–8.3/s with no share (with the share holding whenever the core was 90 % busy; it now also needs other work
+    /// busy, see docs/benchmarks.md): the CPU that sign-ins take is what checkout lacks. Beyond the share sign-ins wait their
     /// turn within their deadline or get 503 at once.
     /// </summary>
     public double CpuShare { get; set; } = 0.05;
