@@ -10,10 +10,11 @@ namespace Bulwark.Guard.Bulkheads;
 /// </summary>
 /// <remarks>
 /// Work-conserving when told how: with <c>contended</c>, the share holds only while other work is short of the
-/// CPU (the shop passes "the CPU queue stands above the sheddable target"); on an idle machine the work runs
+/// CPU (the shop passes <c>CpuContention</c>: the CPU short and more important requests in flight); on an idle machine the work runs
 /// freely and leaves no debt behind, so sixteen sign-ups at once, or a lab signing in its buyers, are never
-/// paced for a CPU nobody else wants. Work is charged by the wall time it ran, which on a busy core is more than its CPU time: a storm gets less
-/// than its share, never more. Thread-safe.
+/// paced for a CPU nobody else wants. Work is charged by the CPU time it used where the platform says (Linux), else by
+/// the wall time it ran, which on a busy core is more than its CPU time: a storm then gets less than its share, never
+/// more. Thread-safe.
 /// </remarks>
 public sealed class DutyCycle
 {
@@ -22,20 +23,20 @@ public sealed class DutyCycle
     private readonly double _share;
     private readonly Func<bool> _contended;
     private readonly long _burstTicks;
+    private readonly Func<TimeSpan?>? _cpuTime;
     // TimeSpan ticks of running time left; below zero, a debt.
     private long _balanceTicks;
     private long _filledAt;
-
-    // Running time charged in the current measuring period, and the share of time it came to in the last one.
-    private long _ranTicksInPeriod;
-    private long _periodStart;
-    private double _recentUse;
 
     /// <param name="share">Seconds of running time allowed per second (0.25 of one CPU: a quarter; 2: two CPUs' worth).</param>
     /// <param name="burst">Running time that may be spent back to back after a quiet spell.</param>
     /// <param name="clock">All time comes from here.</param>
     /// <param name="contended">Whether other work is short of the CPU now; null: always (the share always holds).</param>
-    public DutyCycle(double share, TimeSpan burst, TimeProvider clock, Func<bool>? contended = null)
+    /// <param name="cpuTime">
+    /// The calling thread's CPU time (<see cref="ThreadCpuTime.Current"/>): <see cref="Run{T}"/> charges work by what it
+    /// cost the CPU. Null, or null answers: by the wall time it took on <paramref name="clock"/>.
+    /// </param>
+    public DutyCycle(double share, TimeSpan burst, TimeProvider clock, Func<bool>? contended = null, Func<TimeSpan?>? cpuTime = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(share);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(burst, TimeSpan.Zero);
@@ -45,24 +46,7 @@ public sealed class DutyCycle
         _clock = clock;
         _contended = contended ?? (static () => true);
         _filledAt = clock.GetTimestamp();
-        _periodStart = _filledAt;
-    }
-
-    /// <summary>
-    /// Seconds of running time per second this work used lately (over the last quarter second or more): what the
-    /// caller subtracts from the CPU's busy share to tell whether <em>other</em> work is short of the CPU — a wave
-    /// of sign-ups on an otherwise idle shop keeps the CPU busy by itself and must not be paced for it.
-    /// </summary>
-    public double RecentUse
-    {
-        get
-        {
-            lock (_lock)
-            {
-                Roll();
-                return _recentUse;
-            }
-        }
+        _cpuTime = cpuTime;
     }
 
     /// <summary>How long work must wait before it may start: zero unless the bucket is in debt.</summary>
@@ -82,14 +66,27 @@ public sealed class DutyCycle
         }
     }
 
+    /// <summary>Runs synchronous work on this thread and charges what it cost (see the constructor's <c>cpuTime</c>).</summary>
+    public T Run<T>(Func<T> work)
+    {
+        var cpuBefore = _cpuTime?.Invoke();
+        var started = _clock.GetTimestamp();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            Charge(cpuBefore is { } before && _cpuTime!() is { } after ? after - before : _clock.GetElapsedTime(started));
+        }
+    }
+
     /// <summary>Charges work that ran for <paramref name="ran"/>; the bucket may go below zero (a debt the next work waits out).</summary>
     public void Charge(TimeSpan ran)
     {
         lock (_lock)
         {
             Fill();
-            Roll();
-            _ranTicksInPeriod += ran.Ticks;
             _balanceTicks -= ran.Ticks;
             if (!_contended())
             {
@@ -97,20 +94,6 @@ public sealed class DutyCycle
             }
         }
     }
-
-    private void Roll()
-    {
-        var now = _clock.GetTimestamp();
-        var elapsed = _clock.GetElapsedTime(_periodStart, now);
-        if (elapsed >= UsePeriod)
-        {
-            _recentUse = _ranTicksInPeriod / (double)elapsed.Ticks;
-            _ranTicksInPeriod = 0;
-            _periodStart = now;
-        }
-    }
-
-    private static readonly TimeSpan UsePeriod = TimeSpan.FromMilliseconds(250);
 
     private void Fill()
     {

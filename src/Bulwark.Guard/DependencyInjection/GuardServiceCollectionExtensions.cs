@@ -54,6 +54,8 @@ public static class GuardServiceCollectionExtensions
         services.AddSingleton<EdgeRouteTable>();
         services.AddSingleton<ProcessingDelay>();
         services.AddSingleton(sp => new CpuSaturation(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RequestsInFlight>();
+        services.AddSingleton<CpuContention>();
         services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<IGateControl>(), Options(sp).Mode,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IGatePressure>()));
         services.AddExceptionHandler<AdmissionExceptionHandler>();

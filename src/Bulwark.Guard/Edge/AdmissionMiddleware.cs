@@ -16,7 +16,7 @@ namespace Bulwark.Guard.Edge;
 /// through untouched.
 /// </remarks>
 public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pressure, IGateControl control,
-    IOptions<GuardOptions> options, TimeProvider clock)
+    IOptions<GuardOptions> options, TimeProvider clock, RequestsInFlight inFlight)
 {
     private readonly GuardMode _mode = options.Value.Mode;
 
@@ -32,6 +32,7 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
         var priority = endpoint?.Metadata.GetMetadata<PriorityMetadata>()?.Priority ?? Priority.Normal;
         var deferred = endpoint?.Metadata.GetMetadata<DeferredSheddingMetadata>() is not null;
         using var deferredScope = deferred ? DeferredShedding.Begin() : default(DeferredShedding.Scope?);
+        using var counted = inFlight.Enter(priority);
         await RunWithDeadlineAsync(context, priority, control.Settings.Deadlines.For(priority), endpoint?.DisplayName);
     }
 

@@ -18,12 +18,6 @@ public static class AccountsApi
 {
     public const string AdminRole = "admin";
 
-    /// <summary>
-    /// Share of the CPUs other work must keep busy, beside a saturated CPU, for the hashing share to hold: in incident 3
-    /// the rest of the shop and PostgreSQL took three quarters of the core; a sign-up wave alone takes a few tenths.
-    /// </summary>
-    private const double OtherWorkShare = 0.5;
-
     public static void AddAccounts(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -34,19 +28,10 @@ public static class AccountsApi
             var hashing = services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value;
             var naive = services.GetRequiredService<IOptions<GuardOptions>>().Value.Mode == GuardMode.Off;
             var clock = services.GetRequiredService<TimeProvider>();
-            // The share holds while other work is short of the CPU: the cores busy nearly all the time (PostgreSQL's work
-            // included) not counting hashing's own use — a wave of sign-ups on an idle shop keeps the CPU busy by itself —
-            // or the CPU queue standing where the edge starts shedding browsing.
-            var cpuQueue = services.GetService<ProcessingDelay>();
-            var cpuBusy = services.GetService<CpuSaturation>();
-            var gate = services.GetService<IGateControl>();
-            DutyCycle? cycle = null;
-            Func<bool>? contended = cpuQueue is null || cpuBusy is null || gate is null
-                ? null
-                : () => (cpuBusy.AtLeast(hashing.ContendedAbove)
-                        && cpuBusy.BusyShare - (cycle!.RecentUse / Environment.ProcessorCount) >= OtherWorkShare)
-                    || cpuQueue.Standing >= gate.Settings.ProcessingDelayTargets.For(Priority.Sheddable);
-            cycle = new DutyCycle(hashing.CpuShare * Environment.ProcessorCount, hashing.Burst, clock, contended);
+            // Hashing (normal priority) yields the CPU only to checkouts that are there to want it: see CpuContention.
+            var contention = services.GetRequiredService<CpuContention>();
+            var cycle = new DutyCycle(hashing.CpuShare * Environment.ProcessorCount, hashing.Burst, clock,
+                () => contention.ShortFor(Priority.Normal, hashing.ContendedAbove), ThreadCpuTime.Current);
             return new Bulkhead(PasswordHashing.BulkheadKey, naive ? null : hashing.Concurrency, clock, TimeSpan.FromSeconds(10),
                 hashing.DeadlineReserve, cycle);
         });

@@ -8,12 +8,14 @@ public sealed class PasswordHashingOptions
     public const string Section = "PasswordHashing";
 
     /// <summary>
-    /// Hashes (PBKDF2, tens of CPU-milliseconds each) that may run at once; the rest queue by priority
-    /// within their deadline or are refused with 503. Default half the cores, at least one, so a
-    /// sign-in storm leaves the other half to checkout and PostgreSQL.
+    /// Hashes (PBKDF2, tens of CPU-milliseconds each) that may run at once, each on a thread of its own; the rest queue
+    /// by priority within their deadline or are refused with 503. Default one per core: what keeps a sign-in storm
+    /// from starving checkout is <see cref="CpuShare"/>, which holds exactly when it would; a lower limit only made
+    /// sign-ups on a machine busy with other processes wait in line past their deadline (half the cores on two cores
+    /// refused six of sixteen sign-ups arriving together beside three busy processes).
     /// </summary>
     [Range(1, 1024)]
-    public int Concurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+    public int Concurrency { get; set; } = Environment.ProcessorCount;
 
     /// <summary>
     /// Time a sign-in still needs after its hash (the token, the answer): when set, a hash is started only if it can
@@ -26,20 +28,19 @@ public sealed class PasswordHashingOptions
     public TimeSpan DeadlineReserve { get; set; } = TimeSpan.Zero;
 
     /// <summary>
-    /// The share of the process's CPUs that hashing may take on average while the CPU is short (a twentieth).
-    /// A concurrency limit alone does not bound it where the shop has one core: one hash at a time is that whole
-    /// core. In the lab's incident 3 (one core for shop and PostgreSQL, 40 sign-ins a second) guarded checkout goodput
-    /// went 9.5/s at a quarter, 13.3/s at a tenth, 16.8/s at a twentieth (of 20.3/s offered; one run each), against
-    /// 1.3–8.3/s with no share (with the share holding whenever the core was 90 % busy; it now also needs other work
-    /// busy, see docs/benchmarks.md): the CPU that sign-ins take is what checkout lacks. Beyond the share sign-ins wait their
-    /// turn within their deadline or get 503 at once.
+    /// The share of the process's CPUs that hashing may take on average while the CPU is short and checkouts are being
+    /// served (a twentieth), charged by the CPU time each hash used. A concurrency limit alone does not bound it where
+    /// the shop has one core: one hash at a time is that whole core, and in the lab's incident 3 (one core for shop and
+    /// PostgreSQL, 40 sign-ins a second) checkouts waited behind sign-ins for the processor. Measured there, guarded
+    /// checkout goodput by share: see docs/benchmarks.md. Beyond the share sign-ins wait their turn within their
+    /// deadline or get 503 at once; with no checkout in flight, or a CPU with time to spare, hashing runs freely.
     /// </summary>
     public double CpuShare { get; set; } = 0.05;
 
     /// <summary>
     /// How busy the process's CPUs must be (share of the last quarter second, whoever keeps them busy) for
     /// <see cref="CpuShare"/> to hold; below it hashing runs freely. The share also holds while the CPU queue stands at
-    /// the sheddable processing-delay target.
+    /// the sheddable processing-delay target. Either way only while checkouts are in flight (Guard's <c>CpuContention</c>).
     /// </summary>
     [Range(0.5, 1.0)]
     public double ContendedAbove { get; set; } = 0.9;

@@ -68,18 +68,38 @@ public sealed class DutyCycleTests
     }
 
     [Fact]
-    public void Recent_use_is_the_running_time_charged_per_second_over_the_last_quarter_second()
+    public void Work_is_charged_by_the_cpu_time_it_used_not_the_wall_time_it_took()
     {
         var clock = new VirtualClock();
-        var cycle = new DutyCycle(1, TimeSpan.FromSeconds(10), clock);
+        var cpu = TimeSpan.Zero;
+        var cycle = new DutyCycle(0.25, 10 * Ms, clock, cpuTime: () => cpu);
 
-        cycle.Charge(60 * Ms);
-        cycle.Charge(40 * Ms);
-        clock.RunUntil(250 * Ms);
+        // A hash that took 100 ms on a core it shared with others but used 30 ms of it: 20 ms of debt, not 90.
+        var answer = cycle.Run(() =>
+        {
+            clock.RunUntil(clock.Now + 100 * Ms);
+            cpu += 30 * Ms;
+            return 42;
+        });
 
-        Assert.Equal(0.4, cycle.RecentUse, 3);
-        clock.RunUntil(500 * Ms);
-        Assert.Equal(0, cycle.RecentUse, 3);
+        Assert.Equal(42, answer);
+        Assert.Equal(80 * Ms, cycle.WaitBeforeStart());
+    }
+
+    [Fact]
+    public void Without_a_cpu_clock_work_is_charged_by_the_wall_time_it_took()
+    {
+        var clock = new VirtualClock();
+        var cycle = new DutyCycle(0.25, 10 * Ms, clock, cpuTime: () => null);
+
+        cycle.Run(() =>
+        {
+            clock.RunUntil(clock.Now + 100 * Ms);
+            return 0;
+        });
+
+        // Charged 100 ms from a full 10 ms bucket: 90 ms of debt, 360 ms at a quarter.
+        Assert.Equal(360 * Ms, cycle.WaitBeforeStart());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Bulwark.Guard.Budget;
 using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
+using Bulwark.Guard.Tests.Simulation;
 
 namespace Bulwark.Guard.Tests.Edge;
 
@@ -10,7 +11,7 @@ public sealed class EdgeLimitersTests
     public void Each_of_n_instances_allows_a_client_an_nth_of_the_burst_and_follows_the_live_count()
     {
         var instances = 2;
-        var control = new FixedSettings(new GateSettings { RateLimit = new ClientRateLimitSettings { PermitsPerSecond = 1, Burst = 6 } });
+        var control = new SettingsOnlyControl(new GateSettings { RateLimit = new ClientRateLimitSettings { PermitsPerSecond = 1, Burst = 6 } });
         using var limiters = new EdgeLimiters(control, new LiveInstances(() => instances));
 
         Assert.Equal(3, Admitted(limiters, "client-a"));
@@ -29,18 +30,5 @@ public sealed class EdgeLimitersTests
         }
 
         return admitted;
-    }
-
-    private sealed class FixedSettings(GateSettings settings) : IGateControl
-    {
-        public GateSettings Settings => settings;
-
-        public int ServerCeiling => 10;
-
-        public void Apply(GateSettings settings) => throw new NotSupportedException();
-
-        public void SetShare(int connections) => throw new NotSupportedException();
-
-        public Task<int> RefreshCeilingAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

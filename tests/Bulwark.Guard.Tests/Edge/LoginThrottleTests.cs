@@ -9,12 +9,15 @@ public sealed class LoginThrottleTests
 {
     private const string Office = "ip:203.0.113.7";
     private readonly VirtualClock _clock = new();
-    private readonly SettingsOnly _control = new(new LoginThrottleSettings
+    private readonly SettingsOnlyControl _control = new(new GateSettings
     {
-        PerAddressPerMinute = 20,
-        PerAddressBurst = 20,
-        PerAccountPerMinute = 5,
-        PerAccountBurst = 5,
+        LoginThrottle = new LoginThrottleSettings
+        {
+            PerAddressPerMinute = 20,
+            PerAddressBurst = 20,
+            PerAccountPerMinute = 5,
+            PerAccountBurst = 5,
+        },
     });
 
     private LoginThrottle Throttle() => new(_control, GuardMode.On, _clock);
@@ -131,18 +134,5 @@ public sealed class LoginThrottleTests
         // The hundred single failures (whole again after 12 s) are gone; the double one is not yet.
         Assert.Equal(1, budget.TrackedKeys);
         Assert.False(budget.IsExhausted("recent", rate, out _));
-    }
-
-    private sealed class SettingsOnly(LoginThrottleSettings login) : IGateControl
-    {
-        public GateSettings Settings { get; set; } = new() { LoginThrottle = login };
-
-        public int ServerCeiling => 10;
-
-        public void Apply(GateSettings settings) => Settings = settings;
-
-        public void SetShare(int connections) => throw new NotSupportedException("the login throttle never moves the ceiling");
-
-        public Task<int> RefreshCeilingAsync(CancellationToken cancellationToken) => Task.FromResult(ServerCeiling);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Bulwark.Guard.Gate;
 using Bulwark.Guard.Tests.Postgres;
 using Xunit.Abstractions;
 
@@ -226,6 +227,22 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.Status);
         Assert.Equal("expired", answer.Reason);
         Assert.True(answer.RetryAfter >= 1);
+    }
+
+    [Fact]
+    public async Task Requests_are_counted_in_flight_by_priority_while_served_and_no_longer_once_answered_or_refused()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Deadlines:Normal"] = "00:00:00.200",
+        });
+
+        Assert.Equal("1", await app.Client.GetStringAsync("/critical-in-flight"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await SendAsync(app.Client, HttpMethod.Get, "/runaway")).Status);
+
+        Assert.Equal(0, app.InFlight.Of(Priority.Critical));
+        Assert.Equal(0, app.InFlight.Of(Priority.Normal));
+        Assert.Equal(0, app.InFlight.MoreImportantThan(Priority.Sheddable));
     }
 
     [Fact]

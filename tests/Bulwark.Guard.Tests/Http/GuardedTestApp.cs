@@ -38,6 +38,9 @@ public sealed class GuardedTestApp : IAsyncDisposable
 
     private int _pastTheEdge;
 
+    /// <summary>Admitted requests being served now, by priority, as the guard counts them.</summary>
+    public RequestsInFlight InFlight => _app.Services.GetRequiredService<RequestsInFlight>();
+
     public GateStatistics Statistics => _app.Services.GetRequiredService<IGateStatisticsProvider>().GetStatistics();
 
     public static async Task<GuardedTestApp> StartAsync(string connectionString, IReadOnlyDictionary<string, string?> guard)
@@ -84,6 +87,8 @@ public sealed class GuardedTestApp : IAsyncDisposable
             return Results.Ok();
         });
         app.MapGet("/hello", () => "hello");
+        // Critical requests the guard counts in flight while this one is served (itself included).
+        app.MapGet("/critical-in-flight", (RequestsInFlight inFlight) => inFlight.Of(Priority.Critical)).WithPriority(Priority.Critical);
         app.MapGet("/probe", () => "ok").WithoutAdmission();
         // A cache-first endpoint: a hit needs no connection, a miss asks the gate like /browse does.
         app.MapGet("/cached", (IDatabaseGate gate, bool miss, CancellationToken cancellationToken) =>
