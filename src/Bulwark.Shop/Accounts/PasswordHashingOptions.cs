@@ -38,7 +38,7 @@ public sealed class PasswordHashingOptions
     public double CpuShare { get; set; } = 0.05;
 
     /// <summary>
-    /// How busy the process's CPUs must be (share of the last quarter second, whoever keeps them busy) for
+    /// How busy the process's CPUs must be (share of the last second, whoever keeps them busy) for
     /// <see cref="CpuShare"/> to hold; below it hashing runs freely. The share also holds while the CPU queue stands at
     /// the sheddable processing-delay target. Either way only while checkouts are in flight (Guard's <c>CpuContention</c>).
     /// </summary>

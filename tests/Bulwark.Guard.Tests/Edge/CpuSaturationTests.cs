@@ -15,7 +15,7 @@ public sealed class CpuSaturationTests
         """;
 
     [Fact]
-    public void Counts_only_the_cpus_the_process_may_run_on_over_the_last_period()
+    public void Counts_only_the_cpus_the_process_may_run_on_over_the_last_second()
     {
         var clock = new VirtualClock();
         var stat = Stat((100, 100), (100, 100));
@@ -29,11 +29,42 @@ public sealed class CpuSaturationTests
         Assert.Equal(1.0, saturation.BusyShare);
         Assert.True(saturation.AtLeast(0.9));
 
-        // Then busy a fifth of the next period.
+        // Then busy a fifth of the next period: 30 of the 50 ticks since the first reading.
         stat = Stat((130, 120), (100, 150));
         clock.RunUntil(2 * CpuSaturation.Period);
-        Assert.Equal(0.2, saturation.BusyShare!.Value, 3);
+        Assert.Equal(0.6, saturation.BusyShare!.Value, 3);
         Assert.False(saturation.AtLeast(0.9));
+    }
+
+    [Fact]
+    public void One_busy_quarter_second_in_a_calm_second_is_not_saturation_but_a_busy_second_is()
+    {
+        var clock = new VirtualClock();
+        long busy = 0, idle = 0;
+        using var saturation = new CpuSaturation(clock, () => $"cpu0 {busy} 0 0 {idle} 0 0 0 0 0 0\n", null);
+        void Period(long busyTicks)
+        {
+            busy += busyTicks;
+            idle += 25 - busyTicks;
+            clock.RunUntil(clock.Now + CpuSaturation.Period);
+        }
+
+        // Ordinary traffic: 60 % busy, with one quarter second at 100 %.
+        Period(15);
+        Period(15);
+        Period(15);
+        Period(25);
+        Assert.Equal(0.7, saturation.BusyShare!.Value, 3);
+        Assert.False(saturation.AtLeast(0.9));
+
+        // A second of 95 %: the window has moved past the calm periods.
+        for (var i = 0; i < CpuSaturation.WindowPeriods; i++)
+        {
+            Period(24);
+        }
+
+        Assert.Equal(0.96, saturation.BusyShare!.Value, 3);
+        Assert.True(saturation.AtLeast(0.9));
     }
 
     [Fact]
