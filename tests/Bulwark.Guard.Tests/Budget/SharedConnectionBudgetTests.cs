@@ -14,8 +14,13 @@ public sealed class SharedConnectionBudgetTests(PostgresFixture postgres)
     // max_connections 20 − 3 superuser-reserved − 3 Guard:ReservedConnections.
     private const int Budget = PostgresFixture.MaxConnections - 3 - 3;
 
+    // A pool of its own: other tests' guarded apps on the same server register as instances of the default pool
+    // "bulwark", and one still stopping when this test began took a share of the budget (a CI run saw 10 of 14).
+    private const string Pool = "budget-test";
+
     private static readonly Dictionary<string, string?> Fast = new()
     {
+        ["PoolName"] = Pool,
         ["ShareBudget"] = "true",
         ["InstanceHeartbeat"] = "00:00:00.200",
         ["InstanceExpiry"] = "00:00:01",
@@ -40,8 +45,8 @@ public sealed class SharedConnectionBudgetTests(PostgresFixture postgres)
         await SettleAsync([first, second], [7, 7]);
 
         // An instance that died without a word (a row no heartbeat renews) holds its claim until it expires.
-        await postgres.ExecuteAsync("""
-            INSERT INTO bulwark_guard_instances (pool, id, host, pid, claim) VALUES ('bulwark', gen_random_uuid(), 'gone', 1, 0)
+        await postgres.ExecuteAsync($"""
+            INSERT INTO bulwark_guard_instances (pool, id, host, pid, claim) VALUES ('{Pool}', gen_random_uuid(), 'gone', 1, 0)
             """);
         await SettleAsync([first, second], [5, 5]);
         await SettleAsync([first, second], [7, 7]);
@@ -54,7 +59,7 @@ public sealed class SharedConnectionBudgetTests(PostgresFixture postgres)
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var claimed = await postgres.ScalarAsync("SELECT coalesce(sum(claim), 0) FROM bulwark_guard_instances");
+            var claimed = await postgres.ScalarAsync($"SELECT coalesce(sum(claim), 0) FROM bulwark_guard_instances WHERE pool = '{Pool}'");
             Assert.True(claimed <= Budget, $"the instances claimed {claimed} of a budget of {Budget}");
             if (hosts.Select(Share).SequenceEqual(shares))
             {
