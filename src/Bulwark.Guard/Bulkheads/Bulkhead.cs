@@ -94,8 +94,9 @@ public sealed class Bulkhead
 
             // On a thread of its own, not a thread-pool worker: where the pool has as few workers as cores, a hash
             // holding one for tens of milliseconds starves the continuations of everything else — sixteen sign-ups
-            // at once on two cores each waited for all sixteen hashes (0.82 s), not for their own (0.07–0.49 s).
-            // A thread per piece of work costs tens of microseconds beside tens of milliseconds of hashing.
+            // at once on two cores all answered together, each after all sixteen hashes, instead of one after
+            // another as their own hash ends (bench/signup-burst.sh). A thread per piece of work costs tens of
+            // microseconds beside tens of milliseconds of hashing.
             return await Task.Factory.StartNew(() => _dutyCycle is null ? work() : _dutyCycle.Run(work),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }

@@ -11,8 +11,9 @@ public sealed class PasswordHashingOptions
     /// Hashes (PBKDF2, tens of CPU-milliseconds each) that may run at once, each on a thread of its own; the rest queue
     /// by priority within their deadline or are refused with 503. Default one per core: what keeps a sign-in storm
     /// from starving checkout is <see cref="CpuShare"/>, which holds exactly when it would; a lower limit only made
-    /// sign-ups on a machine busy with other processes wait in line past their deadline (half the cores on two cores
-    /// refused six of sixteen sign-ups arriving together beside three busy processes).
+    /// sign-ups on a machine busy with other processes wait in line past their deadline (<c>HOGS=3 bench/signup-burst.sh</c>
+    /// shows what is left of that: beside three busy processes the tail of sixteen sign-ups is refused at once when
+    /// their hashes could not end within the deadline).
     /// </summary>
     [Range(1, 1024)]
     public int Concurrency { get; set; } = Environment.ProcessorCount;
