@@ -3,8 +3,15 @@ using Bulwark.Lab.Measurement;
 
 namespace Bulwark.Lab.Tests.Measurement;
 
+/// <summary>
+/// Alone, not beside other test classes: the load side is read from this process's reaped children's time, and other
+/// tests' shops and PostgreSQL clusters, reaped by the same test host meanwhile, landed there (a CI run: 126 ticks).
+/// </summary>
+[Collection(CpuSamplerTests.Alone)]
 public sealed class CpuSamplerTests
 {
+    public const string Alone = "cpu-sampler-alone";
+
     [Fact]
     public async Task A_shop_replaced_mid_run_keeps_its_cpu_time_on_the_system_under_tests_side()
     {
@@ -43,3 +50,6 @@ public sealed class CpuSamplerTests
     private static Process Spin() =>
         Process.Start(new ProcessStartInfo("sh", ["-c", "while :; do :; done"]) { UseShellExecute = false })!;
 }
+
+[CollectionDefinition(CpuSamplerTests.Alone, DisableParallelization = true)]
+public sealed class CpuSamplerAloneCollection;
