@@ -63,9 +63,8 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetim
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         var postmaster = _shop.Cluster.ServerProcessId ?? throw new InvalidOperationException("PostgreSQL is not running.");
-        var frozen = ProcessTree(postmaster);
         var frozeAt = load.Now;
-        await SignalAsync("STOP", frozen);
+        var frozen = await FreezeAsync(postmaster);
         TimeSpan resumedAt;
         try
         {
@@ -166,10 +165,34 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first purchase after the database came back: {(firstPaid - backAt).TotalSeconds:0.00} s"));
     }
 
-    /// <summary>The postmaster and its children (backends, background workers), read from /proc.</summary>
-    private static List<int> ProcessTree(int root)
+    /// <summary>
+    /// Stops the postmaster first, so that it forks no new backend, then its children until a look at /proc finds
+    /// none still running. Taking the tree first and stopping it after let a backend forked in between (a pool
+    /// opening a connection) serve the whole "hang" (a CI run: checkouts reserved and failed while "frozen").
+    /// </summary>
+    private static async Task<List<int>> FreezeAsync(int postmaster)
     {
-        var tree = new List<int> { root };
+        var frozen = new List<int> { postmaster };
+        await SignalAsync("STOP", frozen);
+        for (var look = 0; look < 10; look++)
+        {
+            var fresh = Children(postmaster).Except(frozen).ToList();
+            if (fresh.Count == 0)
+            {
+                return frozen;
+            }
+
+            await SignalAsync("STOP", fresh);
+            frozen.AddRange(fresh);
+        }
+
+        throw new InvalidOperationException("PostgreSQL's children kept changing while being stopped.");
+    }
+
+    /// <summary>The children of <paramref name="root"/> (backends, background workers), read from /proc.</summary>
+    private static List<int> Children(int root)
+    {
+        var tree = new List<int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), out var pid) && ParentOf(directory) == root)
