@@ -33,13 +33,16 @@ public sealed class SaleExchanges
 /// <summary>
 /// One flash-sale buyer: arrives, puts the sale's item in the cart, and — where the shop has a waiting room —
 /// joins it, polls until admitted or told the sale is sold out, then checks out with the admission; where it has
-/// none, checks out directly and tries again as the answers allow. Polite buyers wait as told; aggressive ones
+/// none, checks out directly and tries again as the answers allow. Polite buyers wait as told, spread by a jitter (<see cref="PauseAsync"/>); aggressive ones
 /// poll and retry every 100 ms and join again, as bots do.
 /// </summary>
 public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool aggressive, bool useWaitingRoom, string saleId, string productId,
     TimeProvider time, long runStart, TimeSpan deadline, SaleExchanges exchanges)
 {
     static readonly TimeSpan AggressiveInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Seeded per buyer, so a run's waits repeat.</summary>
+    readonly Random _jitter = new(index);
 
     double Now => time.GetElapsedTime(runStart).TotalSeconds;
 
@@ -78,7 +81,7 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
                     }
                     else
                     {
-                        await PauseAsync(polled.PollAfter, ct);
+                        await PauseAsync(polled.PollAfter, ct, poll: true);
                         if (aggressive && polls % 10 == 0)
                         {
                             // A bot joins again now and then, hoping for a better place; it must get the same one.
@@ -91,6 +94,7 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
 
                 var answer = exchanges.Record(await api.CheckoutAsync(user.Token!, key, "tok_visa", ct, admission), deadline);
                 if (answer.IsSuccess) return record with { End = SaleEnd.Bought, BoughtAt = Now, Polls = polls };
+                record = Refused(record, answer);
                 switch (answer.Status)
                 {
                     case HttpStatusCode.Conflict when NotOpenYet(answer):
@@ -155,8 +159,39 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         return null;
     }
 
-    Task PauseAsync(TimeSpan asked, CancellationToken ct) =>
-        Task.Delay(aggressive ? AggressiveInterval : TimeSpan.FromTicks(Math.Clamp(asked.Ticks, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5)), time, ct);
+    /// <summary>
+    /// A polite buyer spreads its waits as browsers do: after a refusal it waits as told plus up to half as long again
+    /// (buyers refused together and told "1 s" otherwise came back together, every time, into the same busy instant —
+    /// lab sale: fifteen admitted buyers answered 503 twelve times in a row while the units went to buyers behind
+    /// them); between polls up to half as long less, so that "poll within a second" still means within a second.
+    /// </summary>
+    Task PauseAsync(TimeSpan asked, CancellationToken ct, bool poll = false)
+    {
+        if (aggressive) return Task.Delay(AggressiveInterval, time, ct);
+        var told = Math.Clamp(asked.Ticks, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5);
+        var spread = (long)(told * 0.5 * _jitter.NextDouble());
+        return Task.Delay(TimeSpan.FromTicks(poll ? told - spread : told + spread), time, ct);
+    }
+
+    SaleBuyerRecord Refused(SaleBuyerRecord record, ApiAnswer answer)
+    {
+        var refusals = record.Refusals ?? [];
+        if (refusals.Count >= SaleBuyerRecord.MaxRefusals) return record;
+        var title = answer.Status is null ? answer.Describe() : Title(answer);
+        return record with { Refusals = [.. refusals, FormattableString.Invariant($"{Now:0.00} {(int?)answer.Status} {title}")] };
+    }
+
+    static string Title(ApiAnswer answer)
+    {
+        try
+        {
+            return answer.Json().TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String ? title.GetString() ?? "" : "";
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
 
     static bool NotOpenYet(ApiAnswer answer) => ProblemText(answer).Contains("not open", StringComparison.OrdinalIgnoreCase);
 

@@ -23,7 +23,8 @@ public enum SaleEnd
 /// aggressive ones poll and retry ten times a second and join again, as a bot would. <c>Sequence</c> is the place
 /// the shop recorded for the buyer's ticket (read from its database after the run): the order of joining as the
 /// shop decided it, which the lab's clock can only approximate — joins answered within the same few milliseconds
-/// reach the lab in any order.
+/// reach the lab in any order. <c>Refusals</c>: the checkout answers that were not a purchase ("seconds status title"),
+/// the first few, to tell after the run why a buyer was passed over.
 /// </summary>
 public sealed record SaleBuyerRecord(
     int Index,
@@ -38,8 +39,12 @@ public sealed record SaleBuyerRecord(
     int Polls,
     string? Failure = null,
     string? Ticket = null,
-    long? Sequence = null)
+    long? Sequence = null,
+    IReadOnlyList<string>? Refusals = null)
 {
+    /// <summary>Refusals kept per buyer (<see cref="Refusals"/>): enough to tell why a buyer in front lost its unit.</summary>
+    public const int MaxRefusals = 12;
+
     /// <summary>The moment this buyer's place in line was fixed: joining the room, or arriving where there is none.</summary>
     public double QueuedAt => JoinedAt ?? ArrivedAt;
 }

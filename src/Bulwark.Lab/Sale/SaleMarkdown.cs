@@ -18,7 +18,7 @@ public static class SaleMarkdown
         var p = report.Plan;
         var md = new StringBuilder();
         md.Append(BenchMarkdown.Machine(report.Machine));
-        md.AppendLine(I($"- Run: started {report.StartedAt:u}, {report.Minutes:0.0} min. {p.Units} units of one product on sale at half price; {p.Buyers:N0} signed-in buyers arrive uniformly in the {p.Spread.TotalSeconds:0} s before and after the opening, {p.AggressiveShare:P0} of them aggressive (poll and retry every 100 ms, ignore Retry-After and pollAfterSeconds, join again every tenth poll); storefront traffic at {p.StorefrontRps:0}/s throughout. Buyers still waiting {p.GiveUpAfter.TotalSeconds:0} s after the opening give up."));
+        md.AppendLine(I($"- Run: started {report.StartedAt:u}, {report.Minutes:0.0} min. {p.Units} units of one product on sale at half price; {p.Buyers:N0} signed-in buyers arrive uniformly in the {p.Spread.TotalSeconds:0} s before and after the opening, {p.AggressiveShare:P0} of them aggressive (poll and retry every 100 ms, ignore Retry-After and pollAfterSeconds, join again every tenth poll; the others wait as told, a refusal's Retry-After up to half as long again and a poll's pollAfterSeconds up to half as long less); storefront traffic at {p.StorefrontRps:0}/s throughout. Buyers still waiting {p.GiveUpAfter.TotalSeconds:0} s after the opening give up."));
         md.AppendLine("- Naive: the shop as the incident platforms ran (Guard:Mode=off) and buyers who race to check out. Guarded: buyers join the sale's waiting room, poll as told, and check out with their admission.");
         if (report.Isolation is { } isolation) md.AppendLine($"- CPU isolation (taskset): {isolation}.");
         md.AppendLine();

@@ -14,19 +14,13 @@ namespace Bulwark.Shop.Sales;
 /// </summary>
 public sealed class SaleCatalog(IDatabaseGate gate, TimeProvider clock)
 {
-    /// <summary>Units of a line that hold stock: paid, awaiting payment, or awaiting a refund's outcome.</summary>
-    private const string LiveStatuses = "('paid', 'pending_payment', 'refund_pending')";
-
     /// <summary>
-    /// A sale's units left: the product row's counter while it counts for this sale; otherwise (not attached yet,
-    /// or a later sale took the counter) the quantity less the sale's units in live orders.
+    /// A sale item's units left: the rule lives in the database (<c>sale_item_units_left</c>, migration 0011) so that the
+    /// waiting room's tick can read a sale's units left in the same statement as the admissions holding them.
     /// </summary>
-    private const string ItemColumns = $"""
+    private const string ItemColumns = """
         si.sale_id AS SaleId, si.product_id AS ProductId, p.name, p.price_cents AS RegularPriceCents, si.price_cents AS PriceCents,
-        si.quantity, CASE WHEN p.sale_id = si.sale_id THEN p.sale_units_left
-            ELSE si.quantity - coalesce((SELECT sum(ol.quantity) FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-                WHERE ol.sale_id = si.sale_id AND ol.product_id = si.product_id AND o.status IN {LiveStatuses}), 0)::int
-        END AS UnitsLeft
+        si.quantity, sale_item_units_left(si.sale_id, si.product_id) AS UnitsLeft
         """;
 
     private const string SaleColumns = "s.id, s.name, s.starts_at AS StartsAt, s.ends_at AS EndsAt";

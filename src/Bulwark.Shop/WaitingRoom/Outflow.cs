@@ -52,10 +52,12 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// <summary>
     /// The furthest a sale room's frontier may go: admitted buyers who have not checked out yet
     /// (<paramref name="outstanding"/>) plus the new ones must not outnumber the units left. A unit given back
-    /// (a declined payment) raises the units left, and the line moves on for it.
+    /// (a declined payment) raises the units left, and the line moves on for it. Counted from the last ticket the
+    /// frontier passed, not from the frontier: places an idle room let in ahead of anyone holding them (its burst)
+    /// are promised to the next buyers to join, so they take units too.
     /// </summary>
-    public static double SaleCap(double frontier, long outstanding, long unitsLeft) =>
-        Math.Floor(frontier) + Math.Max(0, unitsLeft - outstanding);
+    public static double SaleCap(double frontier, long lastSequence, long outstanding, long unitsLeft) =>
+        Math.Min(Math.Floor(frontier), lastSequence) + Math.Max(0, unitsLeft - outstanding);
 
     /// <summary>
     /// The frontier after <paramref name="elapsed"/> at <paramref name="rate"/>: never back, never more than

@@ -11,7 +11,9 @@ public sealed record JoinedPlace(long Sequence, DateTime JoinedAt)
 
 /// <summary>A room's shared row as read on a tick.</summary>
 /// <param name="Outstanding">Admitted tickets whose admission no checkout has used yet (nor expired).</param>
-public sealed record RoomRow(string Room, long LastSequence, double Frontier, double Outflow, double ElapsedSeconds, long Outstanding = 0);
+/// <param name="UnitsLeft">A sale room's units left to sell, read in the same statement as <paramref name="Outstanding"/>; null for other rooms.</param>
+public sealed record RoomRow(string Room, long LastSequence, double Frontier, double Outflow, double ElapsedSeconds, long Outstanding = 0,
+    long? UnitsLeft = null);
 
 /// <summary>
 /// Tickets of one room admitted at one instant (the database's <c>admitted_at</c>): places <paramref name="First"/>
@@ -115,9 +117,12 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                             WHERE t.room = w.room AND t.sequence <= w.frontier AND t.admitted_at > now() - @countFor
                               AND (t.spent_by IS NULL OR (t.spent_by <> '' AND NOT EXISTS (
                                   SELECT 1 FROM orders o WHERE o.user_id = t.user_id AND o.idempotency_key = t.spent_by))))
-                       ELSE 0 END AS Outstanding
+                       ELSE 0 END AS Outstanding,
+                       -- The sales feature's count, in this statement's snapshot: a reservation that commits between two
+                       -- separate reads would take its ticket off the outstanding ones while its unit still looked unsold.
+                       CASE WHEN w.room LIKE @salePrefix THEN sale_units_left(substr(w.room, @saleIdFrom)::bigint) END AS UnitsLeft
                 FROM waiting_rooms w
-                """, new { salePrefix = WaitingRooms.SalePrefix + "%", countFor = lifetime + grace }, transaction, cancellationToken: token))).AsList();
+                """, new { salePrefix = WaitingRooms.SalePrefix + "%", saleIdFrom = WaitingRooms.SalePrefix.Length + 1, countFor = lifetime + grace }, transaction, cancellationToken: token))).AsList();
 
             var moved = rows;
             if (leader)

@@ -110,9 +110,12 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         // A sale's line admits no more buyers than it has units for: admissions beyond the units left would only
         // race each other at checkout, and the fastest, not the first in line, would win (lab sale measured 34 %
         // of units bought out of queue order before this, with 876 admitted for 500 units).
-        if (WaitingRooms.SaleOf(row.Room) is { } saleId && rooms.Sale(saleId) is { } sale)
+        // The units left come from the tick's own statement (RoomRow.UnitsLeft), in the snapshot the outstanding admissions
+        // were counted in; the sales feature's copy only for a sale the database does not hold (deleted meanwhile, or the
+        // waiting room's own tests' stand-in sales).
+        if (WaitingRooms.SaleOf(row.Room) is { } saleId && (row.UnitsLeft ?? rooms.Sale(saleId)?.UnitsLeft) is { } unitsLeft)
         {
-            frontier = Math.Max(row.Frontier, Math.Min(frontier, Outflow.SaleCap(row.Frontier, row.Outstanding, sale.UnitsLeft)));
+            frontier = Math.Max(row.Frontier, Math.Min(frontier, Outflow.SaleCap(row.Frontier, row.LastSequence, row.Outstanding, unitsLeft)));
         }
 
         return (frontier, share);

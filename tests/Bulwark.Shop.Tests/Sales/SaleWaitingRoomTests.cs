@@ -4,6 +4,7 @@ using System.Text.Json;
 using Bulwark.Shop.Tests.CatalogAdmin;
 using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.WaitingRoom;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bulwark.Shop.Tests.Sales;
 
@@ -68,5 +69,34 @@ public sealed class SaleWaitingRoomTests(CatalogAdminFixture catalog)
 
         Assert.True(soldOut, "the poll did not say sold out within 2 s");
         await (await late.CheckoutAsync("too-late")).AssertProblemAsync(HttpStatusCode.Conflict, "sold out");
+    }
+    [Fact]
+    public async Task The_lines_tick_reads_the_sales_units_left_in_its_own_statement_not_from_the_sales_copy()
+    {
+        using var admin = await catalog.AdminAsync();
+        var product = await catalog.CreateProductAsync(admin, priceCents: 4000, stock: 10);
+        var sale = await admin.CreateSaleAsync((product, 1500, 3));
+        await Shop.OpenSaleAsync(sale.Id());
+        using var buyer = await Shop.SignedInClientAsync();
+        await buyer.AddToCartAsync(product, 1);
+        // Joining makes the room's row; the purchase attaches the sale to the product's row.
+        (await buyer.PostAsJsonAsync("/api/waiting-room", new { saleId = sale.Id() })).EnsureSuccessStatusCode();
+        (await buyer.CheckoutThroughRoomAsync("first-unit")).EnsureSuccessStatusCode();
+        var store = Shop.App.Services.GetRequiredService<WaitingRoomStore>();
+        var room = WaitingRooms.SaleRoom(sale.Id());
+
+        Assert.Equal(2, await UnitsLeftOnTickAsync(store, room));
+
+        // A unit sold by a commit the sales feature's copy has not seen yet (it refreshes every 250 ms): the very next
+        // tick counts it, so the line cannot let a buyer in for it.
+        await Shop.ExecuteAsync("UPDATE products SET sale_units_left = sale_units_left - 1 WHERE id = $1", product);
+        Assert.Equal(1, await UnitsLeftOnTickAsync(store, room));
+    }
+
+    private static async Task<long?> UnitsLeftOnTickAsync(WaitingRoomStore store, string room)
+    {
+        var reading = await store.TickAsync(_ => null, since: null, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.All(reading.Rows.Where(row => WaitingRooms.SaleOf(row.Room) is null), row => Assert.Null(row.UnitsLeft));
+        return Assert.Single(reading.Rows, row => row.Room == room).UnitsLeft;
     }
 }

@@ -47,14 +47,15 @@ public sealed class OutflowTests
     }
 
     [Theory]
-    [InlineData(100.0, 0, 500, 600.0)]   // nobody admitted is still shopping: room for every unit left
-    [InlineData(100.0, 40, 50, 110.0)]   // 40 admitted still to check out, 50 units left: 10 more
-    [InlineData(100.0, 50, 50, 100.0)]   // as many admitted as units: the line holds
-    [InlineData(100.6, 60, 50, 100.0)]   // more admitted than units (units sold meanwhile): holds, never goes back
-    [InlineData(100.0, 0, 0, 100.0)]     // sold out: nobody more
-    public void A_sale_line_admits_no_more_than_its_units_left(double frontier, long outstanding, long unitsLeft, double cap)
+    [InlineData(100.0, 200, 0, 500, 600.0)]   // nobody admitted is still shopping: room for every unit left
+    [InlineData(100.0, 200, 40, 50, 110.0)]   // 40 admitted still to check out, 50 units left: 10 more
+    [InlineData(100.0, 200, 50, 50, 100.0)]   // as many admitted as units: the line holds
+    [InlineData(100.6, 200, 60, 50, 100.0)]   // more admitted than units (units sold meanwhile): holds, never goes back
+    [InlineData(100.0, 200, 0, 0, 100.0)]     // sold out: nobody more
+    [InlineData(105.0, 100, 0, 8, 108.0)]     // an idle room's burst passed 5 places nobody holds yet: they take units too
+    public void A_sale_line_admits_no_more_than_its_units_left(double frontier, long lastSequence, long outstanding, long unitsLeft, double cap)
     {
-        Assert.Equal(cap, Outflow.SaleCap(frontier, outstanding, unitsLeft));
+        Assert.Equal(cap, Outflow.SaleCap(frontier, lastSequence, outstanding, unitsLeft));
     }
 
     private static GateStatistics Statistics(long criticalAdmitted, int limit, int inUse) => new()
