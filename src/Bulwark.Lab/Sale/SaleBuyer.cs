@@ -160,17 +160,18 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
     }
 
     /// <summary>
-    /// A polite buyer spreads its waits as browsers do: after a refusal it waits as told plus up to half as long again
-    /// (buyers refused together and told "1 s" otherwise came back together, every time, into the same busy instant —
-    /// lab sale: fifteen admitted buyers answered 503 twelve times in a row while the units went to buyers behind
-    /// them); between polls up to half as long less, so that "poll within a second" still means within a second.
+    /// A polite buyer waits as told; after a refusal plus up to half as long again, as browsers spread their retries:
+    /// buyers refused together and told "1 s" otherwise came back together, every time, into the same busy instant
+    /// (lab sale: fifteen admitted buyers answered 503 twelve times in a row while the units went to buyers behind
+    /// them). Polls keep the shop's pollAfterSeconds exactly: it bounds how late a buyer learns of a sell-out, and
+    /// polling sooner than asked added a third more polls to a saturated shop.
     /// </summary>
     Task PauseAsync(TimeSpan asked, CancellationToken ct, bool poll = false)
     {
         if (aggressive) return Task.Delay(AggressiveInterval, time, ct);
         var told = Math.Clamp(asked.Ticks, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5);
-        var spread = (long)(told * 0.5 * _jitter.NextDouble());
-        return Task.Delay(TimeSpan.FromTicks(poll ? told - spread : told + spread), time, ct);
+        var spread = poll ? 0 : (long)(told * 0.5 * _jitter.NextDouble());
+        return Task.Delay(TimeSpan.FromTicks(told + spread), time, ct);
     }
 
     SaleBuyerRecord Refused(SaleBuyerRecord record, ApiAnswer answer)

@@ -29,7 +29,7 @@ public sealed class CheckoutAdmission(WaitingRooms rooms, WaitingRoomStore store
         {
             return Refuse(context, room, room == WaitingRooms.GeneralRoom
                 ? "Checkout is busier than it can serve right now, so buyers take turns."
-                : "A sale holding an item in your cart is open, so buyers take turns.");
+                : "A sale holding an item in your cart is open (or opens before this request could be served), so buyers take turns.");
         }
 
         if (signer.ReadAdmission(header, userId) is not { } admission || admission.Room != room)
