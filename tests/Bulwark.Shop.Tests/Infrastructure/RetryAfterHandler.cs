@@ -25,7 +25,8 @@ public sealed class RetryAfterHandler(HttpMessageHandler inner) : DelegatingHand
         for (var attempt = 1; ; attempt++)
         {
             var response = await base.SendAsync(request, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.RetryAfter is null || attempt == MaxAttempts)
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.RetryAfter is null || attempt == MaxAttempts
+                || await MadeAnOrderAsync(response, cancellationToken))
             {
                 return response;
             }
@@ -56,5 +57,25 @@ public sealed class RetryAfterHandler(HttpMessageHandler inner) : DelegatingHand
         }
 
         return clone;
+    }
+
+    /// <summary>
+    /// A 503 naming an order (a checkout that reserved, then ran out of time and failed the order): the shop says to
+    /// retry with a new Idempotency-Key, so the same request sent again would only find that failed order (200). The
+    /// caller decides; as a browser would.
+    /// </summary>
+    private static async Task<bool> MadeAnOrderAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            using var problem = System.Text.Json.JsonDocument.Parse(text);
+            return problem.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && problem.RootElement.TryGetProperty("orderId", out _);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 }
