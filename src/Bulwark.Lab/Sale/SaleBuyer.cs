@@ -178,32 +178,23 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
     {
         var refusals = record.Refusals ?? [];
         if (refusals.Count >= SaleBuyerRecord.MaxRefusals) return record;
-        var title = answer.Status is null ? answer.Describe() : Title(answer);
+        var title = answer.Status is null ? answer.Describe() : ProblemText(answer, "title");
         return record with { Refusals = [.. refusals, FormattableString.Invariant($"{Now:0.00} {(int?)answer.Status} {title}")] };
-    }
-
-    static string Title(ApiAnswer answer)
-    {
-        try
-        {
-            return answer.Json().TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String ? title.GetString() ?? "" : "";
-        }
-        catch (JsonException)
-        {
-            return "";
-        }
     }
 
     static bool NotOpenYet(ApiAnswer answer) => ProblemText(answer).Contains("not open", StringComparison.OrdinalIgnoreCase);
 
     static bool WaitingRoomRequired(ApiAnswer answer) => ProblemText(answer).Contains("waiting", StringComparison.OrdinalIgnoreCase);
 
-    static string ProblemText(ApiAnswer answer)
+    static readonly string[] ProblemFields = ["type", "title", "detail"];
+
+    /// <summary>The problem's <paramref name="fields"/> (type, title and detail when none are named), or the body when it is not JSON.</summary>
+    static string ProblemText(ApiAnswer answer, params string[] fields)
     {
         try
         {
             var json = answer.Json();
-            return string.Join(' ', new[] { "type", "title", "detail" }.Select(name => json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : ""));
+            return string.Join(' ', (fields.Length == 0 ? ProblemFields : fields).Select(name => json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : ""));
         }
         catch (JsonException)
         {
