@@ -10,7 +10,8 @@ namespace Bulwark.Guard.Edge;
 /// failed to sign in too often (429), a priority whose queue for the database or the CPU has stood above its
 /// target (503) — before routing, authentication, model binding or any JSON. The endpoint's priority comes
 /// from <see cref="EdgeRouteTable"/>; the answer is a prepared problem document. A request that passes
-/// is never refused by the edge again (later refusals come only from the gate and the deadline).
+/// is never refused by the edge again (later refusals come only from the gate and the deadline). A request holding a
+/// turn given out upstream (<see cref="IPreAdmission"/>) is limited by its client's rate but not shed.
 /// </summary>
 /// <remarks>Place it first in the pipeline. With <c>Guard:Mode=off</c> it passes everything through.</remarks>
 public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable routes, IGatePressure pressure, IGateControl control,
@@ -43,6 +44,12 @@ public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable r
         if (route.LoginThrottle && logins.AdmitAddress(ClientKeys.AddressOf(context)) is { Refused: true } login)
         {
             return Refuse(context, route.Priority, RejectionReason.LoginThrottled, login.RetryAfter);
+        }
+
+        // A turn metered upstream (a waiting room's admission) is not shed here: the gate and the deadline still bound it.
+        if (route.PreAdmission?.IsPreAdmitted(context.Request) == true)
+        {
+            return next(context);
         }
 
         var cpu = processing.Reading;

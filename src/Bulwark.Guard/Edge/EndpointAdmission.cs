@@ -1,5 +1,6 @@
 using Bulwark.Guard.Gate;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Bulwark.Guard.Edge;
 
@@ -14,6 +15,19 @@ public sealed record DeferredSheddingMetadata;
 
 /// <summary>Endpoint metadata: never refused by the edge (monitoring that must answer most when the shop is overloaded).</summary>
 public sealed record AdmissionExemptMetadata;
+
+/// <summary>
+/// A check, made at the edge before authentication, that a request already holds a turn given out upstream (e.g. a
+/// waiting room's signed admission). It must be cheap and allocation-light: it runs for every request to its endpoint
+/// that the edge would otherwise shed.
+/// </summary>
+public interface IPreAdmission
+{
+    bool IsPreAdmitted(HttpRequest request);
+}
+
+/// <summary>Endpoint metadata: requests that <see cref="Check"/> accepts are not shed by the edge.</summary>
+public sealed record PreAdmissionMetadata(IPreAdmission Check);
 
 /// <summary>How endpoints declare what the edge needs to know about them.</summary>
 public static class EndpointAdmission
@@ -49,4 +63,14 @@ public static class EndpointAdmission
     public static TBuilder WithoutAdmission<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AdmissionExemptMetadata());
+
+    /// <summary>
+    /// Marks an endpoint whose requests may carry a turn metered upstream (a waiting room admits buyers at the rate
+    /// checkout can be served): a request <paramref name="check"/> accepts is not shed by the edge for queue delay —
+    /// telling a buyer whose turn came "busy, come back" hands the turn to chance. It still counts against its
+    /// client's rate, and the gate and its deadline still bound it. Others are shed as usual.
+    /// </summary>
+    public static TBuilder WithPreAdmission<TBuilder>(this TBuilder builder, IPreAdmission check)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new PreAdmissionMetadata(check));
 }

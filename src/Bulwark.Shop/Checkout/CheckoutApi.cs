@@ -27,6 +27,8 @@ public static class CheckoutApi
 
     public static void MapCheckoutApi(this WebApplication app) =>
         app.MapPost("/api/checkout", Checkout).WithTags("Checkout").RequireAuthorization().WithPriority(Priority.Critical)
+            // A buyer whose turn came in the waiting room is not shed at the edge: the room metered them in.
+            .WithPreAdmission(app.Services.GetRequiredService<AdmissionPass>())
             .WithSummary("Buy the cart: reserve the stock, charge the payment token, record the order")
             .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -47,6 +47,14 @@ public sealed class WaitingRoomSigner(byte[] key)
     public AdmissionClaim? ReadAdmission(string? token, long userId) =>
         Open(token, AdmissionKind, userId) is { } fields ? new AdmissionClaim(fields.Room, userId, fields.Sequence, fields.At) : null;
 
+    /// <summary>
+    /// Whether the token is an admission this key signed, for any user, that has not expired at <paramref name="now"/>:
+    /// what the edge can know before authentication (<see cref="AdmissionPass"/>). Whose it is, and whether it was
+    /// spent, the checkout still checks.
+    /// </summary>
+    public bool IsLiveAdmission(string? token, DateTimeOffset now) =>
+        Open(token, AdmissionKind, userId: null) is { } fields && fields.At > now;
+
     private static string Join(string kind, string room, long userId, long sequence, long unixMilliseconds) =>
         string.Join('|', kind, room, userId.ToString(CultureInfo.InvariantCulture), sequence.ToString(CultureInfo.InvariantCulture),
             unixMilliseconds.ToString(CultureInfo.InvariantCulture));
@@ -57,7 +65,8 @@ public sealed class WaitingRoomSigner(byte[] key)
         return Base64Url.EncodeToString(bytes) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(key, bytes));
     }
 
-    private (string Room, long Sequence, DateTimeOffset At)? Open(string? token, string kind, long userId)
+    /// <param name="userId">The user it must be signed for; null accepts any.</param>
+    private (string Room, long Sequence, DateTimeOffset At)? Open(string? token, string kind, long? userId)
     {
         // Tokens are short; anything long is not ours and is not worth decoding.
         if (string.IsNullOrEmpty(token) || token.Length > 512 || token.IndexOf('.') is var dot && dot <= 0)
@@ -85,7 +94,7 @@ public sealed class WaitingRoomSigner(byte[] key)
         var fields = Encoding.UTF8.GetString(payload).Split('|');
         var invariant = CultureInfo.InvariantCulture;
         return fields.Length == 5 && fields[0] == kind
-            && long.TryParse(fields[2], NumberStyles.None, invariant, out var owner) && owner == userId
+            && long.TryParse(fields[2], NumberStyles.None, invariant, out var owner) && (userId is null || owner == userId)
             && long.TryParse(fields[3], NumberStyles.None, invariant, out var sequence)
             && long.TryParse(fields[4], NumberStyles.None, invariant, out var unixMilliseconds)
             && unixMilliseconds is >= 0 and <= 253_402_300_799_999

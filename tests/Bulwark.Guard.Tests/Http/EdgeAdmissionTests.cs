@@ -17,9 +17,14 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
 
     private sealed record Answer(string Path, HttpStatusCode Status, TimeSpan Took, int? RetryAfter, string? Reason);
 
-    private static async Task<Answer> SendAsync(HttpClient client, HttpMethod method, string path, string? user = null)
+    private static async Task<Answer> SendAsync(HttpClient client, HttpMethod method, string path, string? user = null, string? turn = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (turn is not null)
+        {
+            request.Headers.Add(GuardedTestApp.TurnHeader.Name, turn);
+        }
+
         if (user is not null)
         {
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user);
@@ -96,6 +101,40 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
         Assert.All(checkout, a => Assert.Equal(HttpStatusCode.OK, a.Status));
         Assert.DoesNotContain(answers, a => a.Status is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable));
         Assert.True(Percentile(shed, 0.5) < 100, "refusals should come back at once, not after waiting");
+        Assert.All(answers, a => Assert.True(a.Took < Deadline + Slack, $"{a.Path} took {a.Took}"));
+    }
+
+    [Fact]
+    public async Task Requests_holding_a_turn_metered_upstream_pass_the_edge_while_the_same_endpoint_is_shed_for_others()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+        {
+            ["RateLimit:Enabled"] = "false",
+            ["Algorithm"] = "fixed",
+            ["InitialLimit"] = "4",
+        });
+
+        // A few browse requests a tick hold a turn (as admitted buyers hold a waiting room's admission); one a tick
+        // claims a turn the check does not accept.
+        var answers = await OverloadAsync(app, (tick, sends) =>
+        {
+            if (tick % 5 == 0)
+            {
+                sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse?turn", turn: "granted"));
+            }
+
+            sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse?forged", turn: "please"));
+        });
+        var plain = answers.Where(a => a.Path == "/browse").ToList();
+        var turns = answers.Where(a => a.Path == "/browse?turn").ToList();
+        var forged = answers.Where(a => a.Path == "/browse?forged").ToList();
+        output.WriteLine($"browse shed {plain.Count(a => a.Status != HttpStatusCode.OK)}/{plain.Count}; with a turn " +
+            $"{turns.Count(a => a.Status == HttpStatusCode.OK)}/{turns.Count} served (p99 {Percentile(turns, 0.99):F0} ms); " +
+            $"forged turns shed {forged.Count(a => a.Reason == "queue_delay")}/{forged.Count}");
+
+        Assert.True(plain.Count(a => a.Status == HttpStatusCode.ServiceUnavailable) > plain.Count / 2, "the overload did not shed browsing");
+        Assert.True(forged.Count(a => a.Reason == "queue_delay") > forged.Count / 2, "a turn the check refuses must be shed like any other");
+        Assert.All(turns, a => Assert.Equal(HttpStatusCode.OK, a.Status));
         Assert.All(answers, a => Assert.True(a.Took < Deadline + Slack, $"{a.Path} took {a.Took}"));
     }
 

@@ -73,7 +73,7 @@ public sealed class GuardedTestApp : IAsyncDisposable
         app.UseBulwarkAdmission();
 
         app.MapGet("/browse", (IDatabaseGate gate, CancellationToken cancellationToken) =>
-            Sleep(gate, Priority.Sheddable, 0.03, cancellationToken)).WithPriority(Priority.Sheddable);
+            Sleep(gate, Priority.Sheddable, 0.03, cancellationToken)).WithPriority(Priority.Sheddable).WithPreAdmission(new TurnHeader());
         app.MapPost("/checkout", (IDatabaseGate gate, CancellationToken cancellationToken) =>
             Sleep(gate, Priority.Critical, 0.01, cancellationToken)).WithPriority(Priority.Critical);
         app.MapGet("/runaway", (IDatabaseGate gate, CancellationToken cancellationToken) =>
@@ -128,6 +128,14 @@ public sealed class GuardedTestApp : IAsyncDisposable
             return await sleep.ExecuteScalarAsync(token);
         });
         return Results.Ok();
+    }
+
+    /// <summary>Stands in for a waiting room's admission: <c>Turn: granted</c> is a turn metered upstream.</summary>
+    public sealed class TurnHeader : IPreAdmission
+    {
+        public const string Name = "Turn";
+
+        public bool IsPreAdmitted(HttpRequest request) => request.Headers[Name] == "granted";
     }
 
     public async ValueTask DisposeAsync()

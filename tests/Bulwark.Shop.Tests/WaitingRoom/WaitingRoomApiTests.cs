@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Bulwark.Guard.Edge;
 using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.WaitingRoom;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using static Bulwark.Shop.Tests.WaitingRoom.RoomSteps;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
@@ -197,6 +200,10 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
 
         var ticket = await JoinAsync(buyer, saleId);
         var admission = ticket.GetProperty("admission").GetString()!;
+        // The edge, shedding checkouts for an overloaded CPU, lets this one through: the room metered its buyer in.
+        Assert.True(PassesTheEdge(admission));
+        Assert.False(PassesTheEdge(general[..^2] + (general[^2] == 'A' ? "B" : "A") + general[^1]));
+        Assert.False(PassesTheEdge(null));
         using var bought = await CheckoutWithAsync(buyer, "first", admission);
         Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
         var order = await bought.ReceiptAsync();
@@ -211,6 +218,18 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
         // Joining again after buying takes a new place at the back, with a new admission.
         var next = await JoinAsync(buyer, saleId);
         Assert.NotEqual(ticket.GetProperty("ticket").GetString(), next.GetProperty("ticket").GetString());
+    }
+
+    private bool PassesTheEdge(string? admission)
+    {
+        var request = new DefaultHttpContext().Request;
+        if (admission is not null)
+        {
+            request.Headers[CheckoutAdmission.Header] = admission;
+        }
+
+        var route = shop.App.Services.GetRequiredService<EdgeRouteTable>().Match(HttpMethods.Post, "/api/checkout");
+        return route.PreAdmission?.IsPreAdmitted(request) == true;
     }
 
     [Fact]

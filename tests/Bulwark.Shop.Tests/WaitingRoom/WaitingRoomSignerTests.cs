@@ -53,6 +53,19 @@ public sealed class WaitingRoomSignerTests
     }
 
     [Fact]
+    public void The_edge_accepts_any_users_live_admission_and_nothing_else()
+    {
+        var admission = _signer.Sign(new AdmissionClaim("sale-7", 42, 9, At));
+
+        Assert.True(_signer.IsLiveAdmission(admission, At.AddMilliseconds(-1)));
+        Assert.False(_signer.IsLiveAdmission(admission, At));
+        Assert.False(_signer.IsLiveAdmission(_signer.Sign(new TicketClaim("sale-7", 42, 9, At)), At.AddMinutes(-1)));
+        Assert.False(_signer.IsLiveAdmission(admission[..^1] + (admission[^1] == 'A' ? 'B' : 'A'), At.AddMinutes(-1)));
+        Assert.False(new WaitingRoomSigner(RandomNumberGenerator.GetBytes(32)).IsLiveAdmission(admission, At.AddMinutes(-1)));
+        Assert.False(_signer.IsLiveAdmission(null, At.AddMinutes(-1)));
+    }
+
+    [Fact]
     public void Configured_keys_must_be_base64_of_at_least_32_bytes()
     {
         Assert.Null(WaitingRoomSigner.KeyError(Convert.ToBase64String(new byte[32])));
