@@ -70,15 +70,19 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
         return await Task.WhenAll(sends);
     }
 
-    [Fact]
-    public async Task Under_overload_browsing_gets_fast_503s_with_retry_after_while_checkout_is_served()
-    {
-        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
+    /// <summary>An app whose gate holds four connections, whatever it measures, and limits no client's rate.</summary>
+    private Task<GuardedTestApp> StartFixedCapacityAppAsync() =>
+        GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
         {
             ["RateLimit:Enabled"] = "false",
             ["Algorithm"] = "fixed",
             ["InitialLimit"] = "4",
         });
+
+    [Fact]
+    public async Task Under_overload_browsing_gets_fast_503s_with_retry_after_while_checkout_is_served()
+    {
+        await using var app = await StartFixedCapacityAppAsync();
 
         // Checkouts among the browsing overload.
         var answers = await OverloadAsync(app, (tick, sends) =>
@@ -107,12 +111,7 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     [Fact]
     public async Task Requests_holding_a_turn_metered_upstream_pass_the_edge_while_the_same_endpoint_is_shed_for_others()
     {
-        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
-        {
-            ["RateLimit:Enabled"] = "false",
-            ["Algorithm"] = "fixed",
-            ["InitialLimit"] = "4",
-        });
+        await using var app = await StartFixedCapacityAppAsync();
 
         // A few browse requests a tick hold a turn (as admitted buyers hold a waiting room's admission); one a tick
         // claims a turn the check does not accept.
@@ -141,12 +140,7 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     [Fact]
     public async Task Cache_first_endpoints_are_served_from_cache_under_overload_and_shed_only_when_they_need_the_database()
     {
-        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>
-        {
-            ["RateLimit:Enabled"] = "false",
-            ["Algorithm"] = "fixed",
-            ["InitialLimit"] = "4",
-        });
+        await using var app = await StartFixedCapacityAppAsync();
         // Cache hits and cache misses of a deferred-shedding endpoint among the browsing overload.
         var answers = await OverloadAsync(app, (_, sends) =>
         {
