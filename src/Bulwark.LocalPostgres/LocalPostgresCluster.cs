@@ -719,7 +719,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
     private async Task<bool> AnswersAsync(int port, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(BuildConnectionString(port, "postgres", pooling: false));
+        var connection = new NpgsqlConnection(BuildConnectionString(port, "postgres", pooling: false, ProbeTimeoutSeconds));
         await using (connection.ConfigureAwait(false))
         {
             try
@@ -754,7 +754,17 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
-    private string BuildConnectionString(int port, string database, bool pooling)
+    /// <summary>A readiness probe gives up soon and is asked again.</summary>
+    private const int ProbeTimeoutSeconds = 3;
+
+    /// <summary>
+    /// Work on a server that already answered (creating the database, reading its limits) is not retried: it waits
+    /// for a connection as long as Npgsql's default allows. With 3 s, a fresh-clone CI run whose four test assemblies
+    /// started their clusters at once timed out creating a database on a server that had just answered the probe.
+    /// </summary>
+    private const int WorkTimeoutSeconds = 15;
+
+    private string BuildConnectionString(int port, string database, bool pooling, int timeoutSeconds = WorkTimeoutSeconds)
     {
         var builder = new NpgsqlConnectionStringBuilder
         {
@@ -769,7 +779,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             // The library's own short-lived connections must not sit idle in a pool, holding
             // server slots that tests of connection limits would count.
             builder.Pooling = false;
-            builder.Timeout = 3;
+            builder.Timeout = timeoutSeconds;
         }
 
         return builder.ConnectionString;
