@@ -41,6 +41,9 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
 {
     static readonly TimeSpan AggressiveInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>What polite buyers send as <c>Prefer: wait</c>, as the storefront does; the shop holds no longer than it allows.</summary>
+    const int PoliteHoldSeconds = 5;
+
     /// <summary>Seeded per buyer, so a run's waits repeat.</summary>
     readonly Random _jitter = new(index);
 
@@ -142,7 +145,8 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
 
     async Task<Room> PollAsync(string ticket, CancellationToken ct)
     {
-        var answer = exchanges.Record(await api.PollWaitingRoomAsync(user.Token!, ticket, ct), deadline, poll: true);
+        // Polite buyers ask the shop to hold the poll for news, as the storefront does; bots just ask again.
+        var answer = exchanges.Record(await api.PollWaitingRoomAsync(user.Token!, ticket, ct, aggressive ? null : PoliteHoldSeconds), deadline, poll: true);
         return answer.IsSuccess ? Room.Parse(answer) : new Room(ticket, null, null, false, answer.RetryAfter ?? TimeSpan.FromSeconds(1));
     }
 
@@ -164,7 +168,8 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
     /// buyers refused together and told "1 s" otherwise came back together, every time, into the same busy instant
     /// (lab sale: fifteen admitted buyers answered 503 twelve times in a row while the units went to buyers behind
     /// them). Polls keep the shop's pollAfterSeconds exactly: it bounds how late a buyer learns of a sell-out, and
-    /// polling sooner than asked added a third more polls to a saturated shop.
+    /// polling sooner than asked added a third more polls to a saturated shop. A held poll's pollAfterSeconds may be 0
+    /// (the hold spaced it): the buyer then asks again after 100 ms.
     /// </summary>
     Task PauseAsync(TimeSpan asked, CancellationToken ct, bool poll = false)
     {

@@ -53,8 +53,10 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
     public Task<ApiAnswer> JoinWaitingRoomAsync(string token, string? saleId, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, "/api/waiting-room", JsonContent.Create(saleId is null ? new { } : (object)new { saleId = long.Parse(saleId, System.Globalization.CultureInfo.InvariantCulture) }), token, null, ct);
 
-    public Task<ApiAnswer> PollWaitingRoomAsync(string token, string ticket, CancellationToken ct) =>
-        SendAsync(HttpMethod.Get, $"/api/waiting-room/{Uri.EscapeDataString(ticket)}", null, token, null, ct);
+    /// <param name="holdSeconds">Asks the shop to hold the poll until the turn comes or the sale sells out (<c>Prefer: wait</c>).</param>
+    public Task<ApiAnswer> PollWaitingRoomAsync(string token, string ticket, CancellationToken ct, int? holdSeconds = null) =>
+        SendAsync(HttpMethod.Get, $"/api/waiting-room/{Uri.EscapeDataString(ticket)}", null, token, null, ct,
+            holdSeconds is { } seconds ? ("Prefer", FormattableString.Invariant($"wait={seconds}")) : null);
 
     public Task<ApiAnswer> ListOrdersAsync(string token, int page, int pageSize, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, $"/api/orders?page={page}&pageSize={pageSize}", null, token, null, ct);

@@ -48,6 +48,9 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
     /// <summary>Let out and not yet used by a checkout, as last read (counted for sale rooms only; 0 elsewhere).</summary>
     public long Outstanding => Volatile.Read(ref _outstanding);
 
+    /// <summary>Polls held open until the frontier passes their place (the sale room's also until it sells out).</summary>
+    public PollWaiters Waiters { get; } = new();
+
     /// <summary>Tickets handed out and not yet let out.</summary>
     public long Waiting => Math.Max(0, LastSequence - AdmittedThrough);
 
@@ -72,6 +75,8 @@ public sealed class WaitingLine(TimeProvider clock, TimeSpan admissionLifetime)
             Volatile.Write(ref _outflow, outflow);
             Volatile.Write(ref _outstanding, outstanding);
         }
+
+        Waiters.Release(AdmittedThrough);
     }
 
     /// <param name="sequence">The ticket's place.</param>

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Bulwark.Guard.Deadlines;
 using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
@@ -7,6 +9,7 @@ using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Bulwark.Shop.WaitingRoom;
 
@@ -58,7 +61,8 @@ public static partial class WaitingRoomApi
             .WithSummary("Take a place in line for a sale's checkout (saleId) or the general checkout room (no saleId)")
             .ProducesProblem(StatusCodes.Status404NotFound);
         // Answered from memory, so never shed up front: a poll costs no connection, and a buyer who is told
-        // 503 while waiting their turn learns nothing (the per-client rate limit still applies).
+        // 503 while waiting their turn learns nothing (the per-client rate limit still applies). With Prefer: wait
+        // it is held until the turn comes or the sale sells out (WaitingRoom:MaxPollHold).
         group.MapGet("/{ticket}", Poll).WithDeferredShedding().WithPriority(Priority.Normal)
             .WithSummary("Where a ticket stands: its position and estimated wait, its admission once admitted, or sold out")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -69,9 +73,37 @@ public static partial class WaitingRoomApi
         JoinRequest? body, ClaimsPrincipal user, WaitingRoomService service, CancellationToken cancellationToken) =>
         Respond(await service.JoinAsync(user.UserId(), body?.SaleId, cancellationToken));
 
-    private static Results<Ok<WaitingTicket>, Ok<AdmittedTicket>, Ok<SoldOutTicket>, ProblemHttpResult> Poll(
-        string ticket, ClaimsPrincipal user, WaitingRoomService service) =>
-        Respond(service.Poll(user.UserId(), ticket));
+    private static async Task<Results<Ok<WaitingTicket>, Ok<AdmittedTicket>, Ok<SoldOutTicket>, ProblemHttpResult>> Poll(
+        string ticket, ClaimsPrincipal user, WaitingRoomService service, WaitingRooms rooms, TimeProvider clock, HttpContext context,
+        CancellationToken cancellationToken) =>
+        Respond(await service.PollAsync(user.UserId(), ticket, Hold(context.Request, rooms.Options.MaxPollHold, clock), cancellationToken));
+
+    /// <summary>
+    /// How long the client asked us to hold its poll (RFC 7240 <c>Prefer: wait=seconds</c>), at most
+    /// <paramref name="limit"/> and half a second short of the request's deadline; zero without the preference.
+    /// </summary>
+    internal static TimeSpan Hold(HttpRequest request, TimeSpan limit, TimeProvider clock)
+    {
+        if (limit <= TimeSpan.Zero || !NameValueHeaderValue.TryParseList(request.Headers["Prefer"], out var preferences))
+        {
+            return TimeSpan.Zero;
+        }
+
+        foreach (var preference in preferences)
+        {
+            if (preference.Name.Equals("wait", StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(preference.Value.AsSpan(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            {
+                var left = RequestDeadline.Remaining(clock, limit + AnswerMargin) - AnswerMargin;
+                return TimeSpan.FromTicks(Math.Max(0, Math.Min(Math.Min(limit.Ticks, TimeSpan.FromSeconds(seconds).Ticks), left.Ticks)));
+            }
+        }
+
+        return TimeSpan.Zero;
+    }
+
+    /// <summary>Left of the deadline when a held poll answers: room to write the answer before the deadline passes.</summary>
+    private static readonly TimeSpan AnswerMargin = TimeSpan.FromMilliseconds(500);
 
     private static Results<Ok<WaitingTicket>, Ok<AdmittedTicket>, Ok<SoldOutTicket>, ProblemHttpResult> Respond(RoomAnswer answer) => answer switch
     {

@@ -59,6 +59,14 @@ public sealed class WaitingRoomOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:05")]
     public TimeSpan TickInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Longest a poll sent with <c>Prefer: wait=N</c> is held for its turn or the sale selling out (and never past its
+    /// deadline, less half a second to answer). A held poll answers the moment either happens, so a buyer learns it
+    /// within a tick; holding costs no CPU. Zero answers every poll at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan MaxPollHold { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Longest a client is told to wait between polls: bounds how late it learns it was admitted or the sale sold out.</summary>
     [Range(1, 60)]
     public int MaxPollAfterSeconds { get; set; } = 5;

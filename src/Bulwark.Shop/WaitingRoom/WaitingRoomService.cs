@@ -54,15 +54,39 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
         return Answer(ticket, signer.Sign(ticket));
     }
 
-    public RoomAnswer Poll(long userId, string token)
+    public RoomAnswer Poll(long userId, string token) =>
+        Read(userId, token) is { } ticket ? Answer(ticket, token) : new RoomAnswer.UnknownTicket();
+
+    /// <summary>
+    /// A poll that, while its ticket is still in line, is held up to <paramref name="hold"/> for its turn or the sale
+    /// selling out (<c>Prefer: wait</c>), and answers the moment either happens. A hold that runs out answers where
+    /// the ticket stands, its <c>pollAfterSeconds</c> shortened by the hold, which already spaced the polls: a buyer told
+    /// to come back within the hold (near its turn, or behind the units left, waiting for "sold out") comes back at once
+    /// and is held again, so it hears either within a tick; one further back polls no more often than without holds.
+    /// </summary>
+    public async Task<RoomAnswer> PollAsync(long userId, string token, TimeSpan hold, CancellationToken cancellationToken)
     {
-        if (signer.ReadTicket(token, userId) is not { } ticket || clock.GetUtcNow() - ticket.IssuedAt > rooms.Options.TicketLifetime)
+        if (Read(userId, token) is not { } ticket)
         {
             return new RoomAnswer.UnknownTicket();
         }
 
-        return Answer(ticket, token);
+        var answer = Answer(ticket, token);
+        if (answer is not RoomAnswer.InLine || hold <= TimeSpan.Zero)
+        {
+            return answer;
+        }
+
+        await rooms.Line(ticket.Room).Waiters.WaitAsync(ticket.Sequence, hold, clock, () => Answer(ticket, token) is RoomAnswer.InLine,
+            cancellationToken);
+        var after = Answer(ticket, token);
+        return after is RoomAnswer.InLine { Ticket: var waiting }
+            ? new RoomAnswer.InLine(waiting with { PollAfterSeconds = Math.Max(0, waiting.PollAfterSeconds - (int)Math.Ceiling(hold.TotalSeconds)) })
+            : after;
     }
+
+    private TicketClaim? Read(long userId, string token) =>
+        signer.ReadTicket(token, userId) is { } ticket && clock.GetUtcNow() - ticket.IssuedAt <= rooms.Options.TicketLifetime ? ticket : null;
 
     private async Task<JoinedPlace> TakePlaceAsync(string room, long userId, CancellationToken cancellationToken)
     {

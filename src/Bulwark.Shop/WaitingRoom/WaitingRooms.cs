@@ -54,6 +54,11 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
     {
         _sales[saleId] = sale;
         _salesToLearn.TryRemove(saleId, out _);
+        if ((sale is null || sale.IsOverAt(clock.GetUtcNow())) && _lines.TryGetValue(SaleRoom(saleId), out var line))
+        {
+            // Sold out, over or gone: every poll held on this sale's line answers now, not when its hold runs out.
+            line.Waiters.ReleaseAll();
+        }
     }
 
     /// <summary>

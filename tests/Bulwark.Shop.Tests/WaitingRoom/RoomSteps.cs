@@ -16,9 +16,16 @@ public static class RoomSteps
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    public static async Task<JsonElement> PollAsync(HttpClient buyer, string ticket)
+    /// <param name="wait">Seconds to ask the shop to hold the poll for a change (<c>Prefer: wait</c>); none by default.</param>
+    public static async Task<JsonElement> PollAsync(HttpClient buyer, string ticket, int? wait = null)
     {
-        using var response = await buyer.GetAsync($"/api/waiting-room/{ticket}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/waiting-room/{ticket}");
+        if (wait is { } seconds)
+        {
+            request.Headers.Add("Prefer", $"wait={seconds}");
+        }
+
+        using var response = await buyer.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"poll answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();

@@ -148,6 +148,31 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
     }
 
     [Fact]
+    public async Task A_held_poll_answers_sold_out_as_the_sale_sells_out_and_one_with_nothing_to_tell_when_its_hold_runs_out()
+    {
+        var (saleId, _) = await shop.UpcomingSaleAsync();
+        using var buyer = await shop.SignedInClientAsync();
+        var ticket = (await JoinAsync(buyer, saleId)).GetProperty("ticket").GetString()!;
+
+        // Nothing happens in a line that has not opened: the hold runs out and the poll says where the ticket stands,
+        // with the wait before the next poll shortened by the hold.
+        var clock = Stopwatch.StartNew();
+        var quiet = await PollAsync(buyer, ticket, wait: 10);
+        Assert.True(clock.Elapsed >= WaitingRoomFixture.MaxPollHold - TimeSpan.FromMilliseconds(50), $"held only {clock.Elapsed}");
+        Assert.Equal(1, quiet.GetProperty("position").GetInt64());
+        Assert.InRange(quiet.GetProperty("pollAfterSeconds").GetInt32(), 0, (await PollAsync(buyer, ticket)).GetProperty("pollAfterSeconds").GetInt32() - 1);
+
+        var held = PollAsync(buyer, ticket, wait: 10);
+        await Task.Delay(200);
+        shop.Sales.SellOut(saleId);
+        clock.Restart();
+        var answer = await held;
+        Assert.True(answer.GetProperty("soldOut").GetBoolean(), answer.ToString());
+        Assert.True(clock.Elapsed < WaitingRoomFixture.MaxPollHold - TimeSpan.FromMilliseconds(200),
+            $"sold out was answered {clock.Elapsed} after the last unit went, as if the hold had run out");
+    }
+
+    [Fact]
     public async Task A_buyer_further_back_than_the_units_left_is_told_to_poll_every_second()
     {
         var (saleId, _) = await shop.UpcomingSaleAsync(stock: 1000);

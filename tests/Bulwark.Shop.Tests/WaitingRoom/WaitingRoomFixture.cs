@@ -21,6 +21,9 @@ public sealed class WaitingRoomFixture : IAsyncLifetime
     /// <summary>Short, so that a sale line frees an abandoned admission's unit within a test's patience.</summary>
     public static readonly TimeSpan AdmissionGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>Longer than the default second, so a poll woken early is told apart from one whose hold ran out.</summary>
+    public static readonly TimeSpan MaxPollHold = TimeSpan.FromSeconds(1.4);
+
     private readonly string _signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private LocalPostgresCluster? _cluster;
     private WebApplication? _app;
@@ -62,6 +65,7 @@ public sealed class WaitingRoomFixture : IAsyncLifetime
             "--WaitingRoom:MaxOutflowPerSecond", Outflow.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--WaitingRoom:AdmissionLifetime", AdmissionLifetime.ToString("c"),
             "--WaitingRoom:AdmissionGrace", AdmissionGrace.ToString("c"),
+            "--WaitingRoom:MaxPollHold", MaxPollHold.ToString("c"),
             "--Logging:LogLevel:Default", "Warning",
             .. extra,
         ], builder => builder.Services.AddSingleton<ISaleQueueSource>(Sales));
