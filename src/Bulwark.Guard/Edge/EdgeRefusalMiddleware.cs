@@ -11,7 +11,8 @@ namespace Bulwark.Guard.Edge;
 /// target (503) — before routing, authentication, model binding or any JSON. The endpoint's priority comes
 /// from <see cref="EdgeRouteTable"/>; the answer is a prepared problem document. A request that passes
 /// is never refused by the edge again (later refusals come only from the gate and the deadline). A request holding a
-/// turn given out upstream (<see cref="IPreAdmission"/>) is limited by its client's rate but not shed.
+/// turn given out upstream (<see cref="IPreAdmission"/>), or to an endpoint marked <c>WithoutShedding</c>, is limited by
+/// its client's rate but not shed.
 /// </summary>
 /// <remarks>Place it first in the pipeline. With <c>Guard:Mode=off</c> it passes everything through.</remarks>
 public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable routes, IGatePressure pressure, IGateControl control,
@@ -46,8 +47,9 @@ public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable r
             return Refuse(context, route.Priority, RejectionReason.LoginThrottled, login.RetryAfter);
         }
 
-        // A turn metered upstream (a waiting room's admission) is not shed here: the gate and the deadline still bound it.
-        if (route.PreAdmission?.IsPreAdmitted(context.Request) == true)
+        // A turn metered upstream (a waiting room's admission), or an endpoint whose order of arrival is the product (a
+        // join), is not shed here: the gate and the deadline still bound it.
+        if (route.NeverShed || route.PreAdmission?.IsPreAdmitted(context.Request) == true)
         {
             return next(context);
         }

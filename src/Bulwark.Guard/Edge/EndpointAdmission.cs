@@ -29,6 +29,9 @@ public interface IPreAdmission
 /// <summary>Endpoint metadata: requests that <see cref="Check"/> accepts are not shed by the edge.</summary>
 public sealed record PreAdmissionMetadata(IPreAdmission Check);
 
+/// <summary>Endpoint metadata: the edge never sheds it for queue delay (it still limits its clients' rates).</summary>
+public sealed record NoSheddingMetadata;
+
 /// <summary>How endpoints declare what the edge needs to know about them.</summary>
 public static class EndpointAdmission
 {
@@ -73,4 +76,14 @@ public static class EndpointAdmission
     public static TBuilder WithPreAdmission<TBuilder>(this TBuilder builder, IPreAdmission check)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new PreAdmissionMetadata(check));
+
+    /// <summary>
+    /// Marks an endpoint whose order of arrival is the product (taking a place in a waiting room's line): shed for
+    /// queue delay, it would hand the earlier place to whoever retries fastest, so the edge does not shed it. It must
+    /// be cheap and bounded by something other than the crowd's size (one place per user); its clients' rates are
+    /// still limited, and the gate and the deadline still bound it.
+    /// </summary>
+    public static TBuilder WithoutShedding<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new NoSheddingMetadata());
 }

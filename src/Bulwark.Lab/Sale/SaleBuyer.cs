@@ -63,15 +63,22 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
 
             string? admission = null;
             string? ticket = null;
-            if (useWaitingRoom)
-            {
-                (record, ticket, admission) = await JoinAsync(record, ct);
-                if (record.End != SaleEnd.GaveUp) return record;
-            }
-
             var key = Guid.NewGuid().ToString("N");
             while (time.GetUtcNow() < giveUpAt)
             {
+                if (useWaitingRoom && ticket is null)
+                {
+                    // A join refused on the way (503/429) is asked again as told, as the storefront does: checking out
+                    // without a ticket only earns a 429 "join the waiting room" (or a 503) and learns nothing.
+                    (record, ticket, admission, var retryAfter) = await JoinAsync(record, ticket, admission, ct);
+                    if (record.End != SaleEnd.GaveUp) return record with { Polls = polls };
+                    if (ticket is null)
+                    {
+                        await PauseAsync(retryAfter ?? TimeSpan.FromSeconds(1), ct);
+                        continue;
+                    }
+                }
+
                 if (ticket is not null && admission is null)
                 {
                     var polled = await PollAsync(ticket, ct);
@@ -88,7 +95,7 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
                         if (aggressive && polls % 10 == 0)
                         {
                             // A bot joins again now and then, hoping for a better place; it must get the same one.
-                            (record, ticket, admission) = await JoinAsync(record, ct);
+                            (record, ticket, admission, _) = await JoinAsync(record, ticket, admission, ct);
                             if (record.End != SaleEnd.GaveUp) return record with { Polls = polls };
                         }
                         continue;
@@ -106,8 +113,9 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
                     case HttpStatusCode.Conflict:
                         return record with { End = SaleEnd.SoldOut, SoldOutAt = Now, Polls = polls };
                     case HttpStatusCode.TooManyRequests when WaitingRoomRequired(answer) && ticket is null:
-                        (record, ticket, admission) = await JoinAsync(record, ct);
+                        (record, ticket, admission, var joinRetryAfter) = await JoinAsync(record, ticket, admission, ct);
                         if (record.End != SaleEnd.GaveUp) return record with { Polls = polls };
+                        if (ticket is null) await PauseAsync(joinRetryAfter ?? TimeSpan.FromSeconds(1), ct);
                         continue;
                     case HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests:
                         if (WaitingRoomRequired(answer)) admission = null; // spent or expired: back to polling the ticket
@@ -126,21 +134,26 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         }
     }
 
-    async Task<(SaleBuyerRecord Record, string? Ticket, string? Admission)> JoinAsync(SaleBuyerRecord record, CancellationToken ct)
+    /// <summary>
+    /// Joins (or joins again); refused for overload (503/429), keeps the ticket and admission it had and says when to
+    /// ask again.
+    /// </summary>
+    async Task<(SaleBuyerRecord Record, string? Ticket, string? Admission, TimeSpan? RetryAfter)> JoinAsync(SaleBuyerRecord record,
+        string? ticket, string? admission, CancellationToken ct)
     {
         var joined = exchanges.Record(await api.JoinWaitingRoomAsync(user.Token!, saleId, ct), deadline);
         if (!joined.IsSuccess)
         {
             return joined.Status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests
-                ? (record, null, null)
-                : (record with { End = SaleEnd.Failed, Failure = "waiting room: " + joined.Describe() }, null, null);
+                ? (Refused(record, joined, "join"), ticket, admission, joined.RetryAfter)
+                : (record with { End = SaleEnd.Failed, Failure = "waiting room: " + joined.Describe() }, ticket, null, null);
         }
 
         var room = Room.Parse(joined);
         record = record with { JoinedAt = record.JoinedAt ?? Now, JoinPosition = record.JoinPosition ?? room.Position, Ticket = room.Ticket ?? record.Ticket };
-        if (room.SoldOut) return (record with { End = SaleEnd.SoldOut, SoldOutAt = Now }, room.Ticket, null);
+        if (room.SoldOut) return (record with { End = SaleEnd.SoldOut, SoldOutAt = Now }, room.Ticket, null, null);
         if (room.Admission is not null) record = record with { AdmittedAt = record.AdmittedAt ?? Now };
-        return (record, room.Ticket, room.Admission);
+        return (record, room.Ticket, room.Admission, null);
     }
 
     async Task<Room> PollAsync(string ticket, CancellationToken ct)
@@ -179,12 +192,14 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         return Task.Delay(TimeSpan.FromTicks(told + spread), time, ct);
     }
 
-    SaleBuyerRecord Refused(SaleBuyerRecord record, ApiAnswer answer)
+    /// <param name="what">The request refused, when not the checkout.</param>
+    SaleBuyerRecord Refused(SaleBuyerRecord record, ApiAnswer answer, string? what = null)
     {
         var refusals = record.Refusals ?? [];
         if (refusals.Count >= SaleBuyerRecord.MaxRefusals) return record;
         var title = answer.Status is null ? answer.Describe() : ProblemText(answer, "title");
-        return record with { Refusals = [.. refusals, FormattableString.Invariant($"{Now:0.00} {(int?)answer.Status} {title}")] };
+        var request = what is null ? "" : what + " ";
+        return record with { Refusals = [.. refusals, FormattableString.Invariant($"{Now:0.00} {request}{(int?)answer.Status} {title}")] };
     }
 
     static bool NotOpenYet(ApiAnswer answer) => ProblemText(answer).Contains("not open", StringComparison.OrdinalIgnoreCase);

@@ -109,7 +109,7 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
-    public async Task Requests_holding_a_turn_metered_upstream_pass_the_edge_while_the_same_endpoint_is_shed_for_others()
+    public async Task Requests_holding_a_turn_metered_upstream_or_joining_a_line_pass_the_edge_while_the_same_work_is_shed_for_others()
     {
         await using var app = await StartFixedCapacityAppAsync();
 
@@ -120,6 +120,7 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
             if (tick % 5 == 0)
             {
                 sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse?turn", turn: "granted"));
+                sends.Add(SendAsync(app.Client, HttpMethod.Get, "/join"));
             }
 
             sends.Add(SendAsync(app.Client, HttpMethod.Get, "/browse?forged", turn: "please"));
@@ -134,6 +135,7 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
         Assert.True(plain.Count(a => a.Status == HttpStatusCode.ServiceUnavailable) > plain.Count / 2, "the overload did not shed browsing");
         Assert.True(forged.Count(a => a.Reason == "queue_delay") > forged.Count / 2, "a turn the check refuses must be shed like any other");
         Assert.All(turns, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.All(answers.Where(a => a.Path == "/join"), a => Assert.Equal(HttpStatusCode.OK, a.Status));
         Assert.All(answers, a => Assert.True(a.Took < Deadline + Slack, $"{a.Path} took {a.Took}"));
     }
 

@@ -74,6 +74,9 @@ public sealed class GuardedTestApp : IAsyncDisposable
 
         app.MapGet("/browse", (IDatabaseGate gate, CancellationToken cancellationToken) =>
             Sleep(gate, Priority.Sheddable, 0.03, cancellationToken)).WithPriority(Priority.Sheddable).WithPreAdmission(new TurnHeader());
+        // Browsing whose order of arrival matters (as joining a waiting room's line does): never shed at the edge.
+        app.MapGet("/join", (IDatabaseGate gate, CancellationToken cancellationToken) =>
+            Sleep(gate, Priority.Sheddable, 0.03, cancellationToken)).WithPriority(Priority.Sheddable).WithoutShedding();
         app.MapPost("/checkout", (IDatabaseGate gate, CancellationToken cancellationToken) =>
             Sleep(gate, Priority.Critical, 0.01, cancellationToken)).WithPriority(Priority.Critical);
         app.MapGet("/runaway", (IDatabaseGate gate, CancellationToken cancellationToken) =>
