@@ -53,15 +53,17 @@ public static class SaleFairness
         buyers.Where(b => b.BoughtAt is not null).Select(b => b.BoughtAt!.Value).DefaultIfEmpty(double.NaN).Max();
 
     /// <summary>
-    /// For every buyer who did not buy and was told the sale was sold out: seconds from the sell-out until they
-    /// learned it (0 for those told before the last unit's answer came back, which happens when the last units are
-    /// held by orders still being paid).
+    /// For every buyer who did not buy and was told the sale was sold out: seconds from the sell-out, or from their
+    /// arrival when they came later, until they learned it (0 for those told before the last unit's answer came back,
+    /// which happens when the last units are held by orders still being paid). Counted from the sell-out alone, a
+    /// buyer arriving four seconds after it read as told four seconds late (a run that sold out in 5.6 s, while
+    /// buyers still arrived until 10 s after the opening).
     /// </summary>
     public static IReadOnlyList<double> SoldOutDelays(IReadOnlyList<SaleBuyerRecord> buyers)
     {
         var sellOut = SellOutAt(buyers);
         if (double.IsNaN(sellOut)) return [];
-        return [.. buyers.Where(b => b.End == SaleEnd.SoldOut && b.SoldOutAt is not null).Select(b => Math.Max(0, b.SoldOutAt!.Value - sellOut)).Order()];
+        return [.. buyers.Where(b => b.End == SaleEnd.SoldOut && b.SoldOutAt is not null).Select(b => Math.Max(0, b.SoldOutAt!.Value - Math.Max(sellOut, b.ArrivedAt))).Order()];
     }
 
     /// <summary>Units sold per second from the first purchase's answer to the last; NaN with fewer than two.</summary>

@@ -23,7 +23,7 @@ public static class SaleMarkdown
         if (report.Isolation is { } isolation) md.AppendLine($"- CPU isolation (taskset): {isolation}.");
         md.AppendLine();
 
-        md.AppendLine("| mode | machine load at start | orders | oversold | stock balanced | sold out after opening s | orders/s while selling | pgbench single-row tps | orders/s ÷ pgbench | bought out of queue order (shop's order; lab's clock) | told sold out | told within (p50 / p99 / max s) | gave up | failed | 5xx | timeouts | over the 2 s deadline | slowest ms | storefront requests (5xx, over deadline) | SUT CPU |");
+        md.AppendLine("| mode | machine load at start | orders | oversold | stock balanced | sold out after opening s | orders/s while selling | pgbench single-row tps | orders/s ÷ pgbench | bought out of queue order (shop's order; lab's clock) | told sold out | told within, from the sell-out or a later arrival (p50 / p99 / max s) | gave up | failed | 5xx | timeouts | over the 2 s deadline | slowest ms | storefront requests (5xx, over deadline) | SUT CPU |");
         md.AppendLine("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var m in report.Modes)
         {

@@ -63,14 +63,17 @@ public sealed class SaleFairnessTests
     }
 
     [Fact]
-    public void Sold_out_delays_run_from_the_last_purchase_and_never_go_negative()
+    public void Sold_out_delays_run_from_the_last_purchase_or_a_later_arrival_and_never_go_negative()
     {
-        List<SaleBuyerRecord> buyers = [Buyer(0, 1, 5), Buyer(1, 2, 8), Buyer(2, 3, null, soldOutAt: 7.5), Buyer(3, 4, null, soldOutAt: 8.4), Buyer(4, 5, null, soldOutAt: 9.1)];
+        // The last buyer arrives (12.9) after the sell-out (8) and is told at once on arriving (13.2).
+        List<SaleBuyerRecord> buyers = [Buyer(0, 1, 5), Buyer(1, 2, 8), Buyer(2, 3, null, soldOutAt: 7.5), Buyer(3, 4, null, soldOutAt: 8.4),
+            Buyer(4, 5, null, soldOutAt: 9.1), Buyer(5, 13, null, soldOutAt: 13.2)];
         var delays = SaleFairness.SoldOutDelays(buyers);
-        Assert.Equal(3, delays.Count);
+        Assert.Equal(4, delays.Count);
         Assert.Equal(0, delays[0]);
-        Assert.Equal(0.4, delays[1], 6);
-        Assert.Equal(1.1, delays[2], 6);
+        Assert.Equal(0.3, delays[1], 6);
+        Assert.Equal(0.4, delays[2], 6);
+        Assert.Equal(1.1, delays[3], 6);
         Assert.Equal(1.1, SaleFairness.Percentile(delays, 99), 6);
     }
 
