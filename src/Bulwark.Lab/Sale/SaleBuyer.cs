@@ -57,7 +57,7 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         var polls = 0;
         try
         {
-            var put = await PersistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct), giveUpAt, ct);
+            (var put, record) = await PersistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct), record, "cart", giveUpAt, ct);
             if (put is null) return record;
             if (!put.IsSuccess) return record with { End = SaleEnd.Failed, Failure = "cart: " + put.Describe() };
 
@@ -163,17 +163,19 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         return answer.IsSuccess ? Room.Parse(answer) : new Room(ticket, null, null, false, answer.RetryAfter ?? TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Retries a call refused for overload, as told; null when the run ended first.</summary>
-    async Task<ApiAnswer?> PersistAsync(Func<Task<ApiAnswer>> call, DateTimeOffset giveUpAt, CancellationToken ct)
+    /// <summary>Retries a call refused for overload, as told, noting the refusals; a null answer when the run ended first.</summary>
+    async Task<(ApiAnswer? Answer, SaleBuyerRecord Record)> PersistAsync(Func<Task<ApiAnswer>> call, SaleBuyerRecord record, string what,
+        DateTimeOffset giveUpAt, CancellationToken ct)
     {
         while (time.GetUtcNow() < giveUpAt)
         {
             var answer = exchanges.Record(await call(), deadline);
-            if (answer.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)) return answer;
+            if (answer.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)) return (answer, record);
+            record = Refused(record, answer, what);
             await PauseAsync(answer.RetryAfter ?? TimeSpan.FromSeconds(1), ct);
         }
 
-        return null;
+        return (null, record);
     }
 
     /// <summary>

@@ -13,6 +13,9 @@ public sealed class Outflow(WaitingRoomOptions options)
 
     private const double Smoothing = 0.3;
 
+    /// <summary>Share of checkout's completions let out while the CPU is short: a multiplicative decrease, as in AIMD.</summary>
+    private const double CpuBackoff = 0.8;
+
     private long? _criticalAdmitted;
     private double _rate = options.MinOutflowPerSecond;
 
@@ -29,7 +32,15 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// Queue delay is not the measure: keeping it near zero is what the room is for, so it carries no
     /// signal once the room works. Divided by the leases a checkout takes, smoothed, clamped to the options.
     /// </summary>
-    public double Update(GateStatistics statistics, TimeSpan elapsed)
+    /// <param name="statistics">The gate's, now.</param>
+    /// <param name="elapsed">Since the last look.</param>
+    /// <param name="cpuShort">
+    /// The process runs its queued work late (the edge is about to shed, or sheds, below critical): the connections may
+    /// have room while the CPU has none, so the line lets out a little less than checkout completes, and never more.
+    /// Without it, a CPU-bound sale read an idle gate as room for twice its completions: admitted checkouts ran out of
+    /// their deadline (263 in one lab sale) and buyers' cart updates were shed for the CPU the extra admissions took.
+    /// </param>
+    public double Update(GateStatistics statistics, TimeSpan elapsed, bool cpuShort = false)
     {
         var admitted = statistics.Admitted.Critical;
         var before = _criticalAdmitted;
@@ -43,8 +54,10 @@ public sealed class Outflow(WaitingRoomOptions options)
         var headroom = statistics.InUse > 0 ? Math.Clamp((double)statistics.Limit / statistics.InUse, 1, 2) : 2;
         var capacity = leasesPerSecond * headroom / options.LeasesPerCheckout;
         // Starting from the current rate, not from zero: an idle gate (no checkouts because everyone waits)
-        // reads zero completions, and must not close the line.
-        var target = Math.Max(capacity, _rate * (leasesPerSecond > 0 ? 1 : headroom));
+        // reads zero completions, and must not close the line — unless the CPU is what is short.
+        var target = cpuShort
+            ? leasesPerSecond / options.LeasesPerCheckout * CpuBackoff
+            : Math.Max(capacity, _rate * (leasesPerSecond > 0 ? 1 : headroom));
         _rate = Math.Clamp(_rate + Smoothing * (target - _rate), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
         return _rate;
     }

@@ -1,3 +1,5 @@
+using Bulwark.Guard.Edge;
+using Bulwark.Guard.Gate;
 using Bulwark.Guard.Telemetry;
 using Bulwark.Shop.Database;
 
@@ -10,8 +12,8 @@ namespace Bulwark.Shop.WaitingRoom;
 /// <see cref="WaitingRooms"/>.
 /// </summary>
 public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomStore store, ISaleQueueSource sales,
-    IGateStatisticsProvider gate, WaitingRoomMetrics metrics, DatabaseReadiness readiness, TimeProvider clock,
-    ILogger<WaitingRoomTicker> logger) : BackgroundService
+    IGateStatisticsProvider gate, IGateControl control, ProcessingDelay processing, WaitingRoomMetrics metrics, DatabaseReadiness readiness,
+    TimeProvider clock, ILogger<WaitingRoomTicker> logger) : BackgroundService
 {
     private readonly Outflow _outflow = new(rooms.Options);
     private long _lastSampleAt;
@@ -65,7 +67,10 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         }
 
         var now = clock.GetTimestamp();
-        var rate = _lastSampleAt == 0 ? _outflow.Rate : _outflow.Update(gate.GetStatistics(), clock.GetElapsedTime(_lastSampleAt, now));
+        // Short of CPU once queued work runs later than half of critical's processing-delay target, where the edge
+        // starts shedding normal work: the room slows down before the edge would shed checkouts' cart updates.
+        var cpuShort = processing.Standing > control.Settings.ProcessingDelayTargets.Critical / 2;
+        var rate = _lastSampleAt == 0 ? _outflow.Rate : _outflow.Update(gate.GetStatistics(), clock.GetElapsedTime(_lastSampleAt, now), cpuShort);
         _lastSampleAt = now;
 
         var options = rooms.Options;

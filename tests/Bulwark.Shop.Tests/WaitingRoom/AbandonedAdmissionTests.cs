@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Guard.Telemetry;
 using Bulwark.Shop.Database;
@@ -96,7 +97,7 @@ public sealed class AbandonedAdmissionTests(WaitingRoomFixture shop)
         var store = services.GetRequiredService<WaitingRoomStore>();
         var sales = services.GetRequiredService<ISaleQueueSource>();
         var ticker = new WaitingRoomTicker(rooms, store, sales, services.GetRequiredService<IGateStatisticsProvider>(),
-            services.GetRequiredService<WaitingRoomMetrics>(), services.GetRequiredService<DatabaseReadiness>(), clock,
+            services.GetRequiredService<IGateControl>(), services.GetRequiredService<ProcessingDelay>(), services.GetRequiredService<WaitingRoomMetrics>(), services.GetRequiredService<DatabaseReadiness>(), clock,
             services.GetRequiredService<ILogger<WaitingRoomTicker>>());
         await ticker.TickAsync(CancellationToken.None);
 

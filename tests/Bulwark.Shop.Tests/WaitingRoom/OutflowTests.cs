@@ -46,6 +46,36 @@ public sealed class OutflowTests
         Assert.True(rates.Zip(rates.Skip(1)).All(pair => pair.Second >= pair.First), "an idle gate only ever raises the rate");
     }
 
+    [Fact]
+    public void A_cpu_short_shop_lets_out_less_than_checkout_completes_even_with_connections_to_spare()
+    {
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000, LeasesPerCheckout = 2 });
+        long completed = 0;
+        outflow.Update(Statistics(completed, limit: 10, inUse: 2), TimeSpan.FromSeconds(1));
+        for (var second = 0; second < 40; second++)
+        {
+            completed += 100;
+            outflow.Update(Statistics(completed, limit: 10, inUse: 2), TimeSpan.FromSeconds(1));
+        }
+
+        // Connections to spare: room for up to twice the 50 checkouts a second completed.
+        Assert.Equal(100, outflow.Rate, precision: 1);
+        for (var second = 0; second < 40; second++)
+        {
+            completed += 100;
+            outflow.Update(Statistics(completed, limit: 10, inUse: 2), TimeSpan.FromSeconds(1), cpuShort: true);
+        }
+
+        Assert.Equal(40, outflow.Rate, precision: 1);
+        // Short of CPU with nobody checking out (the CPU goes to other work): the line slows to its floor.
+        for (var second = 0; second < 40; second++)
+        {
+            outflow.Update(Statistics(completed, limit: 10, inUse: 0), TimeSpan.FromSeconds(1), cpuShort: true);
+        }
+
+        Assert.Equal(1, outflow.Rate, precision: 3);
+    }
+
     [Theory]
     [InlineData(100.0, 200, 0, 500, 600.0)]   // nobody admitted is still shopping: room for every unit left
     [InlineData(100.0, 200, 40, 50, 110.0)]   // 40 admitted still to check out, 50 units left: 10 more
