@@ -19,9 +19,6 @@ public sealed class Outflow(WaitingRoomOptions options)
     private long? _criticalAdmitted;
     private double _rate = options.MinOutflowPerSecond;
 
-    /// <summary>The most checkouts per second ever seen completed (one tick's reading).</summary>
-    private double _peakServed;
-
     /// <summary>Checkouts per second the gate can serve, as last estimated (between the floor and the cap).</summary>
     public double Rate => _rate;
 
@@ -31,8 +28,7 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// transactions and payment settlement), scaled by how much of the limit was in use. Completions say
     /// what checkout actually got; the limit over what was in use says how much more the gate would give
     /// before queueing (Little's law with the same hold time), at most twice as much per tick, like TCP's
-    /// slow start, so a shop with room ramps up quickly and a saturated one reads exactly its completions; idle, it grows
-    /// back only to the most checkout was seen to complete.
+    /// slow start, so an idle shop ramps up quickly and a saturated one reads exactly its completions.
     /// Queue delay is not the measure: keeping it near zero is what the room is for, so it carries no
     /// signal once the room works. Divided by the leases a checkout takes, smoothed, clamped to the options.
     /// </summary>
@@ -59,15 +55,9 @@ public sealed class Outflow(WaitingRoomOptions options)
         var capacity = leasesPerSecond * headroom / options.LeasesPerCheckout;
         // Starting from the current rate, not from zero: an idle gate (no checkouts because everyone waits)
         // reads zero completions, and must not close the line — unless the CPU is what is short.
-        var served = leasesPerSecond / options.LeasesPerCheckout;
-        _peakServed = Math.Max(_peakServed, served);
-        // Idle, the rate may grow back to the most checkout was ever seen to complete, not past it: an idle gate says
-        // nothing of what checkout can take. Ramped to the cap while a sale had not opened, a line let 411 buyers out in
-        // the opening's two seconds to a core that completes about 90 checkouts a second, and 207 of them ran out of time.
-        var idleTarget = Math.Min(_rate * headroom, Math.Max(_peakServed, options.MinOutflowPerSecond));
-        var target = cpuShort ? served * CpuBackoff
-            : leasesPerSecond > 0 ? Math.Max(capacity, _rate)
-            : Math.Max(_rate, idleTarget);
+        var target = cpuShort
+            ? leasesPerSecond / options.LeasesPerCheckout * CpuBackoff
+            : Math.Max(capacity, _rate * (leasesPerSecond > 0 ? 1 : headroom));
         _rate = Math.Clamp(_rate + Smoothing * (target - _rate), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
         return _rate;
     }
