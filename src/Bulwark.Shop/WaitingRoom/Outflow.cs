@@ -36,7 +36,7 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// <param name="elapsed">Since the last look.</param>
     /// <param name="cpuShort">
     /// The process runs its queued work late (the edge is about to shed, or sheds, below critical): the connections may
-    /// have room while the CPU has none, so the line lets out a little less than checkout completes, and never more.
+    /// have room while the CPU has none, so the line drops at once to a little less than checkout completes.
     /// Without it, a CPU-bound sale read an idle gate as room for twice its completions: admitted checkouts ran out of
     /// their deadline (263 in one lab sale) and buyers' cart updates were shed for the CPU the extra admissions took.
     /// </param>
@@ -55,9 +55,16 @@ public sealed class Outflow(WaitingRoomOptions options)
         var capacity = leasesPerSecond * headroom / options.LeasesPerCheckout;
         // Starting from the current rate, not from zero: an idle gate (no checkouts because everyone waits)
         // reads zero completions, and must not close the line — unless the CPU is what is short.
-        var target = cpuShort
-            ? leasesPerSecond / options.LeasesPerCheckout * CpuBackoff
-            : Math.Max(capacity, _rate * (leasesPerSecond > 0 ? 1 : headroom));
+        if (cpuShort)
+        {
+            // At once, not smoothed, as AIMD decreases: admitted buyers pass the edge, so every tick at the old rate lets
+            // in checkouts the core cannot serve before their deadline.
+            _rate = Math.Clamp(Math.Min(_rate, leasesPerSecond / options.LeasesPerCheckout * CpuBackoff),
+                options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
+            return _rate;
+        }
+
+        var target = Math.Max(capacity, _rate * (leasesPerSecond > 0 ? 1 : headroom));
         _rate = Math.Clamp(_rate + Smoothing * (target - _rate), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
         return _rate;
     }
