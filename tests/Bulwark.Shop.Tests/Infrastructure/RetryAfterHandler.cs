@@ -64,7 +64,7 @@ public sealed class RetryAfterHandler(HttpMessageHandler inner) : DelegatingHand
     /// retry with a new Idempotency-Key, so the same request sent again would only find that failed order (200). The
     /// caller decides; as a browser would.
     /// </summary>
-    private static async Task<bool> MadeAnOrderAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<bool> MadeAnOrderAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         await response.Content.LoadIntoBufferAsync(cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
