@@ -39,7 +39,8 @@ public static class CheckoutApi
     private static async Task<Results<Created<OrderReceipt>, Ok<OrderReceipt>, Accepted<OrderReceipt>, ValidationProblem, ProblemHttpResult>> Checkout(
         CheckoutRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         [FromHeader(Name = CheckoutAdmission.Header)] string? admissionHeader,
-        ClaimsPrincipal user, CheckoutService checkout, CheckoutAdmission admission, HttpContext context, CancellationToken cancellationToken)
+        ClaimsPrincipal user, CheckoutService checkout, CheckoutAdmission admission, CheckoutThroughput throughput, HttpContext context,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey))
         {
@@ -63,6 +64,12 @@ public static class CheckoutApi
         }
 
         var result = await checkout.CheckoutAsync(user.UserId(), idempotencyKey, body.PaymentToken, cancellationToken);
+        if (result is CheckoutResult.Paid or CheckoutResult.Declined or CheckoutResult.OutcomeUnknown)
+        {
+            // A checkout carried through: what the waiting room lets buyers out at.
+            throughput.Record();
+        }
+
         return result switch
         {
             CheckoutResult.Paid paid => TypedResults.Created($"/api/orders/{paid.Order.OrderId}", paid.Order),

@@ -16,23 +16,27 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// <summary>Share of checkout's completions let out while the CPU is short: a multiplicative decrease, as in AIMD.</summary>
     private const double CpuBackoff = 0.8;
 
-    private long? _criticalAdmitted;
+    private long? _checkoutsCompleted;
+
+    /// <summary>The most checkouts per second ever seen completed (one look's reading).</summary>
+    private double _peakServed;
     private double _rate = options.MinOutflowPerSecond;
 
     /// <summary>Checkouts per second the gate can serve, as last estimated (between the floor and the cap).</summary>
     public double Rate => _rate;
 
     /// <summary>
-    /// Updates the estimate from a fresh look at the gate <paramref name="elapsed"/> after the last one.
-    /// The measure is the gate's critical completion rate (critical leases admitted per second: checkout's
-    /// transactions and payment settlement), scaled by how much of the limit was in use. Completions say
-    /// what checkout actually got; the limit over what was in use says how much more the gate would give
-    /// before queueing (Little's law with the same hold time), at most twice as much per tick, like TCP's
-    /// slow start, so an idle shop ramps up quickly and a saturated one reads exactly its completions.
-    /// Queue delay is not the measure: keeping it near zero is what the room is for, so it carries no
-    /// signal once the room works. Divided by the leases a checkout takes, smoothed, clamped to the options.
+    /// Updates the estimate from a fresh look <paramref name="elapsed"/> after the last one. The measure is checkout's
+    /// own completions (<see cref="CheckoutThroughput"/>), scaled by how much of the gate's limit was in use: the
+    /// completions say what checkout actually got, the limit over what was in use how much more the gate would give
+    /// before queueing (Little's law with the same hold time), at most twice as much per tick, like TCP's slow start.
+    /// Idle, the rate grows back only to the most checkout was ever seen to complete: an idle gate says nothing of what
+    /// checkout can take, and a rate ramped to the cap while a sale had not opened let a burst out at the opening.
+    /// Queue delay is not the measure: keeping it near zero is what the room is for, so it carries no signal once the
+    /// room works. Smoothed, clamped to the options.
     /// </summary>
     /// <param name="statistics">The gate's, now.</param>
+    /// <param name="checkoutsCompleted">This instance's checkouts carried through so far (a running count).</param>
     /// <param name="elapsed">Since the last look.</param>
     /// <param name="cpuShort">
     /// The process runs its queued work late (the edge is about to shed, or sheds, below critical): the connections may
@@ -40,31 +44,30 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// Without it, a CPU-bound sale read an idle gate as room for twice its completions: admitted checkouts ran out of
     /// their deadline (263 in one lab sale) and buyers' cart updates were shed for the CPU the extra admissions took.
     /// </param>
-    public double Update(GateStatistics statistics, TimeSpan elapsed, bool cpuShort = false)
+    public double Update(GateStatistics statistics, long checkoutsCompleted, TimeSpan elapsed, bool cpuShort = false)
     {
-        var admitted = statistics.Admitted.Critical;
-        var before = _criticalAdmitted;
-        _criticalAdmitted = admitted;
+        var before = _checkoutsCompleted;
+        _checkoutsCompleted = checkoutsCompleted;
         if (before is null || elapsed <= TimeSpan.Zero)
         {
             return _rate;
         }
 
-        var leasesPerSecond = Math.Max(0, admitted - before.Value) / elapsed.TotalSeconds;
-        var headroom = statistics.InUse > 0 ? Math.Clamp((double)statistics.Limit / statistics.InUse, 1, 2) : 2;
-        var capacity = leasesPerSecond * headroom / options.LeasesPerCheckout;
-        // Starting from the current rate, not from zero: an idle gate (no checkouts because everyone waits)
-        // reads zero completions, and must not close the line — unless the CPU is what is short.
+        var served = Math.Max(0, checkoutsCompleted - before.Value) / elapsed.TotalSeconds;
+        _peakServed = Math.Max(_peakServed, served);
         if (cpuShort)
         {
             // At once, not smoothed, as AIMD decreases: admitted buyers pass the edge, so every tick at the old rate lets
             // in checkouts the core cannot serve before their deadline.
-            _rate = Math.Clamp(Math.Min(_rate, leasesPerSecond / options.LeasesPerCheckout * CpuBackoff),
-                options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
+            _rate = Math.Clamp(Math.Min(_rate, served * CpuBackoff), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
             return _rate;
         }
 
-        var target = Math.Max(capacity, _rate * (leasesPerSecond > 0 ? 1 : headroom));
+        var headroom = statistics.InUse > 0 ? Math.Clamp((double)statistics.Limit / statistics.InUse, 1, 2) : 2;
+        // Never below the current rate while checkouts complete: buyers just let out have not checked out yet.
+        var target = served > 0
+            ? Math.Max(served * headroom, _rate)
+            : Math.Max(_rate, Math.Min(_rate * headroom, Math.Max(_peakServed, options.MinOutflowPerSecond)));
         _rate = Math.Clamp(_rate + Smoothing * (target - _rate), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
         return _rate;
     }

@@ -48,6 +48,7 @@ public static partial class WaitingRoomApi
         builder.Services.AddSingleton<WaitingRoomService>();
         builder.Services.AddSingleton<CheckoutAdmission>();
         builder.Services.AddSingleton<AdmissionPass>();
+        builder.Services.AddSingleton<CheckoutThroughput>();
         builder.Services.AddSingleton<WaitingRoomTicker>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WaitingRoomTicker>());
     }

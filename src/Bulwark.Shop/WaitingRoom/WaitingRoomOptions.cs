@@ -23,13 +23,6 @@ public sealed class WaitingRoomOptions : IValidatableObject
     public double MaxOutflowPerSecond { get; set; } = 200;
 
     /// <summary>
-    /// Gate leases a checkout takes at critical priority (reserve the stock, settle the payment): converts the
-    /// gate's critical throughput into checkouts per second.
-    /// </summary>
-    [Range(1, 20)]
-    public double LeasesPerCheckout { get; set; } = 2;
-
-    /// <summary>
     /// How many may be admitted at once into an idle room (a token bucket's depth): without it the first
     /// buyer after a quiet spell would wait for a tick.
     /// </summary>

@@ -12,7 +12,8 @@ namespace Bulwark.Shop.WaitingRoom;
 /// <see cref="WaitingRooms"/>.
 /// </summary>
 public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomStore store, ISaleQueueSource sales,
-    IGateStatisticsProvider gate, IGateControl control, ProcessingDelay processing, WaitingRoomMetrics metrics, DatabaseReadiness readiness,
+    IGateStatisticsProvider gate, IGateControl control, ProcessingDelay processing, CheckoutThroughput checkouts, WaitingRoomMetrics metrics,
+    DatabaseReadiness readiness,
     TimeProvider clock, ILogger<WaitingRoomTicker> logger) : BackgroundService
 {
     private readonly Outflow _outflow = new(rooms.Options);
@@ -70,7 +71,8 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         // Short of CPU once queued work runs later than half of critical's processing-delay target, where the edge
         // starts shedding normal work: the room slows down before the edge would shed checkouts' cart updates.
         var cpuShort = processing.Standing > control.Settings.ProcessingDelayTargets.Critical / 2;
-        var rate = _lastSampleAt == 0 ? _outflow.Rate : _outflow.Update(gate.GetStatistics(), clock.GetElapsedTime(_lastSampleAt, now), cpuShort);
+        var rate = _lastSampleAt == 0 ? _outflow.Rate
+            : _outflow.Update(gate.GetStatistics(), checkouts.Completed, clock.GetElapsedTime(_lastSampleAt, now), cpuShort);
         _lastSampleAt = now;
 
         var options = rooms.Options;

@@ -97,7 +97,8 @@ public sealed class AbandonedAdmissionTests(WaitingRoomFixture shop)
         var store = services.GetRequiredService<WaitingRoomStore>();
         var sales = services.GetRequiredService<ISaleQueueSource>();
         var ticker = new WaitingRoomTicker(rooms, store, sales, services.GetRequiredService<IGateStatisticsProvider>(),
-            services.GetRequiredService<IGateControl>(), services.GetRequiredService<ProcessingDelay>(), services.GetRequiredService<WaitingRoomMetrics>(), services.GetRequiredService<DatabaseReadiness>(), clock,
+            services.GetRequiredService<IGateControl>(), services.GetRequiredService<ProcessingDelay>(), new CheckoutThroughput(),
+            services.GetRequiredService<WaitingRoomMetrics>(), services.GetRequiredService<DatabaseReadiness>(), clock,
             services.GetRequiredService<ILogger<WaitingRoomTicker>>());
         await ticker.TickAsync(CancellationToken.None);
 

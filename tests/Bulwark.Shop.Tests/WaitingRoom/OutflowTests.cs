@@ -19,61 +19,75 @@ public sealed class OutflowTests
     }
 
     [Fact]
-    public void A_saturated_gate_lets_out_what_it_completes_per_checkout()
+    public void A_saturated_gate_lets_out_what_checkout_completes()
     {
-        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000, LeasesPerCheckout = 2 });
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000 });
         long completed = 0;
-        outflow.Update(Statistics(completed, limit: 10, inUse: 10), TimeSpan.FromSeconds(1));
+        outflow.Update(Statistics(limit: 10, inUse: 10), completed, TimeSpan.FromSeconds(1));
         for (var second = 0; second < 40; second++)
         {
-            completed += 100;
-            outflow.Update(Statistics(completed, limit: 10, inUse: 10), TimeSpan.FromSeconds(1));
+            completed += 50;
+            outflow.Update(Statistics(limit: 10, inUse: 10), completed, TimeSpan.FromSeconds(1));
         }
 
         Assert.Equal(50, outflow.Rate, precision: 1);
     }
 
     [Fact]
-    public void An_idle_gate_ramps_up_to_the_cap_and_the_rate_never_leaves_the_bounds()
+    public void An_idle_gate_ramps_back_to_the_most_checkout_completed_never_past_it_and_the_rate_never_leaves_the_bounds()
     {
-        var options = new WaitingRoomOptions { MinOutflowPerSecond = 2, MaxOutflowPerSecond = 80 };
-        var outflow = new Outflow(options);
-        outflow.Update(Statistics(0, limit: 10, inUse: 0), TimeSpan.FromSeconds(1));
-        var rates = Enumerable.Range(0, 60).Select(_ => outflow.Update(Statistics(0, limit: 10, inUse: 0), TimeSpan.FromSeconds(1))).ToList();
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 2, MaxOutflowPerSecond = 80 });
+        outflow.Update(Statistics(limit: 10, inUse: 0), 0, TimeSpan.FromSeconds(1));
+        var idle = Enumerable.Range(0, 60).Select(_ => outflow.Update(Statistics(limit: 10, inUse: 0), 0, TimeSpan.FromSeconds(1))).ToList();
+        // Nothing ever completed: an idle gate says nothing of what checkout can take (a sale not yet open).
+        Assert.All(idle, rate => Assert.Equal(2, rate, precision: 3));
 
+        // One second in which 30 checkouts completed on a saturated gate, then a lull with the CPU short (back to the floor).
+        outflow.Update(Statistics(limit: 10, inUse: 10), 30, TimeSpan.FromSeconds(1));
+        for (var second = 0; second < 20; second++)
+        {
+            outflow.Update(Statistics(limit: 10, inUse: 0), 30, TimeSpan.FromSeconds(1), cpuShort: true);
+        }
+
+        Assert.Equal(2, outflow.Rate, precision: 3);
+        var rates = Enumerable.Range(0, 60).Select(_ => outflow.Update(Statistics(limit: 10, inUse: 0), 30, TimeSpan.FromSeconds(1))).ToList();
         Assert.All(rates, rate => Assert.InRange(rate, 2, 80));
-        Assert.Equal(80, rates[^1], precision: 3);
+        Assert.Equal(30, rates[^1], precision: 3);
         Assert.True(rates.Zip(rates.Skip(1)).All(pair => pair.Second >= pair.First), "an idle gate only ever raises the rate");
+
+        // Checkouts completing with connections to spare: the rate grows past the old peak, up to the cap.
+        long completed = 30;
+        for (var second = 0; second < 60; second++)
+        {
+            completed += (long)Math.Ceiling(outflow.Rate);
+            outflow.Update(Statistics(limit: 10, inUse: 2), completed, TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(80, outflow.Rate, precision: 3);
     }
 
     [Fact]
     public void A_cpu_short_shop_lets_out_less_than_checkout_completes_even_with_connections_to_spare()
     {
-        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000, LeasesPerCheckout = 2 });
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000 });
         long completed = 0;
-        outflow.Update(Statistics(completed, limit: 10, inUse: 2), TimeSpan.FromSeconds(1));
+        outflow.Update(Statistics(limit: 10, inUse: 2), completed, TimeSpan.FromSeconds(1));
         for (var second = 0; second < 40; second++)
         {
-            completed += 100;
-            outflow.Update(Statistics(completed, limit: 10, inUse: 2), TimeSpan.FromSeconds(1));
+            completed += 50;
+            outflow.Update(Statistics(limit: 10, inUse: 2), completed, TimeSpan.FromSeconds(1));
         }
 
         // Connections to spare: room for up to twice the 50 checkouts a second completed.
         Assert.Equal(100, outflow.Rate, precision: 1);
-        for (var second = 0; second < 40; second++)
-        {
-            completed += 100;
-            outflow.Update(Statistics(completed, limit: 10, inUse: 2), TimeSpan.FromSeconds(1), cpuShort: true);
-        }
+        completed += 50;
+        outflow.Update(Statistics(limit: 10, inUse: 2), completed, TimeSpan.FromSeconds(1), cpuShort: true);
+        // At once, not over several looks.
+        Assert.Equal(40, outflow.Rate, precision: 6);
 
-        Assert.Equal(40, outflow.Rate, precision: 1);
         // Short of CPU with nobody checking out (the CPU goes to other work): the line slows to its floor.
-        for (var second = 0; second < 40; second++)
-        {
-            outflow.Update(Statistics(completed, limit: 10, inUse: 0), TimeSpan.FromSeconds(1), cpuShort: true);
-        }
-
-        Assert.Equal(1, outflow.Rate, precision: 3);
+        outflow.Update(Statistics(limit: 10, inUse: 0), completed, TimeSpan.FromSeconds(1), cpuShort: true);
+        Assert.Equal(1, outflow.Rate, precision: 6);
     }
 
     [Theory]
@@ -88,7 +102,7 @@ public sealed class OutflowTests
         Assert.Equal(cap, Outflow.SaleCap(frontier, lastSequence, outstanding, unitsLeft));
     }
 
-    private static GateStatistics Statistics(long criticalAdmitted, int limit, int inUse) => new()
+    private static GateStatistics Statistics(int limit, int inUse) => new()
     {
         Mode = GuardMode.On,
         PoolName = "test",
@@ -101,7 +115,7 @@ public sealed class OutflowTests
         Waiting = default,
         QueueDelayP50 = TimeSpan.Zero,
         QueueDelayP99 = TimeSpan.Zero,
-        Admitted = new PriorityCounts(criticalAdmitted, 0, 0),
+        Admitted = new PriorityCounts(0, 0, 0),
         Rejected = [],
         Timeouts = 0,
         Retries = 0,
