@@ -12,9 +12,8 @@ namespace Bulwark.Shop.WaitingRoom;
 /// <see cref="WaitingRooms"/>.
 /// </summary>
 public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomStore store, ISaleQueueSource sales,
-    IGateStatisticsProvider gate, IGateControl control, ProcessingDelay processing, CheckoutThroughput checkouts, WaitingRoomMetrics metrics,
-    DatabaseReadiness readiness,
-    TimeProvider clock, ILogger<WaitingRoomTicker> logger) : BackgroundService
+    IGateStatisticsProvider gate, IGateControl control, ProcessingDelay processing, CheckoutThroughput checkouts,
+    WaitingRoomMetrics metrics, DatabaseReadiness readiness, TimeProvider clock, ILogger<WaitingRoomTicker> logger) : BackgroundService
 {
     private readonly Outflow _outflow = new(rooms.Options);
     private long _lastSampleAt;
