@@ -48,8 +48,8 @@ public sealed class EdgeRefusalMiddleware(RequestDelegate next, EdgeRouteTable r
         }
 
         // A turn metered upstream (a waiting room's admission), or an endpoint whose order of arrival is the product (a
-        // join), is not shed here: the gate and the deadline still bound it.
-        if (route.NeverShed || route.PreAdmission?.IsPreAdmitted(context.Request) == true)
+        // join: WithoutShedding), is not shed here: the gate and the deadline still bound it.
+        if (route.PreAdmission?.IsPreAdmitted(context.Request) == true)
         {
             return next(context);
         }

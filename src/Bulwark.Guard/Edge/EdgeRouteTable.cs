@@ -7,7 +7,7 @@ namespace Bulwark.Guard.Edge;
 
 /// <summary>What the edge must know about a request's endpoint before routing has run.</summary>
 public readonly record struct EdgeRoute(Priority Priority, bool LoginThrottle, bool DeferredShedding, bool Exempt = false,
-    IPreAdmission? PreAdmission = null, bool NeverShed = false)
+    IPreAdmission? PreAdmission = null)
 {
     /// <summary>A request that matches no mapped route: treated like ordinary user work.</summary>
     public static EdgeRoute Unmapped { get; } = new(Priority.Normal, LoginThrottle: false, DeferredShedding: false);
@@ -82,8 +82,7 @@ public sealed class EdgeRouteTable(EndpointDataSource endpoints)
                 metadata.GetMetadata<LoginThrottleMetadata>() is not null,
                 metadata.GetMetadata<DeferredSheddingMetadata>() is not null,
                 metadata.GetMetadata<AdmissionExemptMetadata>() is not null,
-                metadata.GetMetadata<PreAdmissionMetadata>()?.Check,
-                metadata.GetMetadata<NoSheddingMetadata>() is not null);
+                metadata.GetMetadata<PreAdmissionMetadata>()?.Check);
             var methods = metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
             return new Entry(methods is { Count: > 0 } ? [.. methods] : null, [.. segments], catchAll, route);
         }

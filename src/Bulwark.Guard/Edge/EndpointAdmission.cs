@@ -29,9 +29,6 @@ public interface IPreAdmission
 /// <summary>Endpoint metadata: requests that <see cref="Check"/> accepts are not shed by the edge.</summary>
 public sealed record PreAdmissionMetadata(IPreAdmission Check);
 
-/// <summary>Endpoint metadata: the edge never sheds it for queue delay (it still limits its clients' rates).</summary>
-public sealed record NoSheddingMetadata;
-
 /// <summary>How endpoints declare what the edge needs to know about them.</summary>
 public static class EndpointAdmission
 {
@@ -85,5 +82,13 @@ public static class EndpointAdmission
     /// </summary>
     public static TBuilder WithoutShedding<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new NoSheddingMetadata());
+        builder.WithPreAdmission(Always.Instance);
+
+    /// <summary>Every request counts as admitted upstream: the endpoint's own rule (one place per user) bounds it.</summary>
+    private sealed class Always : IPreAdmission
+    {
+        public static readonly Always Instance = new();
+
+        public bool IsPreAdmitted(HttpRequest request) => true;
+    }
 }

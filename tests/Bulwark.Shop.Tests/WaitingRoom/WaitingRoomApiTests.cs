@@ -230,7 +230,8 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
         Assert.False(PassesTheEdge(general[..^2] + (general[^2] == 'A' ? "B" : "A") + general[^1]));
         Assert.False(PassesTheEdge(null));
         // Nor is a join ever shed there: the order of joining is the order of buying.
-        Assert.True(shop.App.Services.GetRequiredService<EdgeRouteTable>().Match(HttpMethods.Post, "/api/waiting-room").NeverShed);
+        Assert.True(shop.App.Services.GetRequiredService<EdgeRouteTable>().Match(HttpMethods.Post, "/api/waiting-room").PreAdmission
+            ?.IsPreAdmitted(new DefaultHttpContext().Request));
         using var bought = await CheckoutWithAsync(buyer, "first", admission);
         Assert.Equal(HttpStatusCode.Created, bought.StatusCode);
         var order = await bought.ReceiptAsync();
