@@ -67,9 +67,9 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         }
 
         var now = clock.GetTimestamp();
-        // Short of CPU once queued work runs later than half of critical's processing-delay target, where the edge
-        // starts shedding normal work: the room slows down before the edge would shed checkouts' cart updates.
-        var cpuShort = processing.Standing > control.Settings.ProcessingDelayTargets.Critical / 2;
+        // Short of CPU when the edge sheds normal work for it (its own test): the room slows down before the edge would
+        // shed critical work, such as the cart updates that precede checkouts.
+        var cpuShort = LoadShedding.ShouldShedCached(control.Settings, Priority.Normal, processing.Reading, out _);
         var rate = _lastSampleAt == 0 ? _outflow.Rate
             : _outflow.Update(gate.GetStatistics(), checkouts.Completed, clock.GetElapsedTime(_lastSampleAt, now), cpuShort);
         _lastSampleAt = now;
