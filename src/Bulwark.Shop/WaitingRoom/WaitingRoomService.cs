@@ -54,11 +54,8 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
         return Answer(ticket, signer.Sign(ticket));
     }
 
-    public RoomAnswer Poll(long userId, string token) =>
-        Read(userId, token) is { } ticket ? Answer(ticket, token) : new RoomAnswer.UnknownTicket();
-
     /// <summary>
-    /// A poll that, while its ticket is still in line, is held up to <paramref name="hold"/> for its turn or the sale
+    /// A poll (from memory), which, while its ticket is still in line, is held up to <paramref name="hold"/> for its turn or the sale
     /// selling out (<c>Prefer: wait</c>), and answers the moment either happens. A hold that runs out answers where
     /// the ticket stands, its <c>pollAfterSeconds</c> shortened by the hold, which already spaced the polls: a buyer told
     /// to come back within the hold (near its turn, or behind the units left, waiting for "sold out") comes back at once

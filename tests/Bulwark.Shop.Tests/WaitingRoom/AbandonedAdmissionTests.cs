@@ -104,7 +104,7 @@ public sealed class AbandonedAdmissionTests(WaitingRoomFixture shop)
 
         // The admission it mints runs out when the first one did: when the line stops counting the unit for it.
         var fresh = new WaitingRoomService(rooms, store, sales, services.GetRequiredService<WaitingRoomSigner>(), clock);
-        var answer = Assert.IsType<RoomAnswer.Admitted>(fresh.Poll(OwnerOf(tickets[0]), tickets[0]));
+        var answer = Assert.IsType<RoomAnswer.Admitted>(await fresh.PollAsync(OwnerOf(tickets[0]), tickets[0], TimeSpan.Zero, CancellationToken.None));
         Assert.InRange(answer.Ticket.ExpiresAt - expiresAt, TimeSpan.FromMilliseconds(-1), TimeSpan.FromMilliseconds(1));
         Dispose(buyers);
     }

@@ -31,21 +31,21 @@ public sealed class SalePollIntervalTests
     [InlineData(0, 13, 5)] // 20 units for 13 ahead: a unit is there, no hurry
     [InlineData(8, 10, 5)] // 8 admitted hold theirs: 12 left for the line, 10th still gets one
     [InlineData(8, 13, 1)] // 13th does not: it waits for "sold out" or a unit given back, which must reach it within a second
-    public void Buyers_beyond_the_units_not_yet_spoken_for_poll_every_second(long outstanding, long position, int pollAfter)
+    public async Task Buyers_beyond_the_units_not_yet_spoken_for_poll_every_second(long outstanding, long position, int pollAfter)
     {
         var room = WaitingRooms.SaleRoom(SaleId);
         // Admitted through 100 at half a buyer per second: seconds of wait for everyone behind.
         _rooms.Line(room).Observe(frontier: 100, lastSequence: 200, outflow: 0.5, outstanding);
         var ticket = new TicketClaim(room, UserId: 42, Sequence: 100 + position, IssuedAt: Now);
 
-        var answer = Assert.IsType<RoomAnswer.InLine>(_service.Poll(42, _signer.Sign(ticket)));
+        var answer = Assert.IsType<RoomAnswer.InLine>(await _service.PollAsync(42, _signer.Sign(ticket), TimeSpan.Zero, CancellationToken.None));
 
         Assert.Equal(position, answer.Ticket.Position);
         Assert.Equal(pollAfter, answer.Ticket.PollAfterSeconds);
     }
 
     [Fact]
-    public void A_fresher_reading_of_a_followed_sale_answers_polls_at_once_and_an_unfollowed_sale_is_left_alone()
+    public async Task A_fresher_reading_of_a_followed_sale_answers_polls_at_once_and_an_unfollowed_sale_is_left_alone()
     {
         var room = WaitingRooms.SaleRoom(SaleId);
         _rooms.Line(room).Observe(frontier: 100, lastSequence: 200, outflow: 0.5);
@@ -54,7 +54,7 @@ public sealed class SalePollIntervalTests
         _rooms.Refresh(SaleId, new SaleQueueState(SaleId, Now.AddMinutes(-1), Now.AddMinutes(30), UnitsLeft: 0));
         _rooms.Refresh(99, new SaleQueueState(99, Now.AddDays(1), Now.AddDays(2), UnitsLeft: 10));
 
-        Assert.IsType<RoomAnswer.SoldOut>(_service.Poll(42, ticket));
+        Assert.IsType<RoomAnswer.SoldOut>(await _service.PollAsync(42, ticket, TimeSpan.Zero, CancellationToken.None));
         Assert.DoesNotContain(99, _rooms.KnownSales);
     }
 
