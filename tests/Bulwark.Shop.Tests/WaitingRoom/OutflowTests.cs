@@ -18,19 +18,13 @@ public sealed class OutflowTests
         Assert.Equal(20, Outflow.Advance(20, 10, TimeSpan.FromSeconds(1), 10, 2, open: true));
     }
 
-    [Fact]
-    public void A_saturated_gate_lets_out_what_checkout_completes()
+    [Theory]
+    [InlineData(10, 50.0)] // a saturated gate: what checkout completes
+    [InlineData(2, 100.0)] // connections to spare: up to twice that
+    public void The_rate_follows_what_checkout_completes_and_the_gates_headroom(int inUse, double rate)
     {
-        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000 });
-        long completed = 0;
-        outflow.Update(Statistics(limit: 10, inUse: 10), completed, TimeSpan.FromSeconds(1));
-        for (var second = 0; second < 40; second++)
-        {
-            completed += 50;
-            outflow.Update(Statistics(limit: 10, inUse: 10), completed, TimeSpan.FromSeconds(1));
-        }
-
-        Assert.Equal(50, outflow.Rate, precision: 1);
+        var (outflow, _) = ServeFiftyCheckoutsASecond(inUse);
+        Assert.Equal(rate, outflow.Rate, precision: 1);
     }
 
     [Fact]
@@ -69,16 +63,7 @@ public sealed class OutflowTests
     [Fact]
     public void A_cpu_short_shop_lets_out_less_than_checkout_completes_even_with_connections_to_spare()
     {
-        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000 });
-        long completed = 0;
-        outflow.Update(Statistics(limit: 10, inUse: 2), completed, TimeSpan.FromSeconds(1));
-        for (var second = 0; second < 40; second++)
-        {
-            completed += 50;
-            outflow.Update(Statistics(limit: 10, inUse: 2), completed, TimeSpan.FromSeconds(1));
-        }
-
-        // Connections to spare: room for up to twice the 50 checkouts a second completed.
+        var (outflow, completed) = ServeFiftyCheckoutsASecond(inUse: 2);
         Assert.Equal(100, outflow.Rate, precision: 1);
         completed += 50;
         outflow.Update(Statistics(limit: 10, inUse: 2), completed, TimeSpan.FromSeconds(1), cpuShort: true);
@@ -100,6 +85,21 @@ public sealed class OutflowTests
     public void A_sale_line_admits_no_more_than_its_units_left(double frontier, long lastSequence, long outstanding, long unitsLeft, double cap)
     {
         Assert.Equal(cap, Outflow.SaleCap(frontier, lastSequence, outstanding, unitsLeft));
+    }
+
+    /// <summary>Forty seconds of 50 checkouts a second with <paramref name="inUse"/> of the gate's 10 connections busy.</summary>
+    private static (Outflow Outflow, long Completed) ServeFiftyCheckoutsASecond(int inUse)
+    {
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000 });
+        long completed = 0;
+        outflow.Update(Statistics(limit: 10, inUse), completed, TimeSpan.FromSeconds(1));
+        for (var second = 0; second < 40; second++)
+        {
+            completed += 50;
+            outflow.Update(Statistics(limit: 10, inUse), completed, TimeSpan.FromSeconds(1));
+        }
+
+        return (outflow, completed);
     }
 
     private static GateStatistics Statistics(int limit, int inUse) => new()
