@@ -11,13 +11,15 @@
 # (`apt-get install linux-perf`) and prints the hottest symbols.
 # Stops everything it started.
 #
-# Usage: bench/purchase-cost.sh [seconds] [buyers]     (defaults 20 and 8; WARMUP=<seconds> of unmeasured buying first, default 60:
-# the JIT's tiered recompilation of a fresh shop takes about that long, and shorter warm-ups priced the JIT into every purchase)
+# Usage: bench/purchase-cost.sh [seconds] [buyers]     (defaults 20 and 8; WARMUP=<seconds> of unmeasured buying first, default 120:
+# the JIT's tiered recompilation of a fresh shop under this loop runs for about 90 s — dotnet-counters read 4,357 methods
+# compiled in the ten seconds around 60 s, 21 around 110 s — and a 60 s warm-up still had 5-7 % of the shop's samples in the
+# tiered-compilation thread, priced into every purchase)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 buyers=${2:-8}
-warmup=${WARMUP:-60}
+warmup=${WARMUP:-120}
 shop_port=5098
 sandbox_port=5097
 # shellcheck source=bench/pinned-shop.sh

@@ -31,7 +31,7 @@ public sealed class SaleExchanges
 }
 
 /// <summary>
-/// One flash-sale buyer: arrives, puts the sale's item in the cart, and — where the shop has a waiting room —
+/// One flash-sale buyer: arrives, puts the sale's item in the cart (or hears there that it sold out), and — where the shop has a waiting room —
 /// joins it, polls until admitted or told the sale is sold out, then checks out with the admission; where it has
 /// none, checks out directly and tries again as the answers allow. Polite buyers wait as told, spread by a jitter (<see cref="PauseAsync"/>); aggressive ones
 /// poll and retry every 100 ms and join again, as bots do.
@@ -59,6 +59,9 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         {
             (var put, record) = await PersistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct), record, "cart", giveUpAt, ct);
             if (put is null) return record;
+            // Once the sale has sold every unit the cart says so (a 409 from memory): nothing left to queue for.
+            if (put.Status == HttpStatusCode.Conflict && ProblemText(put, "title").Contains("sold out", StringComparison.OrdinalIgnoreCase))
+                return record with { End = SaleEnd.SoldOut, SoldOutAt = Now };
             if (!put.IsSuccess) return record with { End = SaleEnd.Failed, Failure = "cart: " + put.Describe() };
 
             string? admission = null;

@@ -1,6 +1,8 @@
 using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
+using Bulwark.Shop.Checkout;
+using Bulwark.Shop.WaitingRoom;
 using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
@@ -11,7 +13,11 @@ public static class CartApi
 {
     public const int MaxQuantity = 99;
 
-    public static void AddCart(this WebApplicationBuilder builder) => builder.Services.AddSingleton<CartStore>();
+    public static void AddCart(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<CartStore>();
+        builder.Services.AddSingleton<SaleCartPass>();
+    }
 
     public static void MapCartApi(this WebApplication app)
     {
@@ -20,11 +26,15 @@ public static class CartApi
         // A cart change is the first half of a purchase: shedding it loses the checkout that follows
         // (issue 8 measured most lost purchases there), so it ranks with checkout. The per-client rate
         // limit keeps one client's cart edits from crowding out other buyers.
-        api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical)
+        // A sale's item: the first step of a purchase the waiting room meters, not shed at the edge (SaleCartPass).
+        var salePass = app.Services.GetRequiredService<SaleCartPass>();
+        api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical).WithPreAdmission(salePass)
             .WithSummary("Set a product's quantity in the cart (0 removes it)")
+            .WithDescription("While a sale holding the product is open and has sold every unit, adding it is a 409 (type " +
+                CheckoutApi.SaleSoldOutType + "), as its checkout would be.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapDelete("/items/{productId:long}", DeleteItem).WithPriority(Priority.Critical)
+        api.MapDelete("/items/{productId:long}", DeleteItem).WithPriority(Priority.Critical).WithPreAdmission(salePass)
             .WithSummary("Remove a product from the cart");
     }
 
@@ -32,7 +42,8 @@ public static class CartApi
         TypedResults.Ok(await carts.GetAsync(user.UserId(), cancellationToken));
 
     private static async Task<Results<Ok<CartView>, ValidationProblem, ProblemHttpResult>> PutItem(
-        long productId, CartItemRequest body, ClaimsPrincipal user, CartStore carts, CancellationToken cancellationToken)
+        long productId, CartItemRequest body, ClaimsPrincipal user, CartStore carts, ISaleQueueSource sales, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         if (body.Quantity is < 0 or > MaxQuantity)
         {
@@ -42,6 +53,16 @@ public static class CartApi
         if (body.Quantity == 0)
         {
             return TypedResults.Ok(await carts.RemoveAsync(user.UserId(), productId, cancellationToken));
+        }
+
+        // From memory, without the database: a sold-out sale's late buyers, let past the edge, hear it at once.
+        if (sales.SaleHolding(productId) is { SoldOut: true } sale && sale.IsOpenAt(clock.GetUtcNow()))
+        {
+            return TypedResults.Problem(type: CheckoutApi.SaleSoldOutType, title: "Sold out",
+                detail: $"Sale {sale.SaleId} has sold every unit; during the sale product {productId} sells only at the sale price. "
+                    + $"After {sale.EndsAt:O} it sells at the regular price again.",
+                statusCode: StatusCodes.Status409Conflict,
+                extensions: new Dictionary<string, object?> { ["productId"] = productId, ["saleId"] = sale.SaleId, ["endsAt"] = sale.EndsAt });
         }
 
         var (change, cart) = await carts.SetAsync(user.UserId(), productId, body.Quantity, cancellationToken);

@@ -63,18 +63,23 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
         return inCart is { } productId ? open[productId] : null;
     }
 
-    public bool InSale(long productId)
+    public bool InSale(long productId) => SaleHolding(productId) is { } sale && !sale.IsOverAt(clock.GetUtcNow());
+
+    public SaleQueueState? SaleHolding(long productId)
     {
         var now = clock.GetUtcNow();
+        SaleQueueState? earliest = null;
         foreach (var (_, entry) in _snapshot.Sales)
         {
-            if (!entry.State.IsOverAt(now) && Array.IndexOf(entry.Products, productId) >= 0)
+            // A product's sales never overlap (refused when made), so the one starting first is the open one, if any.
+            if (now < entry.State.EndsAt && Array.IndexOf(entry.Products, productId) >= 0
+                && (earliest is null || entry.State.StartsAt < earliest.StartsAt))
             {
-                return true;
+                earliest = entry.State;
             }
         }
 
-        return false;
+        return earliest;
     }
 
     public bool AnyOpen
