@@ -24,8 +24,18 @@ public sealed record AdmissionStep(string Room, long First, long Through, DateTi
     public DateTimeOffset AtUtc => new(DateTime.SpecifyKind(At, DateTimeKind.Utc));
 }
 
-/// <summary>What one tick read: the rooms, the admissions made since <c>since</c>, and the database's instant of the read.</summary>
-public sealed record TickReading(IReadOnlyList<RoomRow> Rows, bool Advanced, IReadOnlyList<AdmissionStep> Steps, DateTimeOffset ReadAt);
+/// <summary>
+/// What one tick read: the rooms, the admissions made since <c>since</c>, the database's instant of the read, and the
+/// outflow of every instance that reported lately (this one's included).
+/// </summary>
+public sealed record TickReading(IReadOnlyList<RoomRow> Rows, bool Advanced, IReadOnlyList<AdmissionStep> Steps, DateTimeOffset ReadAt,
+    double ClusterOutflow);
+
+/// <summary>
+/// This instance's measured outflow (checkouts it completes per second), reported on every tick; the rates of instances
+/// that reported within <paramref name="FreshFor"/> are summed for the lock holder.
+/// </summary>
+public sealed record OutflowReport(Guid Instance, double Rate, TimeSpan FreshFor);
 
 /// <summary>
 /// The rooms' shared state in PostgreSQL: a join is one statement, a tick one short transaction per
@@ -84,6 +94,12 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                 WHERE room = @room AND user_id = @userId AND sequence = @sequence AND (spent_by IS NULL OR spent_by = @idempotencyKey)
                 """, new { room, userId, sequence, idempotencyKey }, cancellationToken: token)) == 1);
 
+    /// <summary>Takes this instance's outflow out of the sum at once (it is stopping), rather than when its report goes stale.</summary>
+    public Task ForgetOutflowAsync(Guid instance, CancellationToken cancellationToken) =>
+        gate.RunAsync(Priority.Critical, cancellationToken, (connection, token) =>
+            connection.ExecuteAsync(new CommandDefinition("DELETE FROM waiting_room_outflow WHERE instance = @instance",
+                new { instance }, cancellationToken: token)));
+
     /// <summary>
     /// One tick: reads every room; when this instance holds the advance lock, <paramref name="advance"/>
     /// decides each room's new frontier and outflow from its row, they are written back, and the tickets the
@@ -93,15 +109,25 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
     /// instants it passed its places at. The lock is the transaction's, so a stopped instance hands the job on at
     /// its next tick, not after a timeout. Critical: while rooms hold buyers, this tick is what lets checkouts through.
     /// </summary>
+    /// <param name="advance">A room's row and the cluster's outflow (the fresh reports summed) → its new frontier and outflow.</param>
+    /// <param name="report">This instance's outflow, written first so that every instance's rate reaches the lock holder.</param>
     /// <param name="lifetime">How long an admission can be used (<see cref="WaitingRoomOptions.AdmissionLifetime"/>).</param>
     /// <param name="grace">How much longer a sale line counts it as holding a unit (<see cref="WaitingRoomOptions.AdmissionGrace"/>).</param>
-    public Task<TickReading> TickAsync(Func<RoomRow, (double Frontier, double Outflow)?> advance, DateTimeOffset? since,
-        TimeSpan lifetime, TimeSpan grace, CancellationToken cancellationToken) =>
+    public Task<TickReading> TickAsync(Func<RoomRow, double, (double Frontier, double Outflow)?> advance, OutflowReport report,
+        DateTimeOffset? since, TimeSpan lifetime, TimeSpan grace, CancellationToken cancellationToken) =>
         gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(token);
-            var (leader, readAt) = await connection.QuerySingleAsync<(bool, DateTime)>(new CommandDefinition(
-                "SELECT pg_try_advisory_xact_lock(@lockKey), now()", new { lockKey = AdvanceLock }, transaction, cancellationToken: token));
+            // The statement's own insert is not in its snapshot: the others' fresh rates, plus this one's.
+            var (leader, readAt, clusterOutflow) = await connection.QuerySingleAsync<(bool, DateTime, double)>(new CommandDefinition("""
+                WITH reported AS (
+                    INSERT INTO waiting_room_outflow (instance, rate, reported_at) VALUES (@instance, @rate, now())
+                    ON CONFLICT (instance) DO UPDATE SET rate = EXCLUDED.rate, reported_at = EXCLUDED.reported_at)
+                SELECT pg_try_advisory_xact_lock(@lockKey), now(),
+                       @rate + COALESCE((SELECT sum(rate) FROM waiting_room_outflow
+                                         WHERE instance <> @instance AND reported_at > now() - @freshFor), 0)
+                """, new { lockKey = AdvanceLock, instance = report.Instance, rate = report.Rate, freshFor = report.FreshFor },
+                transaction, cancellationToken: token));
             var rows = (await connection.QueryAsync<RoomRow>(new CommandDefinition("""
                 SELECT room, last_sequence AS LastSequence, frontier, outflow,
                        GREATEST(0, extract(epoch FROM now() - advanced_at))::float8 AS ElapsedSeconds,
@@ -132,7 +158,7 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                 {
                     // Those the frontier passes now are outstanding too, until they check out: counted before the move, they
                     // would read as units still free for the line behind them for one tick.
-                    moved.Add(advance(row) is { } next
+                    moved.Add(advance(row, clusterOutflow) is { } next
                         ? row with
                         {
                             Frontier = next.Frontier,
@@ -162,6 +188,10 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                     FROM unnest(@rooms, @frontiers) AS u (room, frontier)
                     WHERE t.room = u.room AND t.admitted_at IS NULL AND t.sequence <= u.frontier
                     """, update, transaction, cancellationToken: token));
+                // Instances that stopped reporting (stopped, or restarted under a new id) are no longer summed; their rows go.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM waiting_room_outflow WHERE reported_at < now() - @forgetAfter",
+                    new { forgetAfter = report.FreshFor * 10 }, transaction, cancellationToken: token));
             }
 
             var steps = (await connection.QueryAsync<AdmissionStep>(new CommandDefinition("""
@@ -172,6 +202,6 @@ public sealed class WaitingRoomStore(IDatabaseGate gate)
                 ORDER BY room, admitted_at
                 """, new { since = since?.UtcDateTime, lifetime }, transaction, cancellationToken: token))).AsList();
             await transaction.CommitAsync(token);
-            return new TickReading(moved, leader, steps, new DateTimeOffset(DateTime.SpecifyKind(readAt, DateTimeKind.Utc)));
+            return new TickReading(moved, leader, steps, new DateTimeOffset(DateTime.SpecifyKind(readAt, DateTimeKind.Utc)), clusterOutflow);
         });
 }

@@ -18,6 +18,9 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     private readonly Outflow _outflow = new(rooms.Options);
     private long _lastSampleAt;
 
+    /// <summary>This process's row in <c>waiting_room_outflow</c>: a restarted instance reports afresh, and its old row ages out.</summary>
+    private readonly Guid _instance = Guid.NewGuid();
+
     /// <summary>The database's instant of the last tick's reading, and when (by this instance's clock) it was taken.</summary>
     private (DateTimeOffset At, long Timestamp)? _lastReading;
 
@@ -30,6 +33,13 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
 
     /// <summary>Ticks between looks at the database while no room is in use on this instance.</summary>
     private const int IdleEvery = 8;
+
+    /// <summary>
+    /// How long an instance's reported outflow counts: three of its idle intervals, so an instance that serves checkouts
+    /// but has no line of its own yet (it ticks every eighth interval) is never dropped from the sum, while one that
+    /// stopped is dropped within seconds.
+    /// </summary>
+    private TimeSpan ReportFreshFor => rooms.Options.TickInterval * IdleEvery * 3;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -57,6 +67,25 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         }
     }
 
+    /// <summary>
+    /// Stops ticking, then takes this instance's rate out of the cluster's sum: in a rolling restart the lines slow down
+    /// as the instance leaves, not seconds later. If the database does not answer, the report ages out by itself.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(TimeSpan.FromSeconds(2));
+            await store.ForgetOutflowAsync(_instance, bounded.Token);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ForgetFailed(logger, exception.Message);
+        }
+    }
+
     /// <summary>One tick; public so tests can drive the rooms without waiting for the timer.</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +107,9 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         // After a gap longer than an admission lives (the database was away, the instance paused), read as if for the
         // first time: the places passed meanwhile must be known as expired, not dated from when this tick sees them.
         var firstReading = _lastReading is not { } last || clock.GetElapsedTime(last.Timestamp) > options.AdmissionLifetime;
-        var (rows, advanced, steps, readAt) = await store.TickAsync(row => Advance(row, rate),
+        // Every instance reports what it measures; the lock holder lets buyers out at the sum, since behind a load balancer
+        // each instance completes only its share of the checkouts.
+        var (rows, advanced, steps, readAt, _) = await store.TickAsync(Advance, new OutflowReport(_instance, rate, ReportFreshFor),
             firstReading ? null : _lastReading!.Value.At - ReadAgain, options.AdmissionLifetime, options.AdmissionGrace, cancellationToken);
         var stepsByRoom = steps.ToLookup(step => step.Room);
         foreach (var row in rows)
@@ -106,6 +137,7 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         _lastReading = (readAt, now);
     }
 
+    /// <param name="rate">The cluster's outflow: every live instance's measured rate, summed by the tick.</param>
     private (double Frontier, double Outflow)? Advance(RoomRow row, double rate)
     {
         // Checkout capacity is one for all rooms: the rooms with people waiting share it.
@@ -129,4 +161,7 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
 
     [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Waiting-room tick failed ({Failure}); the lines stay where they are until the next")]
     private static partial void TickFailed(ILogger logger, string failure);
+
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "Could not take this instance's outflow out of the waiting rooms' sum on stopping ({Failure}); it ages out within seconds")]
+    private static partial void ForgetFailed(ILogger logger, string failure);
 }

@@ -95,7 +95,8 @@ public sealed class SaleWaitingRoomTests(CatalogAdminFixture catalog)
 
     private static async Task<long?> UnitsLeftOnTickAsync(WaitingRoomStore store, string room)
     {
-        var reading = await store.TickAsync(_ => null, since: null, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(10), CancellationToken.None);
+        var reading = await store.TickAsync((_, _) => null, new OutflowReport(Guid.NewGuid(), 0, TimeSpan.FromSeconds(1)), since: null,
+            TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(10), CancellationToken.None);
         Assert.All(reading.Rows.Where(row => WaitingRooms.SaleOf(row.Room) is null), row => Assert.Null(row.UnitsLeft));
         return Assert.Single(reading.Rows, row => row.Room == room).UnitsLeft;
     }
