@@ -21,6 +21,9 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     /// <summary>This process's row in <c>waiting_room_outflow</c>: a restarted instance reports afresh, and its old row ages out.</summary>
     private readonly Guid _instance = Guid.NewGuid();
 
+    /// <summary>Whether a tick has written this instance's row (only then is there one to take out on stopping).</summary>
+    private volatile bool _reported;
+
     /// <summary>The database's instant of the last tick's reading, and when (by this instance's clock) it was taken.</summary>
     private (DateTimeOffset At, long Timestamp)? _lastReading;
 
@@ -74,6 +77,11 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        if (!_reported)
+        {
+            return;
+        }
+
         try
         {
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -111,6 +119,7 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         // each instance completes only its share of the checkouts.
         var (rows, advanced, steps, readAt, _) = await store.TickAsync(Advance, new OutflowReport(_instance, rate, ReportFreshFor),
             firstReading ? null : _lastReading!.Value.At - ReadAgain, options.AdmissionLifetime, options.AdmissionGrace, cancellationToken);
+        _reported = true;
         var stepsByRoom = steps.ToLookup(step => step.Room);
         foreach (var row in rows)
         {
