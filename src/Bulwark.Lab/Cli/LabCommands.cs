@@ -272,17 +272,23 @@ public sealed class LabCommands(IAnsiConsole console, TimeProvider time)
         units.Validators.Add(result => { if (result.GetValue(units) is < 1 or > 100_000) result.AddError("--units must be 1..100000."); });
         var buyers = new Option<int>("--buyers") { Description = "Buyers arriving around the opening (default 2000).", DefaultValueFactory = _ => 2_000 };
         buyers.Validators.Add(result => { if (result.GetValue(buyers) is < 1 or > 20_000) result.AddError("--buyers must be 1..20000."); });
-        var sale = new Command("sale", "A flash sale: units of one product opening at T, buyers arriving in the 10 s before and after, naive vs guarded with the waiting room; writes <out>/sale.")
+        var (onCluster, instances) = ClusterChoice(
+            "Run each mode on the scale-out cluster (nginx → N shops → PgBouncer → primary + standby), brought up for it and taken down after; " +
+            "no fault is injected. Writes <out>/sale-cluster.",
+            minInstances: 1, "the machine has 2 cores");
+        var sale = new Command("sale", "A flash sale: units of one product opening at T, buyers arriving in the 10 s before and after, naive vs guarded with the waiting room; writes <out>/sale (--cluster: <out>/sale-cluster).")
         {
-            units, buyers,
+            units, buyers, onCluster, instances,
         };
-        sale.SetAction((parse, ct) => SaleAsync(parse, new Sale.SalePlan { Units = parse.GetValue(units), Buyers = parse.GetValue(buyers) }, ct));
+        sale.SetAction((parse, ct) => SaleAsync(parse, new Sale.SalePlan { Units = parse.GetValue(units), Buyers = parse.GetValue(buyers) },
+            parse.GetValue(onCluster) ? parse.GetValue(instances) : null, ct));
         return sale;
     }
 
-    async Task<int> SaleAsync(ParseResult parse, Sale.SalePlan plan, CancellationToken ct)
+    async Task<int> SaleAsync(ParseResult parse, Sale.SalePlan plan, int? clusterInstances, CancellationToken ct)
     {
         if (!TryPrepare(parse, out var options, out var repo, out var logger)) return UsageError;
+        if (clusterInstances is { } instances) options = options with { ClusterInstances = instances };
         await IsolateAsync(options, logger, ct);
         try
         {

@@ -30,9 +30,12 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
     /// <summary>Time from creating the sale to its opening: the shop wants a start in the future, the crowd arrives before it.</summary>
     static readonly TimeSpan Lead = TimeSpan.FromSeconds(15);
 
+    /// <summary>Where this run writes: the one-shop run and the cluster's apart (<c>lab docs</c> publishes the first).</summary>
+    string OutputFolder => Path.Combine(options.OutputRoot, options.ClusterInstances is null ? SaleReport.Folder : SaleReport.ClusterFolder);
+
     public async Task<(SaleReport Report, string Directory)> RunAsync(CancellationToken ct)
     {
-        var directory = Path.Combine(options.OutputRoot, SaleReport.Folder);
+        var directory = OutputFolder;
         Directory.CreateDirectory(directory);
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
@@ -55,8 +58,11 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
             }
         }
 
+        var cluster = options.ClusterInstances is { } instances
+            ? $"each mode brought up its own nginx → {instances} shops → PgBouncer → primary + streaming standby, the buyers and shoppers went through nginx, no fault was injected"
+            : null;
         var report = new SaleReport(MachineInfo.Current(), startedAt, time.GetElapsedTime(started).TotalMinutes, plan,
-            options.Isolation?.Describe(), results);
+            options.Isolation?.Describe(), results, cluster);
         await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(report, SummaryJson.Options), ct);
         await File.WriteAllTextAsync(Path.Combine(directory, "summary.md"), "# Bulwark flash sale\n\n" + SaleMarkdown.Render(report), ct);
         return (report, directory);
@@ -141,7 +147,7 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
             SaleFairness.Percentile(delays, 50), SaleFairness.Percentile(delays, 99), delays.Count == 0 ? double.NaN : delays[^1],
             exchanges.Count, exchanges.ServerErrors, exchanges.Timeouts, exchanges.OverDeadline, exchanges.SlowestMs, exchanges.Polls, pollMicros, pollRate,
             classes.Sum(c => c.Offered), classes.Sum(c => c.ServerErrors), classes.Sum(c => c.SlowerThanDeadline), usage.SutShare, load);
-        await File.WriteAllTextAsync(Path.Combine(options.OutputRoot, SaleReport.Folder, $"buyers-{mode}.json"), JsonSerializer.Serialize(records, SummaryJson.Options), ct);
+        await File.WriteAllTextAsync(Path.Combine(OutputFolder, $"buyers-{mode}.json"), JsonSerializer.Serialize(records, SummaryJson.Options), ct);
         logger.LogInformation("Sale ({Mode}): {Orders} orders, oversold {Oversold}, balanced {Balanced}; out of order {OutOfOrder:P1}; sold out {SellOut:0.0} s after opening at {Rate:0}/s (pgbench single row {Tps:0}/s)",
             mode, result.Orders, result.Oversold, result.Balanced, result.OutOfOrderShare, result.SellOutAfterOpenSeconds, result.OrdersPerSecond, pgbenchTps);
         return result;
@@ -168,7 +174,7 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
     async Task<double> SingleRowTpsAsync(BenchTarget target, string connectionString, long product, CancellationToken ct)
     {
         await target.SetStockAsync(product, 1_000_000_000, ct);
-        var pgbench = new Pgbench(connectionString, Pgbench.DefaultScriptDirectory, Path.Combine(options.OutputRoot, SaleReport.Folder), logger, options.Isolation?.Load);
+        var pgbench = new Pgbench(connectionString, Pgbench.DefaultScriptDirectory, OutputFolder, logger, options.Isolation?.Load);
         var variables = new Dictionary<string, string> { ["product_min"] = product.ToString(CultureInfo.InvariantCulture) };
         double best = 0;
         foreach (var clients in new[] { 8, 32 })

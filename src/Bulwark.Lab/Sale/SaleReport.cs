@@ -70,7 +70,12 @@ public sealed record SaleModeResult(
 }
 
 /// <summary><c>lab sale</c>'s <c>summary.json</c>.</summary>
-public sealed record SaleReport(MachineInfo Machine, DateTimeOffset StartedAt, double Minutes, SalePlan Plan, string? Isolation, IReadOnlyList<SaleModeResult> Modes)
+/// <param name="Cluster">Where the shops ran when not one shop: the cluster's shape (<c>lab sale --cluster</c>); null for one shop.</param>
+public sealed record SaleReport(MachineInfo Machine, DateTimeOffset StartedAt, double Minutes, SalePlan Plan, string? Isolation, IReadOnlyList<SaleModeResult> Modes,
+    string? Cluster = null)
 {
     public const string Folder = "sale";
+
+    /// <summary>The cluster's run, apart from the one-shop run that <c>lab docs</c> publishes.</summary>
+    public const string ClusterFolder = "sale-cluster";
 }

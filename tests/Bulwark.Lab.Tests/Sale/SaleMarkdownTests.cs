@@ -21,5 +21,21 @@ public sealed class SaleMarkdownTests
         Assert.Contains("| guarded | aggressive (400) | 100 | 25.0 % | 990 | 251 |", markdown);
         Assert.Contains("| guarded | 7000 | 42 | 3200 |", markdown);
         Assert.Contains("0.30 / 0.90 / 1.10", markdown);
+        Assert.DoesNotContain("On the cluster", markdown);
+        Assert.Contains("- On the cluster: nginx → 3 shops.", SaleMarkdown.Render(report with { Cluster = "nginx → 3 shops" }));
+    }
+
+    [Fact]
+    public void Lab_sale_takes_the_cluster_and_its_instances_as_bench_and_incident_do()
+    {
+        static System.CommandLine.ParseResult Parse(params string[] args)
+        {
+            var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(new StringWriter()) });
+            return new Bulwark.Lab.Cli.LabCommands(console, TimeProvider.System).Build().Parse(["sale", .. args]);
+        }
+
+        Assert.Empty(Parse("--cluster", "--instances", "2", "--modes", "guarded").Errors);
+        Assert.Empty(Parse("--cluster").Errors);
+        Assert.NotEmpty(Parse("--cluster", "--instances", "9").Errors);
     }
 }
