@@ -26,15 +26,15 @@ public static class CartApi
         // A cart change is the first half of a purchase: shedding it loses the checkout that follows
         // (issue 8 measured most lost purchases there), so it ranks with checkout. The per-client rate
         // limit keeps one client's cart edits from crowding out other buyers.
-        // A sale's item: the first step of a purchase the waiting room meters, not shed at the edge (SaleCartPass).
-        var salePass = app.Services.GetRequiredService<SaleCartPass>();
-        api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical).WithPreAdmission(salePass)
+        // An item whose open sale sold out is answered from memory: not shed at the edge (SaleCartPass).
+        api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical)
+            .WithPreAdmission(app.Services.GetRequiredService<SaleCartPass>())
             .WithSummary("Set a product's quantity in the cart (0 removes it)")
             .WithDescription("While a sale holding the product is open and has sold every unit, adding it is a 409 (type " +
                 CheckoutApi.SaleSoldOutType + "), as its checkout would be.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapDelete("/items/{productId:long}", DeleteItem).WithPriority(Priority.Critical).WithPreAdmission(salePass)
+        api.MapDelete("/items/{productId:long}", DeleteItem).WithPriority(Priority.Critical)
             .WithSummary("Remove a product from the cart");
     }
 
@@ -56,7 +56,7 @@ public static class CartApi
         }
 
         // From memory, without the database: a sold-out sale's late buyers, let past the edge, hear it at once.
-        if (sales.SaleHolding(productId) is { SoldOut: true } sale && sale.IsOpenAt(clock.GetUtcNow()))
+        if (SaleCartPass.SoldOutNow(sales, productId, clock) is { } sale)
         {
             return TypedResults.Problem(type: CheckoutApi.SaleSoldOutType, title: "Sold out",
                 detail: $"Sale {sale.SaleId} has sold every unit; during the sale product {productId} sells only at the sale price. "
