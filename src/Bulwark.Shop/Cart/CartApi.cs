@@ -1,8 +1,8 @@
 using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
+using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Checkout;
-using Bulwark.Shop.WaitingRoom;
 using Bulwark.Shop.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
@@ -30,7 +30,7 @@ public static class CartApi
         api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical)
             .WithPreAdmission(app.Services.GetRequiredService<SaleCartPass>())
             .WithSummary("Set a product's quantity in the cart (0 removes it)")
-            .WithDescription("While a sale holding the product is open and has sold every unit, adding it is a 409 (type " +
+            .WithDescription("While a sale of the product is open and has sold its units of it, adding it is a 409 (type " +
                 CheckoutApi.SaleSoldOutType + "), as its checkout would be.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -42,8 +42,7 @@ public static class CartApi
         TypedResults.Ok(await carts.GetAsync(user.UserId(), cancellationToken));
 
     private static async Task<Results<Ok<CartView>, ValidationProblem, ProblemHttpResult>> PutItem(
-        long productId, CartItemRequest body, ClaimsPrincipal user, CartStore carts, ISaleQueueSource sales, TimeProvider clock,
-        CancellationToken cancellationToken)
+        long productId, CartItemRequest body, ClaimsPrincipal user, CartStore carts, ICatalogSales sales, CancellationToken cancellationToken)
     {
         if (body.Quantity is < 0 or > MaxQuantity)
         {
@@ -56,13 +55,9 @@ public static class CartApi
         }
 
         // From memory, without the database: a sold-out sale's late buyers, let past the edge, hear it at once.
-        if (SaleCartPass.SoldOutNow(sales, productId, clock) is { } sale)
+        if (SaleCartPass.SoldOut(sales, productId) is { } sale)
         {
-            return TypedResults.Problem(type: CheckoutApi.SaleSoldOutType, title: "Sold out",
-                detail: $"Sale {sale.SaleId} has sold every unit; during the sale product {productId} sells only at the sale price. "
-                    + $"After {sale.EndsAt:O} it sells at the regular price again.",
-                statusCode: StatusCodes.Status409Conflict,
-                extensions: new Dictionary<string, object?> { ["productId"] = productId, ["saleId"] = sale.SaleId, ["endsAt"] = sale.EndsAt });
+            return CheckoutApi.SaleSoldOut(sale.SaleId, productId, sku: null, body.Quantity, available: 0, sale.EndsAt);
         }
 
         var (change, cart) = await carts.SetAsync(user.UserId(), productId, body.Quantity, cancellationToken);

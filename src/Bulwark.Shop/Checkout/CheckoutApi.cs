@@ -94,12 +94,8 @@ public static class CheckoutApi
                 detail: $"Product {early.ProductId} ({early.Sku}) is held for sale {early.SaleId}, which opens at {early.StartsAt:O}; check out then (GET /api/sales/{early.SaleId} counts down).",
                 statusCode: StatusCodes.Status409Conflict,
                 extensions: new Dictionary<string, object?> { ["productId"] = early.ProductId, ["sku"] = early.Sku, ["saleId"] = early.SaleId, ["startsAt"] = early.StartsAt }),
-            CheckoutResult.Rejected { Reason: Reservation.SaleSoldOut gone } => TypedResults.Problem(type: SaleSoldOutType,
-                title: "Sold out",
-                detail: $"Sale {gone.SaleId} has sold its units of product {gone.ProductId} ({gone.Sku}): {gone.Requested} requested, {gone.Available} left at the sale price. "
-                    + $"During the sale it sells only at the sale price; after {gone.EndsAt:O} it sells at the regular price again.",
-                statusCode: StatusCodes.Status409Conflict,
-                extensions: new Dictionary<string, object?> { ["productId"] = gone.ProductId, ["sku"] = gone.Sku, ["saleId"] = gone.SaleId, ["available"] = gone.Available, ["endsAt"] = gone.EndsAt }),
+            CheckoutResult.Rejected { Reason: Reservation.SaleSoldOut gone } =>
+                SaleSoldOut(gone.SaleId, gone.ProductId, gone.Sku, gone.Requested, gone.Available, gone.EndsAt),
             _ => throw new InvalidOperationException($"Unhandled checkout result {result}."),
         };
     }
@@ -128,6 +124,17 @@ public static class CheckoutApi
 
     /// <summary>The problem type of a checkout holding an item whose sale has no units left (the product may still have regular stock).</summary>
     public const string SaleSoldOutType = "urn:bulwark:problem:sale-sold-out";
+
+    /// <summary>
+    /// A sale's "sold out", as checkout answers it and as the cart does before it (<c>CartApi</c>, from memory, where the
+    /// SKU is not known): the product may still have regular stock, sold again after the window.
+    /// </summary>
+    public static ProblemHttpResult SaleSoldOut(long saleId, long productId, string? sku, int requested, int available, DateTimeOffset endsAt) =>
+        TypedResults.Problem(type: SaleSoldOutType, title: "Sold out",
+            detail: $"Sale {saleId} has sold its units of product {productId}{(sku is null ? "" : $" ({sku})")}: {requested} requested, {available} left at the sale price. "
+                + $"During the sale it sells only at the sale price; after {endsAt:O} it sells at the regular price again.",
+            statusCode: StatusCodes.Status409Conflict,
+            extensions: new Dictionary<string, object?> { ["productId"] = productId, ["sku"] = sku, ["saleId"] = saleId, ["available"] = available, ["endsAt"] = endsAt });
 
     /// <summary>The problem type of a checkout refused because the gateway's circuit is open.</summary>
     public const string PaymentsUnavailableType = "urn:bulwark:problem:payments-unavailable";

@@ -63,23 +63,18 @@ public sealed partial class SaleQueueSource(SaleCatalog catalog, IDatabaseGate g
         return inCart is { } productId ? open[productId] : null;
     }
 
-    public bool InSale(long productId) => SaleHolding(productId) is { } sale && !sale.IsOverAt(clock.GetUtcNow());
-
-    public SaleQueueState? SaleHolding(long productId)
+    public bool InSale(long productId)
     {
         var now = clock.GetUtcNow();
-        SaleQueueState? earliest = null;
         foreach (var (_, entry) in _snapshot.Sales)
         {
-            // A product's sales never overlap (refused when made), so the one starting first is the open one, if any.
-            if (now < entry.State.EndsAt && Array.IndexOf(entry.Products, productId) >= 0
-                && (earliest is null || entry.State.StartsAt < earliest.StartsAt))
+            if (!entry.State.IsOverAt(now) && Array.IndexOf(entry.Products, productId) >= 0)
             {
-                earliest = entry.State;
+                return true;
             }
         }
 
-        return earliest;
+        return false;
     }
 
     public bool AnyOpen

@@ -19,12 +19,6 @@ public interface ISaleQueueSource
     /// step of queueing for it. From memory, on every cart change.
     /// </summary>
     bool InSale(long productId);
-
-    /// <summary>
-    /// The sale whose window has not ended that the product is in (upcoming, open, or open and sold out), or null. From
-    /// memory (a refresh old): the edge asks it for every cart change of such a product.
-    /// </summary>
-    SaleQueueState? SaleHolding(long productId);
 }
 
 /// <param name="UnitsLeft">Sale units not yet sold; 0 means sold out.</param>
@@ -46,6 +40,4 @@ public sealed class NoSales : ISaleQueueSource
     public ValueTask<long?> OpenSaleForCartAsync(long userId, CancellationToken cancellationToken) => ValueTask.FromResult<long?>(null);
 
     public bool InSale(long productId) => false;
-
-    public SaleQueueState? SaleHolding(long productId) => null;
 }

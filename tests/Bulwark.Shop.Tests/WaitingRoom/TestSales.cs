@@ -50,11 +50,8 @@ public sealed class TestSales(Func<string> connectionString) : ISaleQueueSource
         return live.FirstOrDefault(sale => inCart.Contains(sale.ProductId)).State?.SaleId;
     }
 
-    public bool InSale(long productId) => SaleHolding(productId) is { } sale && !sale.IsOverAt(DateTimeOffset.UtcNow);
-
-    public SaleQueueState? SaleHolding(long productId) =>
-        _sales.Values.Where(sale => sale.ProductId == productId && DateTimeOffset.UtcNow < sale.State.EndsAt)
-            .OrderBy(sale => sale.State.StartsAt).FirstOrDefault().State;
+    public bool InSale(long productId) =>
+        _sales.Values.Any(sale => sale.ProductId == productId && !sale.State.IsOverAt(DateTimeOffset.UtcNow));
 
     private void Update(long saleId, Func<SaleQueueState, SaleQueueState> change) =>
         _sales.AddOrUpdate(saleId, _ => throw new InvalidOperationException($"No sale {saleId}."), (_, sale) => (change(sale.State), sale.ProductId));
