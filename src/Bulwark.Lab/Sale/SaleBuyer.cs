@@ -32,7 +32,8 @@ public sealed class SaleExchanges
 
 /// <summary>
 /// One flash-sale buyer: arrives, puts the sale's item in the cart (or hears there that it sold out), and — where the shop has a waiting room —
-/// joins it, polls until admitted or told the sale is sold out, then checks out with the admission; where it has
+/// joins it, polls until admitted or told the sale is sold out, then checks out with the admission (a buyer whose cart change was
+/// refused as busy joins at once and adds the item with the admission); where it has
 /// none, checks out directly and tries again as the answers allow. Polite buyers wait as told, spread by a jitter (<see cref="PauseAsync"/>); aggressive ones
 /// poll and retry every 100 ms and join again, as bots do.
 /// </summary>
@@ -57,12 +58,25 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         var polls = 0;
         try
         {
-            (var put, record) = await PersistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct), record, "cart", giveUpAt, ct);
-            if (put is null) return record;
-            // Once the sale has sold every unit the cart says so (a 409 from memory): nothing left to queue for.
-            if (put.Status == HttpStatusCode.Conflict && ProblemText(put, "title").Contains("sold out", StringComparison.OrdinalIgnoreCase))
-                return record with { End = SaleEnd.SoldOut, SoldOutAt = Now };
-            if (!put.IsSuccess) return record with { End = SaleEnd.Failed, Failure = "cart: " + put.Describe() };
+            bool inCart;
+            if (useWaitingRoom)
+            {
+                // Refused as busy, the buyer joins the line at once instead of retrying the cart (the join is never shed, so
+                // the place is taken at arrival, not at whichever retry gets through) and adds the item with the admission.
+                var put = exchanges.Record(await api.PutCartItemAsync(user.Token!, productId, 1, ct), deadline);
+                if (SoldOutAnswer(put)) return record with { End = SaleEnd.SoldOut, SoldOutAt = Now };
+                inCart = put.IsSuccess;
+                if (Refusal(put)) record = Refused(record, put, "cart");
+                else if (!inCart) return record with { End = SaleEnd.Failed, Failure = "cart: " + put.Describe() };
+            }
+            else
+            {
+                (var put, record) = await PersistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct), record, "cart", giveUpAt, ct);
+                if (put is null) return record;
+                if (SoldOutAnswer(put)) return record with { End = SaleEnd.SoldOut, SoldOutAt = Now };
+                if (!put.IsSuccess) return record with { End = SaleEnd.Failed, Failure = "cart: " + put.Describe() };
+                inCart = true;
+            }
 
             string? admission = null;
             string? ticket = null;
@@ -103,6 +117,21 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
                         }
                         continue;
                     }
+                }
+
+                if (!inCart)
+                {
+                    // Admitted without the item in the cart (its first cart change was shed): add it with the admission.
+                    var put = exchanges.Record(await api.PutCartItemAsync(user.Token!, productId, 1, ct, admission: admission), deadline);
+                    if (SoldOutAnswer(put)) return record with { End = SaleEnd.SoldOut, SoldOutAt = Now, Polls = polls };
+                    if (Refusal(put))
+                    {
+                        record = Refused(record, put, "cart");
+                        await PauseAsync(put.RetryAfter ?? TimeSpan.FromSeconds(1), ct);
+                        continue;
+                    }
+                    if (!put.IsSuccess) return record with { End = SaleEnd.Failed, Failure = "cart: " + put.Describe(), Polls = polls };
+                    inCart = true;
                 }
 
                 var answer = exchanges.Record(await api.CheckoutAsync(user.Token!, key, "tok_visa", ct, admission), deadline);
@@ -173,7 +202,7 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         while (time.GetUtcNow() < giveUpAt)
         {
             var answer = exchanges.Record(await call(), deadline);
-            if (answer.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)) return (answer, record);
+            if (!Refusal(answer)) return (answer, record);
             record = Refused(record, answer, what);
             await PauseAsync(answer.RetryAfter ?? TimeSpan.FromSeconds(1), ct);
         }
@@ -206,6 +235,13 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
         var request = what is null ? "" : what + " ";
         return record with { Refusals = [.. refusals, FormattableString.Invariant($"{Now:0.00} {request}{(int?)answer.Status} {title}")] };
     }
+
+    /// <summary>Refused for overload or by the client's rate (503, 429): to be asked again later.</summary>
+    static bool Refusal(ApiAnswer answer) => answer.Status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests;
+
+    /// <summary>Once the sale has sold every unit the cart says so (a 409 from memory): nothing left to queue for.</summary>
+    static bool SoldOutAnswer(ApiAnswer answer) =>
+        answer.Status == HttpStatusCode.Conflict && ProblemText(answer, "title").Contains("sold out", StringComparison.OrdinalIgnoreCase);
 
     static bool NotOpenYet(ApiAnswer answer) => ProblemText(answer).Contains("not open", StringComparison.OrdinalIgnoreCase);
 

@@ -28,10 +28,10 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
         switch (action.Class)
         {
             case RequestClass.Browse:
-                answered(await InsistAsync(() => clients.ForAnonymous(action.Who).ListProductsAsync(action.CategoryId!, action.Page, PlannedAction.BrowsePageSize, ct)));
+                answered(await InsistAsync(() => clients.ForAnonymous(action.Who).ListProductsAsync(action.CategoryId!, action.Page, PlannedAction.BrowsePageSize, ct, keepBody: false)));
                 return;
             case RequestClass.Product:
-                answered(await InsistAsync(() => clients.ForAnonymous(action.Who).GetProductAsync(action.ProductId!, ct)));
+                answered(await InsistAsync(() => clients.ForAnonymous(action.Who).GetProductAsync(action.ProductId!, ct, keepBody: false)));
                 return;
             case RequestClass.SignIn:
                 // Anyone may sign in while another action uses the same account: the shop issues a second token.
@@ -61,7 +61,7 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
         if (user.Cart.Count >= MaxShopperCartLines && !user.Cart.ContainsKey(productId))
             productId = user.Cart.Keys.First();   // change a quantity instead of adding a line
 
-        var put = await api.PutCartItemAsync(user.Token!, productId, action.Quantity, ct);
+        var put = await api.PutCartItemAsync(user.Token!, productId, action.Quantity, ct, keepBody: false);
         answered(put);
         Remember(user, put, productId, action.Quantity);
     }
@@ -83,7 +83,7 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
         var productId = action.ProductId!;
         if (user.Cart.Count < MaxBuyerCartLines && !user.Cart.ContainsKey(productId))
         {
-            var put = await InsistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct));
+            var put = await InsistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct, keepBody: false));
             Remember(user, put, productId, 1);
             if (!put.IsSuccess)
             {

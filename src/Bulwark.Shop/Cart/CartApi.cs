@@ -26,12 +26,15 @@ public static class CartApi
         // A cart change is the first half of a purchase: shedding it loses the checkout that follows
         // (issue 8 measured most lost purchases there), so it ranks with checkout. The per-client rate
         // limit keeps one client's cart edits from crowding out other buyers.
-        // An item whose open sale sold out is answered from memory: not shed at the edge (SaleCartPass).
+        // An item whose open sale sold out is answered from memory, and one added with that sale's admission is the
+        // purchase the waiting room metered: neither is shed at the edge (SaleCartPass).
         api.MapPut("/items/{productId:long}", PutItem).WithPriority(Priority.Critical)
             .WithPreAdmission(app.Services.GetRequiredService<SaleCartPass>())
             .WithSummary("Set a product's quantity in the cart (0 removes it)")
             .WithDescription("While a sale of the product is open and has sold its units of it, adding it is a 409 (type " +
-                CheckoutApi.SaleSoldOutType + "), as its checkout would be.")
+                CheckoutApi.SaleSoldOutType + "), as its checkout would be. Refused as busy (503) while the sale still " +
+                "sells, join the sale's waiting room instead of retrying: with its admission in the Admission header the " +
+                "change is not shed.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapDelete("/items/{productId:long}", DeleteItem).WithPriority(Priority.Critical)

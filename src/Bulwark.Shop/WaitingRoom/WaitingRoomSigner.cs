@@ -52,8 +52,11 @@ public sealed class WaitingRoomSigner(byte[] key)
     /// what the edge can know before authentication (<see cref="AdmissionPass"/>). Whose it is, and whether it was
     /// spent, the checkout still checks.
     /// </summary>
-    public bool IsLiveAdmission(string? token, DateTimeOffset now) =>
-        Open(token, AdmissionKind, userId: null) is { } fields && fields.At > now;
+    public bool IsLiveAdmission(string? token, DateTimeOffset now) => LiveAdmissionRoom(token, now) is not null;
+
+    /// <summary>The room of an admission this key signed, for any user, that has not expired at <paramref name="now"/>; else null.</summary>
+    public string? LiveAdmissionRoom(string? token, DateTimeOffset now) =>
+        Open(token, AdmissionKind, userId: null) is { } fields && fields.At > now ? fields.Room : null;
 
     private static string Join(string kind, string room, long userId, long sequence, long unixMilliseconds) =>
         string.Join('|', kind, room, userId.ToString(CultureInfo.InvariantCulture), sequence.ToString(CultureInfo.InvariantCulture),

@@ -14,10 +14,7 @@ public class LabHttpTests
         {
             using var client = await listener.AcceptTcpClientAsync();
             var stream = client.GetStream();
-            var buffer = new byte[4096];
-            var read = 0;
-            while (!Encoding.ASCII.GetString(buffer, 0, read).Contains("\r\n\r\n"))
-                read += await stream.ReadAsync(buffer.AsMemory(read));
+            await RequestHead.ReadAsync(stream);
             var caller = ((IPEndPoint)client.Client.RemoteEndPoint!).Address.ToString();
             var response = $"HTTP/1.1 200 OK\r\nContent-Length: {caller.Length}\r\nConnection: close\r\n\r\n{caller}";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(response));

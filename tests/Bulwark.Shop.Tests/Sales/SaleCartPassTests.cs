@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using Bulwark.Guard.Edge;
 using Bulwark.Shop.Cart;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Tests.CatalogAdmin;
 using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.Catalog;
+using Bulwark.Shop.Tests.WaitingRoom;
+using Bulwark.Shop.WaitingRoom;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,8 +16,8 @@ namespace Bulwark.Shop.Tests.Sales;
 
 /// <summary>
 /// Once an open sale has sold every unit, putting its item in the cart is a 409 from memory, and the edge lets such a
-/// change through (<see cref="SaleCartPass"/>) so that a late crowd hears it at once; other cart changes are shed as
-/// usual. The pass is checked against open sales the test sets; the 409 against real ones (admin API, PostgreSQL, the
+/// change through (<see cref="SaleCartPass"/>) so that a late crowd hears it at once; so it does a change carrying that
+/// sale's admission (the buyer whose change was shed joined the line); other cart changes are shed as usual. The pass is checked against open sales the test sets; the 409 against real ones (admin API, PostgreSQL, the
 /// shop's own snapshot).
 /// </summary>
 [Collection(CatalogAdminCollection.Name)]
@@ -31,7 +34,7 @@ public sealed class SaleCartPassTests(CatalogAdminFixture catalog)
         {
             [soldOut] = new ProductSale(1, "Flash", 1500, UnitsLeft: 0, endsAt),
             [selling] = new ProductSale(2, "Flash", 1500, UnitsLeft: 3, endsAt),
-        }));
+        }), new WaitingRoomSigner(RandomNumberGenerator.GetBytes(32)), TimeProvider.System);
 
         Assert.True(pass.IsPreAdmitted(Request($"/api/cart/items/{soldOut}")));
         Assert.True(pass.IsPreAdmitted(Request($"/api/cart/items/{soldOut}/")));
@@ -46,6 +49,35 @@ public sealed class SaleCartPassTests(CatalogAdminFixture catalog)
         Assert.IsType<SaleCartPass>(routes.Match(HttpMethods.Put, $"/api/cart/items/{soldOut}").PreAdmission);
         Assert.Null(routes.Match(HttpMethods.Delete, $"/api/cart/items/{soldOut}").PreAdmission);
         Assert.Null(routes.Match(HttpMethods.Get, "/api/cart").PreAdmission);
+    }
+
+    [Fact]
+    public void The_edge_passes_a_cart_change_of_a_sale_still_selling_with_a_live_admission_of_that_sales_room_only()
+    {
+        long selling = 9101, otherSale = 9102, regular = 9103;
+        var now = new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
+        var clock = new ManualClock(now);
+        var signer = new WaitingRoomSigner(RandomNumberGenerator.GetBytes(32));
+        var pass = new SaleCartPass(new OpenSales(new()
+        {
+            [selling] = new ProductSale(7, "Flash", 1500, UnitsLeft: 3, now.AddHours(1)),
+            [otherSale] = new ProductSale(8, "Other", 1500, UnitsLeft: 3, now.AddHours(1)),
+        }), signer, clock);
+        var admission = signer.Sign(new AdmissionClaim(WaitingRooms.SaleRoom(7), UserId: 42, Sequence: 3, ExpiresAt: now.AddMinutes(2)));
+
+        Assert.True(pass.IsPreAdmitted(Request($"/api/cart/items/{selling}", admission)));
+        // Another sale's admission, the general room's, a ticket, a forged or an expired one: shed as usual.
+        Assert.False(pass.IsPreAdmitted(Request($"/api/cart/items/{otherSale}", admission)));
+        Assert.False(pass.IsPreAdmitted(Request($"/api/cart/items/{regular}", admission)));
+        Assert.False(pass.IsPreAdmitted(Request($"/api/cart/items/{selling}",
+            signer.Sign(new AdmissionClaim(WaitingRooms.GeneralRoom, 42, 3, now.AddMinutes(2))))));
+        Assert.False(pass.IsPreAdmitted(Request($"/api/cart/items/{selling}",
+            signer.Sign(new TicketClaim(WaitingRooms.SaleRoom(7), 42, 3, now.AddMinutes(2))))));
+        Assert.False(pass.IsPreAdmitted(Request($"/api/cart/items/{selling}",
+            new WaitingRoomSigner(RandomNumberGenerator.GetBytes(32)).Sign(new AdmissionClaim(WaitingRooms.SaleRoom(7), 42, 3, now.AddMinutes(2))))));
+        Assert.False(pass.IsPreAdmitted(Request($"/api/cart/items/{selling}")));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.False(pass.IsPreAdmitted(Request($"/api/cart/items/{selling}", admission)));
     }
 
     [Fact]
@@ -99,11 +131,16 @@ public sealed class SaleCartPassTests(CatalogAdminFixture catalog)
         public ProductSale? OpenSaleOf(long productId) => open.GetValueOrDefault(productId);
     }
 
-    private static HttpRequest Request(string path)
+    private static HttpRequest Request(string path, string? admission = null)
     {
         var request = new DefaultHttpContext().Request;
         request.Method = HttpMethods.Put;
         request.Path = path;
+        if (admission is not null)
+        {
+            request.Headers[CheckoutAdmission.Header] = admission;
+        }
+
         return request;
     }
 }

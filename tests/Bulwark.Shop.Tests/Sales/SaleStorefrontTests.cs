@@ -5,7 +5,10 @@ using Microsoft.Playwright;
 
 namespace Bulwark.Shop.Tests.Sales;
 
-/// <summary>The storefront in headless Chromium shows an open sale's price in the list and on the product page, and not before it opens.</summary>
+/// <summary>
+/// The storefront in headless Chromium shows an open sale's price in the list and on the product page, and not before it
+/// opens; refused as busy when adding a sale's item, it queues in the sale's line and adds it with the admission.
+/// </summary>
 [Collection(CatalogAdminCollection.Name)]
 public sealed class SaleStorefrontTests(CatalogAdminFixture catalog)
 {
@@ -46,6 +49,87 @@ public sealed class SaleStorefrontTests(CatalogAdminFixture catalog)
         Assert.Equal("$15.00", await page.TextContentAsync("#detail .sale-price"));
         Assert.Equal("$40.00", await page.TextContentAsync("#detail .was"));
         Assert.Contains(name, await page.TextContentAsync("#detail h2"), StringComparison.Ordinal);
+        Assert.Empty(pageErrors);
+    }
+
+    [Fact]
+    public async Task A_shopper_whose_add_to_cart_is_shed_during_a_sale_joins_its_line_and_adds_the_item_with_the_admission()
+    {
+        using var admin = await catalog.AdminAsync();
+        var name = "Busy sale " + Guid.NewGuid().ToString("N")[..10];
+        var product = (await catalog.CreateProductAsync(admin, name, priceCents: 4000, stock: 5)).GetProperty("id").GetInt64();
+        var sale = await admin.CreateSaleAsync((product, 1500, 2));
+        await Shop.OpenSaleAsync(sale.Id());
+        using var anonymous = Shop.Client();
+        await anonymous.ProductOnceAsync(product, terms => terms.ValueKind == JsonValueKind.Object);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+        await page.GotoAsync(Shop.BaseAddress.ToString());
+        await page.FillAsync("#email", $"busy-{Guid.NewGuid():N}@example.com");
+        await page.FillAsync("#password", "a browser passphrase");
+        await page.ClickAsync("#register");
+        await page.WaitForSelectorAsync("#who:not([hidden])");
+
+        // The edge's shedding is the guard's to test: here the page meets it once, answered as the shop answers it.
+        var cartAdmissions = new List<string?>();
+        await page.RouteAsync($"**/api/cart/items/{product}", async route =>
+        {
+            if (route.Request.Method != "PUT")
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            var admission = (await route.Request.AllHeadersAsync()).GetValueOrDefault("admission");
+            lock (cartAdmissions)
+            {
+                cartAdmissions.Add(admission);
+            }
+
+            if (admission is null)
+            {
+                await route.FulfillAsync(new()
+                {
+                    Status = 503,
+                    ContentType = "application/problem+json",
+                    Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
+                    Body = """{"type":"urn:bulwark:problem:overloaded","title":"Busy","status":503,"detail":"The shop is busy; try again shortly."}""",
+                });
+                return;
+            }
+
+            await route.ContinueAsync();
+        });
+        var checkoutAdmissions = new List<string?>();
+        await page.RouteAsync("**/api/checkout", async route =>
+        {
+            var admission = (await route.Request.AllHeadersAsync()).GetValueOrDefault("admission");
+            lock (checkoutAdmissions)
+            {
+                checkoutAdmissions.Add(admission);
+            }
+
+            await route.ContinueAsync();
+        });
+
+        var card = $"#products .card[data-product='{product}']";
+        await FindAsync(page, name, card);
+        await page.ClickAsync($"{card} button:has-text('Add to cart')");
+        await page.WaitForSelectorAsync("#message:has-text('It is your turn')", new() { Timeout = 30_000 });
+        await page.WaitForSelectorAsync($"#cart:has-text('{name}')");
+        // Shed once without an admission, then sent again with the one the line gave.
+        Assert.Equal(2, cartAdmissions.Count);
+        Assert.Null(cartAdmissions[0]);
+        Assert.NotNull(cartAdmissions[1]);
+
+        await page.ClickAsync("#checkout");
+        await page.WaitForSelectorAsync("#orders tr:has-text('paid')", new() { Timeout = 30_000 });
+        // The checkout spent the same turn: no second wait in line.
+        Assert.Equal([cartAdmissions[1]], checkoutAdmissions);
         Assert.Empty(pageErrors);
     }
 

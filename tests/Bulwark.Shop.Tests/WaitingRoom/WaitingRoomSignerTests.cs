@@ -63,6 +63,9 @@ public sealed class WaitingRoomSignerTests
         Assert.False(_signer.IsLiveAdmission(admission[..^1] + (admission[^1] == 'A' ? 'B' : 'A'), At.AddMinutes(-1)));
         Assert.False(new WaitingRoomSigner(RandomNumberGenerator.GetBytes(32)).IsLiveAdmission(admission, At.AddMinutes(-1)));
         Assert.False(_signer.IsLiveAdmission(null, At.AddMinutes(-1)));
+        // Which room it admits to, for the cart's pass: only while live.
+        Assert.Equal("sale-7", _signer.LiveAdmissionRoom(admission, At.AddMilliseconds(-1)));
+        Assert.Null(_signer.LiveAdmissionRoom(admission, At));
     }
 
     [Fact]
