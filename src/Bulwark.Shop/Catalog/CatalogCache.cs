@@ -45,9 +45,13 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptio
             return hit;
         }
 
+        // The read must know its own entry before anyone can start it: published first and started by a racing
+        // caller, a read that captured the variable GetOrAdd was about to assign found it null, could not remove its
+        // entry when it ended, and that key then answered the same (refused) read forever (lab bench, 2026-12-03).
         var generation = Interlocked.Read(ref _generation);
-        Lazy<Task<object>>? loading = null;
-        loading = _loading.GetOrAdd(key, k => new Lazy<Task<object>>(() => LoadAndStoreAsync(k, load, ttl, generation, loading!)));
+        Lazy<Task<object>>? candidate = null;
+        candidate = new Lazy<Task<object>>(() => LoadAndStoreAsync(key, load, ttl, generation, candidate!));
+        var loading = _loading.GetOrAdd(key, candidate);
         return (T)await loading.Value.WaitAsync(cancellationToken);
     }
 
