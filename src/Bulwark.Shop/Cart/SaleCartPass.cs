@@ -21,21 +21,19 @@ namespace Bulwark.Shop.Cart;
 /// </summary>
 public sealed class SaleCartPass(ICatalogSales sales, WaitingRoomSigner signer, TimeProvider clock) : IPreAdmission
 {
-    public bool IsPreAdmitted(HttpRequest request)
-    {
-        if (!sales.AnyOpen || ProductOf(request.Path) is not { } productId || sales.OpenSaleOf(productId) is not { } sale)
-        {
-            return false;
-        }
-
-        return sale.UnitsLeft <= 0
-            || (request.Headers[CheckoutAdmission.Header] is [{ } token]
-                && signer.LiveAdmissionRoom(token, clock.GetUtcNow()) == WaitingRooms.SaleRoom(sale.SaleId));
-    }
+    public bool IsPreAdmitted(HttpRequest request) =>
+        ProductOf(request.Path) is { } productId && OpenSale(sales, productId) is { } sale
+        && (sale.UnitsLeft <= 0 || AdmittedTo(sale, request));
 
     /// <summary>The open sale of the product if it has no units of it left, else null.</summary>
     internal static ProductSale? SoldOut(ICatalogSales sales, long productId) =>
-        sales.AnyOpen && sales.OpenSaleOf(productId) is { UnitsLeft: <= 0 } sale ? sale : null;
+        OpenSale(sales, productId) is { UnitsLeft: <= 0 } sale ? sale : null;
+
+    private static ProductSale? OpenSale(ICatalogSales sales, long productId) => sales.AnyOpen ? sales.OpenSaleOf(productId) : null;
+
+    private bool AdmittedTo(ProductSale sale, HttpRequest request) =>
+        request.Headers[CheckoutAdmission.Header] is [{ } token]
+        && signer.LiveAdmissionRoom(token, clock.GetUtcNow()) == WaitingRooms.SaleRoom(sale.SaleId);
 
     /// <summary>The product id that ends a cart item's path (<c>/api/cart/items/{productId}</c>), or null.</summary>
     internal static long? ProductOf(PathString path)

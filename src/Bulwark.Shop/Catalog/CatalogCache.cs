@@ -48,10 +48,15 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptio
         // The read must know its own entry before anyone can start it: published first and started by a racing
         // caller, a read that captured the variable GetOrAdd was about to assign found it null, could not remove its
         // entry when it ended, and that key then answered the same (refused) read forever (lab bench, 2026-12-03).
-        var generation = Interlocked.Read(ref _generation);
-        Lazy<Task<object>>? candidate = null;
-        candidate = new Lazy<Task<object>>(() => LoadAndStoreAsync(key, load, ttl, generation, candidate!));
-        var loading = _loading.GetOrAdd(key, candidate);
+        // A surge's callers join the read in flight without building one of their own.
+        if (!_loading.TryGetValue(key, out var loading))
+        {
+            var generation = Interlocked.Read(ref _generation);
+            Lazy<Task<object>>? candidate = null;
+            candidate = new Lazy<Task<object>>(() => LoadAndStoreAsync(key, load, ttl, generation, candidate!));
+            loading = _loading.GetOrAdd(key, candidate);
+        }
+
         return (T)await loading.Value.WaitAsync(cancellationToken);
     }
 
