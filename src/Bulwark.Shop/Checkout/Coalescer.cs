@@ -14,6 +14,9 @@ namespace Bulwark.Shop.Checkout;
 /// <c>expired</c> (or cancellation), whether it still waits in the queue (it is taken out) or rides in a running
 /// batch (its result, when it comes, goes to <c>abandoned</c> so that what the batch did for it can be undone).
 /// A batch runs under the latest deadline of its members.</para>
+/// <para>Identity: a request whose identity is in flight — in a running batch, or being undone for a caller who was
+/// answered before its batch ended — waits in the queue until that is over. The refusal told the caller nothing was
+/// done, so the same request sent again must find nothing done: not the order being undone, half-way.</para>
 /// <para>Waiting: a request that has waited longer than <c>maxWait</c> plus one batch's usual duration was passed over
 /// by full batches (more waiting than one batch takes): it is refused as the gate refuses a waiter over its queue-delay
 /// target. The edge cannot see this queue, so without the bound it kept admitting checkouts that then spent their whole
@@ -27,11 +30,14 @@ public sealed class Coalescer<TRequest, TResult>(
     TimeProvider clock,
     Func<TRequest, object> identity,
     Func<Exception> expired,
-    Action<TRequest, TResult> abandoned,
+    Func<TRequest, TResult, Task> abandoned,
     Func<TimeSpan>? maxWait = null)
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<Member> _queue = new();
+
+    /// <summary>Identities in a running batch or being undone.</summary>
+    private readonly HashSet<object> _inFlight = [];
     private int _running;
 
     /// <summary>How long a batch has been taking (smoothed), in the clock's timestamp ticks; 0 until one has run.</summary>
@@ -67,26 +73,26 @@ public sealed class Coalescer<TRequest, TResult>(
         member.Watch(timer, () => GiveUp(member, expired()), cancellationToken, () => GiveUp(member, new OperationCanceledException(cancellationToken)));
         if (startDrain)
         {
-            // Off the caller's flow: the batch is everyone's, so it must not inherit one request's ambient state
-            // (its deadline, its trace) nor make that request's answer wait for later batches.
-            using (ExecutionContext.SuppressFlow())
-            {
-                _ = Task.Run(DrainAsync, CancellationToken.None);
-            }
+            StartDrain();
         }
 
         return member.Answer.Task;
+    }
+
+    private void StartDrain()
+    {
+        // Off the caller's flow: the batch is everyone's, so it must not inherit one request's ambient state
+        // (its deadline, its trace) nor make that request's answer wait for later batches.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(DrainAsync, CancellationToken.None);
+        }
     }
 
     private async Task DrainAsync()
     {
         while (TakeBatch() is { } batch)
         {
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
             // The batch's spans (its SQL) join the trace of its oldest member: a checkout alone, the usual case on a
             // calm shop, stays one trace from request to gateway call. Only the trace flows, not the request's state.
             Activity.Current = batch[0].Trace;
@@ -99,10 +105,11 @@ public sealed class Coalescer<TRequest, TResult>(
     }
 
     /// <summary>
-    /// The oldest waiting requests, up to the batch size, in arrival order (possibly none, when every one waiting was
-    /// refused). A request with the same identity as one already taken (the same idempotency key sent twice at once)
-    /// waits for the next batch: one transaction cannot both make an order and find it already made. A request whose
-    /// deadline would pass before a batch of the usual duration ends is refused now.
+    /// The oldest waiting requests, up to the batch size, in arrival order; null, ending this drain, when none can go.
+    /// A request with the same identity as one in flight (the same idempotency key sent twice at once, or again while
+    /// its first try is undone) waits: one transaction cannot both make an order and find it already made, and an order
+    /// being undone is not one to find. Whoever ends that flight takes it next. A request whose deadline would pass
+    /// before a batch of the usual duration ends is refused now.
     /// </summary>
     private List<Member>? TakeBatch()
     {
@@ -110,14 +117,7 @@ public sealed class Coalescer<TRequest, TResult>(
         List<Member> batch;
         lock (_lock)
         {
-            if (_queue.Count == 0)
-            {
-                _running--;
-                return null;
-            }
-
             batch = new List<Member>(Math.Min(_queue.Count, limits.MaxBatch));
-            var taken = new HashSet<object>();
             var batchTime = clock.GetElapsedTime(0, Interlocked.Read(ref _batchTime));
             var finishesAround = clock.GetUtcNow() + batchTime;
             var waitedTooLong = maxWait is null ? TimeSpan.MaxValue : maxWait() + batchTime;
@@ -135,7 +135,7 @@ public sealed class Coalescer<TRequest, TResult>(
                     node.Value.State = MemberState.GivenUp;
                     (refused ??= []).Add(node.Value);
                 }
-                else if (taken.Add(identity(node.Value.Request)))
+                else if (_inFlight.Add(identity(node.Value.Request)))
                 {
                     _queue.Remove(node);
                     node.Value.Node = null;
@@ -146,6 +146,10 @@ public sealed class Coalescer<TRequest, TResult>(
                 node = next;
             }
 
+            if (batch.Count == 0)
+            {
+                _running--;
+            }
         }
 
         foreach (var member in refused ?? [])
@@ -154,7 +158,28 @@ public sealed class Coalescer<TRequest, TResult>(
             member.Answer.TrySetException(expired());
         }
 
-        return batch;
+        return batch.Count == 0 ? null : batch;
+    }
+
+    /// <summary>Ends an identity's flight: a request that waited for it may go now.</summary>
+    private void Release(TRequest request)
+    {
+        bool startDrain;
+        lock (_lock)
+        {
+            _inFlight.Remove(identity(request));
+            // A drain that ended because only held identities waited is not coming back for them: start one.
+            startDrain = _queue.Count > 0 && _running < limits.MaxBatchesInFlight;
+            if (startDrain)
+            {
+                _running++;
+            }
+        }
+
+        if (startDrain)
+        {
+            StartDrain();
+        }
     }
 
     private async Task RunAndAnswerAsync(List<Member> batch, bool allowSplit)
@@ -178,6 +203,7 @@ public sealed class Coalescer<TRequest, TResult>(
             foreach (var member in batch)
             {
                 Finish(member)?.TrySetException(failure);
+                Release(member.Request);
             }
 
             return;
@@ -188,18 +214,29 @@ public sealed class Coalescer<TRequest, TResult>(
             if (Finish(batch[i]) is { } answer)
             {
                 answer.TrySetResult(results[i]);
+                Release(batch[i].Request);
             }
             else
             {
-                try
-                {
-                    abandoned(batch[i].Request, results[i]);
-                }
-                catch (Exception failure) when (failure is not OutOfMemoryException)
-                {
-                    // The undo is the callback's business; it must not stop the drain, or every later request would wait forever.
-                }
+                // Not awaited: the next batch need not wait for this one's undo, only the same identity does.
+                _ = UndoAsync(batch[i].Request, results[i]);
             }
+        }
+    }
+
+    private async Task UndoAsync(TRequest request, TResult result)
+    {
+        try
+        {
+            await abandoned(request, result);
+        }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            // The undo is the callback's business; it must not keep the identity held, or its requests would wait forever.
+        }
+        finally
+        {
+            Release(request);
         }
     }
 

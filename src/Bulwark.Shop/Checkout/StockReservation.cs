@@ -41,7 +41,7 @@ public sealed partial class StockReservation
                 identity: request => (request.UserId, request.IdempotencyKey),
                 // The gate's own refusal for a waiter whose deadline passed: the edge answers it with 503 + Retry-After.
                 expired: () => new AdmissionRejectedException(Priority.Critical, RejectionReason.Expired, pressure.EstimatedQueueDelay(Priority.Critical)),
-                abandoned: Release,
+                abandoned: UndoAsync,
                 // Held to the gate's critical queue-delay target, as a wait for a connection would be.
                 maxWait: () => control.Settings.QueueDelayTargets.Critical)
             : null;
@@ -56,32 +56,53 @@ public sealed partial class StockReservation
     }
 
     /// <summary>
-    /// A buyer was answered (deadline, gone) while its batch still ran: if the batch reserved for it, nobody will pay
-    /// for that order, so it fails now and its units go back once, as for any failed payment (the reconciler would
-    /// otherwise do it after <c>Payments:AbandonAfter</c>).
+    /// A buyer was answered (deadline, gone) while its batch still ran: it was told nothing was done (503 Busy, or
+    /// no answer at all), so if the batch reserved for it the order is taken back whole — units returned, order and
+    /// lines deleted — and the same Idempotency-Key sent again makes a fresh order instead of finding this one. The
+    /// coalescer holds that key's next request until this ends. The order's id never left the shop: nothing was charged.
     /// </summary>
-    private void Release(ReservationRequest request, Reservation reservation)
+    private async Task UndoAsync(ReservationRequest request, Reservation reservation)
     {
-        if (reservation is Reservation.Reserved reserved)
+        if (reservation is not Reservation.Reserved reserved)
         {
-            _ = ReleaseAsync(reserved.OrderId);
+            return;
         }
-    }
 
-    private async Task ReleaseAsync(long orderId)
-    {
         try
         {
-            await MarkFailedAsync(orderId, "The checkout's time ran out while its reservation was being made; nothing was charged.", CancellationToken.None);
+            await TakeBackAsync(reserved.OrderId, CancellationToken.None);
         }
         catch (Exception failure) when (failure is not OutOfMemoryException)
         {
-            ReleaseFailed(_logger, orderId, failure.Message);
+            // Left pending: the reconciler fails it after Payments:AbandonAfter and gives the units back then.
+            TakeBackFailed(_logger, reserved.OrderId, failure.Message);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give back the units of order {OrderId}, reserved for a buyer who had gone; the reconciler will: {Reason}")]
-    private static partial void ReleaseFailed(ILogger logger, long orderId, string reason);
+    /// <summary>Deletes a pending order nobody was told of and gives its units back, in one transaction. False if it was no longer pending.</summary>
+    private Task<bool> TakeBackAsync(long orderId, CancellationToken cancellationToken) =>
+        _gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            var pending = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT id FROM orders WHERE id = @orderId AND status = 'pending_payment' FOR UPDATE",
+                new { orderId }, transaction, cancellationToken: token));
+            if (pending is null)
+            {
+                await transaction.RollbackAsync(token);
+                return false;
+            }
+
+            await ReturnStockAsync(connection, transaction, orderId, token);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM order_lines WHERE order_id = @orderId; DELETE FROM orders WHERE id = @orderId",
+                new { orderId }, transaction, cancellationToken: token));
+            await transaction.CommitAsync(token);
+            return true;
+        });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not take back order {OrderId}, reserved for a buyer who had gone; the reconciler will fail it and give its units back: {Reason}")]
+    private static partial void TakeBackFailed(ILogger logger, long orderId, string reason);
 
     /// <summary>Marks the order paid and removes what was bought from the cart, in one statement. False if it was already settled.</summary>
     public Task<bool> MarkPaidAsync(long orderId, string chargeId, CancellationToken cancellationToken) =>

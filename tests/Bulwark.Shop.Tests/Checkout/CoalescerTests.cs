@@ -14,6 +14,9 @@ public sealed class CoalescerTests
     private readonly Channel _batches = new();
     private readonly TaskCompletionSource<(string Request, string Result)> _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The undo of an abandoned result: done at once unless a test holds it.</summary>
+    private TaskCompletionSource _undo = CompletedUndo();
+
     [Fact]
     public async Task Requests_arriving_while_a_batch_runs_go_together_in_the_next_batch_in_arrival_order()
     {
@@ -125,6 +128,34 @@ public sealed class CoalescerTests
         Assert.False(_abandoned.Task.IsCompleted);
         running.Finish();
         Assert.Equal(("a", "a done"), await _abandoned.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task The_same_request_sent_again_while_its_abandoned_result_is_undone_waits_for_the_undo_then_runs()
+    {
+        _undo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var coalescer = Coalescer();
+        var early = coalescer.RunAsync("a", Start.AddMilliseconds(100), CancellationToken.None);
+        var running = await _batches.NextAsync();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAsync<AdmissionRejectedException>(() => early);
+
+        // Told "busy", the caller sends it again while the first try still runs, then while its result is undone.
+        var again = coalescer.RunAsync("a", null, CancellationToken.None);
+        running.Finish();
+        Assert.Equal(("a", "a done"), await _abandoned.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        var other = coalescer.RunAsync("b", null, CancellationToken.None);
+        var next = await _batches.NextAsync();
+        Assert.Equal(["b"], next.Requests);
+        next.Finish();
+        Assert.Equal("b done", await other);
+        Assert.False(again.IsCompleted);
+
+        _undo.SetResult();
+        var after = await _batches.NextAsync();
+        Assert.Equal(["a"], after.Requests);
+        after.Finish();
+        Assert.Equal("a done", await again);
     }
 
     [Fact]
@@ -240,6 +271,13 @@ public sealed class CoalescerTests
         Assert.Equal("e done", await fresh);
     }
 
+    private static TaskCompletionSource CompletedUndo()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
+
     /// <summary>Starts a batch of one ("a") and holds it running, so that what arrives next waits for the next batch.</summary>
     private async Task<Batch> BusyAsync(Coalescer<string, string> coalescer)
     {
@@ -254,7 +292,11 @@ public sealed class CoalescerTests
         _batches.RunAsync, new CoalescerLimits(maxBatch, MaxBatchesInFlight: 1), _clock,
         identity: request => request,
         expired: () => new AdmissionRejectedException(Priority.Critical, RejectionReason.Expired, TimeSpan.FromSeconds(1)),
-        abandoned: (request, result) => _abandoned.TrySetResult((request, result)),
+        abandoned: (request, result) =>
+        {
+            _abandoned.TrySetResult((request, result));
+            return _undo.Task;
+        },
         maxWait: maxWait is { } wait ? () => wait : null);
 
     /// <summary>Batches handed to the stand-in database, each held until the test finishes or fails it.</summary>
