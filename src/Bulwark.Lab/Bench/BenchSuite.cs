@@ -119,6 +119,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                     : "the generator shares every CPU with the shop and PostgreSQL (--no-isolation or a single CPU)."),
                 $"Runs whose generator lagged (send lag p99 > {RunValidity.MaxLagP99Ms:0} ms) or used more than {RunValidity.MaxLoadShare:P0} of its CPUs are marked invalid and left out of every median and range.",
                 $"Every product is restocked to {BenchTarget.RestockUnits:N0} units first, so purchases never turn into cheap sold-out answers (except the hot SKU's).",
+                "Before every repeat the lab's own database is vacuumed and checkpointed, and the lab waits until the CPUs are idle (the quiet-machine wait; the load average only before the first repeat, as it remembers the lab's own last minute).",
                 .. OnCluster ? ClusterNotes() : [],
             ])
         {
@@ -187,6 +188,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
         async Task RepeatAsync(int repeat)
         {
+            await target.SettleDatabaseAsync(ct);
             var calm = await quiet.WaitAsync($"bench {mode} repeat {repeat}", loadToo: repeat == 1, ct);
             loads.Add(calm.AtStart.OneMinute);
             logger.LogInformation("Bench {Mode}, repeat {Repeat}/{Repeats}: {Load}", mode, repeat, Repeats, calm.Describe());

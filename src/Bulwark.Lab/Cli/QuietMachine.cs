@@ -1,18 +1,37 @@
 using System.Globalization;
+using Bulwark.Lab.Measurement;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Lab.Cli;
 
-/// <summary>What else the machine was doing at one instant: its load averages and test hosts that are not the lab's.</summary>
-public sealed record MachineLoad(double OneMinute, double FiveMinutes, IReadOnlyList<int> ForeignTestHosts)
+/// <summary>What else the machine was doing: its load averages and test hosts that are not the lab's at one instant,
+/// the CPU time all CPUs had spent so far (<c>/proc/stat</c>), and how busy they were since the reading before.</summary>
+public sealed record MachineLoad(double OneMinute, double FiveMinutes, IReadOnlyList<int> ForeignTestHosts, CpuJiffies Cpu = default)
 {
+    /// <summary>Share of all CPUs busy between the previous reading and this one; null for a first reading.</summary>
+    public double? BusyShare { get; init; }
+
+    /// <summary>This reading, with how busy the CPUs were since <paramref name="before"/>.</summary>
+    public MachineLoad Since(MachineLoad before)
+    {
+        var total = Cpu.Total - before.Cpu.Total;
+        return total > 0 ? this with { BusyShare = (double)(Cpu.Busy - before.Cpu.Busy) / total } : this;
+    }
+
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"load {OneMinute:0.00} (5 min {FiveMinutes:0.00}), {ForeignTestHosts.Count} other test hosts");
+        string.Create(CultureInfo.InvariantCulture, $"load {OneMinute:0.00} (5 min {FiveMinutes:0.00}), ")
+        + (BusyShare is { } busy ? string.Create(CultureInfo.InvariantCulture, $"CPUs {busy:P0} busy, ") : "")
+        + $"{ForeignTestHosts.Count} other test hosts";
 }
 
 /// <summary>How quiet the machine must be before a measured run, and how long the lab waits for it.</summary>
 /// <param name="MaxLoad">1-minute load average to wait for; 0 means do not wait at all.</param>
-public sealed record QuietPolicy(double MaxLoad, TimeSpan MaxWait)
+/// <param name="MaxBusyShare">
+/// Share of all CPUs that may be busy over a short window (<see cref="QuietMachine.CpuWindow"/>), asked before every
+/// run: the load average remembers the lab's own last minute, while this sees what still runs now (a checkpoint or a
+/// vacuum after heavy writes, a backlog the last run left).
+/// </param>
+public sealed record QuietPolicy(double MaxLoad, TimeSpan MaxWait, double MaxBusyShare = 0.2)
 {
     public static QuietPolicy Default { get; } = new(1.5, TimeSpan.FromMinutes(20));
 
@@ -38,17 +57,23 @@ public sealed class QuietMachine(QuietPolicy policy, TimeProvider time, ILogger 
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the CPUs are watched before a run that finds no earlier reading.</summary>
+    public static TimeSpan CpuWindow { get; } = TimeSpan.FromSeconds(2);
+
     readonly Func<MachineLoad> _read = read ?? ReadProc;
 
     /// <summary>
-    /// Waits until the machine is quiet. With <paramref name="loadToo"/> false only other test hosts
-    /// are waited for: right after one of the lab's own runs the load average still remembers it.
+    /// Waits until the machine is quiet: no other test host, CPUs idle but for a share, and with
+    /// <paramref name="loadToo"/> a low load average (not asked right after one of the lab's own runs: the
+    /// load average still remembers it for minutes).
     /// </summary>
     public async Task<QuietOutcome> WaitAsync(string before, bool loadToo, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         var load = _read();
         if (!policy.Enabled) return new QuietOutcome(load, TimeSpan.Zero, GaveUp: false);
+        await Task.Delay(CpuWindow, time, ct);
+        load = _read().Since(load);
 
         var said = false;
         while (!IsQuiet(load, policy, loadToo))
@@ -61,17 +86,19 @@ public sealed class QuietMachine(QuietPolicy policy, TimeProvider time, ILogger 
             }
             if (!said)
             {
-                logger.LogInformation("Waiting for a quiet machine before {What}: {Load}; want load < {Max} and no other test host", before, load, policy.MaxLoad);
+                logger.LogInformation("Waiting for a quiet machine before {What}: {Load}; want CPUs < {Busy:P0} busy, no other test host{AndLoad}",
+                    before, load, policy.MaxBusyShare, loadToo ? string.Create(CultureInfo.InvariantCulture, $" and load < {policy.MaxLoad}") : "");
                 said = true;
             }
             await Task.Delay(PollInterval, time, ct);
-            load = _read();
+            load = _read().Since(load);
         }
         return new QuietOutcome(load, time.GetElapsedTime(started), GaveUp: false);
     }
 
     public static bool IsQuiet(MachineLoad load, QuietPolicy policy, bool loadToo) =>
-        load.ForeignTestHosts.Count == 0 && (!loadToo || load.OneMinute < policy.MaxLoad);
+        load.ForeignTestHosts.Count == 0 && (!loadToo || load.OneMinute < policy.MaxLoad)
+        && (load.BusyShare is not { } busy || busy < policy.MaxBusyShare);
 
     /// <summary>The first two fields of <c>/proc/loadavg</c>.</summary>
     public static (double OneMinute, double FiveMinutes) ParseLoadAverage(string text)
@@ -95,7 +122,9 @@ public sealed class QuietMachine(QuietPolicy policy, TimeProvider time, ILogger 
     {
         if (!File.Exists("/proc/loadavg")) return new MachineLoad(0, 0, []);
         var (one, five) = ParseLoadAverage(File.ReadAllText("/proc/loadavg"));
-        return new MachineLoad(one, five, ForeignTestHosts(Processes(), OwnLineage()));
+        var cpus = ProcessTable.Cpus().Values;
+        return new MachineLoad(one, five, ForeignTestHosts(Processes(), OwnLineage()),
+            new CpuJiffies(cpus.Sum(cpu => cpu.Busy), cpus.Sum(cpu => cpu.Total)));
     }
 
     static IEnumerable<(int, string)> Processes()

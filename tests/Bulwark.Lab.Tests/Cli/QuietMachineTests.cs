@@ -1,4 +1,5 @@
 using Bulwark.Lab.Cli;
+using Bulwark.Lab.Measurement;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bulwark.Lab.Tests.Cli;
@@ -34,6 +35,23 @@ public class QuietMachineTests
         Assert.False(QuietMachine.IsQuiet(new MachineLoad(1.6, 1, []), policy, loadToo: true));
         Assert.True(QuietMachine.IsQuiet(new MachineLoad(1.6, 1, []), policy, loadToo: false));
         Assert.False(QuietMachine.IsQuiet(new MachineLoad(0.1, 0.1, [42]), policy, loadToo: false));
+    }
+
+    [Fact]
+    public void Cpus_still_busy_since_the_last_reading_are_not_quiet_even_when_the_load_average_is_not_asked()
+    {
+        var policy = new QuietPolicy(1.5, TimeSpan.FromMinutes(20), MaxBusyShare: 0.2);
+        var before = new MachineLoad(4.8, 3, [], new CpuJiffies(Busy: 100, Total: 800));
+
+        var vacuuming = new MachineLoad(4.7, 3, [], new CpuJiffies(150, 1000)).Since(before);
+        var idle = new MachineLoad(4.7, 3, [], new CpuJiffies(110, 1000)).Since(before);
+
+        Assert.Equal(0.25, vacuuming.BusyShare);
+        Assert.False(QuietMachine.IsQuiet(vacuuming, policy, loadToo: false));
+        Assert.Equal(0.05, idle.BusyShare);
+        Assert.True(QuietMachine.IsQuiet(idle, policy, loadToo: false));
+        Assert.False(QuietMachine.IsQuiet(idle, policy, loadToo: true));
+        Assert.Contains("CPUs 5 % busy", idle.ToString().Replace("\u00a0", " ", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     [Fact]
