@@ -31,15 +31,12 @@ public sealed class AbandonedReservationTests(ShopFixture shop)
         await using var secondLock = await LockAsync(second);
 
         // A batch of one waits for the first row; the late and the patient buyer queue behind it and go together next.
-        var aheadReservation = reservations.ReserveAsync(ahead, "ahead", "USD", CancellationToken.None);
+        // Every request but the late one has all the time a busy test machine may need (a batch with no deadline
+        // would get the gate's default deadline, 2 s).
+        var aheadReservation = ReserveAsync(reservations, ahead, "ahead", Patience);
         await WaitForLockWaitersAsync(1);
-        Task<Reservation> lateReservation;
-        using (RequestDeadline.Set(DateTimeOffset.UtcNow.AddSeconds(2)))
-        {
-            lateReservation = reservations.ReserveAsync(late, "again", "USD", CancellationToken.None);
-        }
-
-        var patientReservation = reservations.ReserveAsync(patient, "patient", "USD", CancellationToken.None);
+        var lateReservation = ReserveAsync(reservations, late, "again", TimeSpan.FromSeconds(2));
+        var patientReservation = ReserveAsync(reservations, patient, "patient", Patience);
         await firstLock.Transaction.CommitAsync();
         Assert.IsType<Reservation.Reserved>(await aheadReservation);
         await WaitForLockWaitersAsync(1);
@@ -49,7 +46,7 @@ public sealed class AbandonedReservationTests(ShopFixture shop)
         Assert.Equal(RejectionReason.Expired, refused.Reason);
 
         // It sends the same key again before its batch has even ended, then the row is free.
-        var retry = reservations.ReserveAsync(late, "again", "USD", CancellationToken.None);
+        var retry = ReserveAsync(reservations, late, "again", Patience);
         await secondLock.Transaction.CommitAsync();
 
         Assert.IsType<Reservation.Reserved>(await patientReservation);
@@ -64,6 +61,16 @@ public sealed class AbandonedReservationTests(ShopFixture shop)
         await shop.ReconcileUntilNoneOpenAsync();
         Assert.Equal(5, await shop.StockAsync(first));
         Assert.Equal(5, await shop.StockAsync(second));
+    }
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static Task<Reservation> ReserveAsync(StockReservation reservations, long userId, string key, TimeSpan deadline)
+    {
+        using (RequestDeadline.Set(DateTimeOffset.UtcNow + deadline))
+        {
+            return reservations.ReserveAsync(userId, key, "USD", CancellationToken.None);
+        }
     }
 
     private async Task<long> BuyerAsync(long productId)
