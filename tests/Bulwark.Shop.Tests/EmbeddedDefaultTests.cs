@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Bulwark.Shop.Catalog;
 using System.Net.Http.Json;
+using Bulwark.Shop.Tests.Infrastructure;
 
 namespace Bulwark.Shop.Tests;
 
@@ -33,25 +34,18 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
     [Fact]
     public async Task Shop_starts_its_own_cluster_survives_sigkill_and_stops_the_cluster_on_shutdown()
     {
-        var first = await ShopProcess.StartAsync(_workDirectory, FreePort());
+        var first = await ShopProcess.StartAsync(_workDirectory, LoopbackPorts.Free());
         Assert.Equal(10_000, (await first.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         Assert.True(Directory.Exists(Path.Combine(_workDirectory, ".bulwark", "postgres")));
 
         first.Kill();
 
-        var second = await ShopProcess.StartAsync(_workDirectory, FreePort());
+        var second = await ShopProcess.StartAsync(_workDirectory, LoopbackPorts.Free());
         Assert.Equal(10_000, (await second.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         var postgresPort = await second.PostgresPortAsync();
         await second.StopAsync();
 
         Assert.False(await IsListeningAsync(postgresPort), "PostgreSQL still runs after the shop stopped.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<bool> IsListeningAsync(int port)

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bulwark.Shop.Hosting;
+using Bulwark.Shop.Tests.Infrastructure;
 
 namespace Bulwark.Shop.Tests.Operations;
 
@@ -31,7 +32,7 @@ public sealed class PrometheusAlertsTests(OperationsFixture operations)
                       summary: The shop under test is ready
                       runbook_url: docs/operations.md#instance-not-ready
             """);
-        var prometheusPort = new Uri($"http://127.0.0.1:{PrometheusServer.FreePort()}/");
+        var prometheusPort = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/");
         await using var shop = await ShopApplication.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Bulwark.Shop.Tests.Operations;
 
@@ -22,7 +20,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public Uri Url { get; }
 
-    /// <param name="port">A free loopback port (<see cref="FreePort"/>), chosen by the caller when others must know it first.</param>
+    /// <param name="port">A free loopback port (<see cref="Infrastructure.LoopbackPorts.Free"/>), chosen by the caller when others must know it first.</param>
     public static PrometheusServer Start(IEnumerable<Uri> targets, int port, params string[] ruleFiles)
     {
         var directory = Directory.CreateTempSubdirectory("bulwark-prometheus-").FullName;
@@ -67,12 +65,5 @@ public sealed class PrometheusServer : IAsyncDisposable
 
         _process.Dispose();
         Directory.Delete(_directory, recursive: true);
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
