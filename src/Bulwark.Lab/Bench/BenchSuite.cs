@@ -513,6 +513,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         logger.LogInformation("{Label}: {Health}", label, health.Describe());
         if (label != "warm-up") Record(mode, BenchRun.From(label, streams[0].Phases[0].Duration.TotalSeconds, streams[0].Phases[0].StartRps, health));
 
+        if (LateAnswers.Describe(recorder.Classes) is { } late)
+            logger.LogInformation("{Label}: answers slower than the deadline by the lab's clock: {Late}", label, late);
+
         var classes = recorder.Classes.Values;
         var offered = classes.Sum(c => c.Offered);
         var failures = classes.Sum(c => c.Count(Outcome.Error) + c.Count(Outcome.Timeout) + c.Count(Outcome.Shed) + c.Count(Outcome.Limited));

@@ -6,6 +6,7 @@ namespace Bulwark.Lab.Load;
 public sealed class ClassStats
 {
     readonly long[] _outcomes = new long[Enum.GetValues<Outcome>().Length];
+    readonly long[] _lateOutcomes = new long[Enum.GetValues<Outcome>().Length];
     long _offered;
     long _good;
     long _slowerThanDeadline;
@@ -28,6 +29,9 @@ public sealed class ClassStats
     public long ServerErrors => Volatile.Read(ref _serverErrors);
     public long Count(Outcome outcome) => Volatile.Read(ref _outcomes[(int)outcome]);
 
+    /// <summary>Answers of this outcome that came later than the request's deadline (by the lab's clock, from the intended send).</summary>
+    public long SlowerThanDeadlineWith(Outcome outcome) => Volatile.Read(ref _lateOutcomes[(int)outcome]);
+
     internal void RecordOffered() => Interlocked.Increment(ref _offered);
 
     internal void Record(Outcome outcome, TimeSpan latency, bool good, bool slowerThanDeadline, bool serverError = false)
@@ -39,6 +43,10 @@ public sealed class ClassStats
         if (outcome == Outcome.Success) Successful.Record(latency);
         if (outcome == Outcome.Shed) Shed.Record(latency);
         if (good) Interlocked.Increment(ref _good);
-        if (slowerThanDeadline) Interlocked.Increment(ref _slowerThanDeadline);
+        if (slowerThanDeadline)
+        {
+            Interlocked.Increment(ref _slowerThanDeadline);
+            Interlocked.Increment(ref _lateOutcomes[(int)outcome]);
+        }
     }
 }

@@ -1,0 +1,32 @@
+using Bulwark.Lab.Load;
+
+namespace Bulwark.Lab.Tests.Load;
+
+public class LateAnswersTests
+{
+    static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
+
+    [Fact]
+    public void Late_answers_are_told_by_class_and_outcome_and_timeouts_are_not_among_them()
+    {
+        var recorder = new RunRecorder(ServiceLevel.Default, TimeSpan.FromSeconds(10));
+        recorder.Completed(RequestClass.Browse, Outcome.Shed, Ms(3_000), Ms(2_400), status: 503);
+        recorder.Completed(RequestClass.Browse, Outcome.Shed, Ms(3_100), Ms(2_100), status: 503);
+        recorder.Completed(RequestClass.Browse, Outcome.Success, Ms(3_200), Ms(2_050), status: 200);
+        recorder.Completed(RequestClass.Browse, Outcome.Success, Ms(3_300), Ms(150), status: 200);
+        recorder.Completed(RequestClass.Checkout, Outcome.Success, Ms(4_000), Ms(2_500), status: 201);
+        recorder.Completed(RequestClass.Checkout, Outcome.Timeout, Ms(9_000), Ms(8_000));
+
+        Assert.Equal("browse 3 (success 1, shed 2); checkout 1 (success 1)", LateAnswers.Describe(recorder.Classes));
+        Assert.Equal(2, recorder[RequestClass.Browse].SlowerThanDeadlineWith(Outcome.Shed));
+    }
+
+    [Fact]
+    public void Nothing_late_says_nothing()
+    {
+        var recorder = new RunRecorder(ServiceLevel.Default, TimeSpan.FromSeconds(10));
+        recorder.Completed(RequestClass.Checkout, Outcome.Success, Ms(100), Ms(90), status: 201);
+
+        Assert.Null(LateAnswers.Describe(recorder.Classes));
+    }
+}
