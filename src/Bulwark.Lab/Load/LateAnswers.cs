@@ -2,12 +2,13 @@ namespace Bulwark.Lab.Load;
 
 /// <summary>
 /// Which answers came later than the deadline, by class and outcome: a late 503 waited in front of the edge (the
-/// system under test's CPU or kernel queues), a late 2xx was admitted and then served slowly. The bench's tables keep
-/// only the total; this goes to the lab's log so that a late step can be told apart afterwards.
+/// system under test's CPU or kernel queues), a late 2xx was admitted and then served slowly, and a late purchase may
+/// only be late as a whole (its cart update and checkout are timed together). The bench's tables keep only the total;
+/// this goes to the lab's log so that a late step can be told apart afterwards.
 /// </summary>
 public static class LateAnswers
 {
-    /// <summary>"browse 70 (shed 68, success 2); checkout 5 (success 5)", or null when none was late.</summary>
+    /// <summary>"browse 70 (success 2, shed 68); checkout 5 (success 5)", or null when none was late.</summary>
     public static string? Describe(IReadOnlyDictionary<RequestClass, ClassStats> classes)
     {
         var parts = new List<string>();
