@@ -9,7 +9,6 @@ public sealed class ClassStats
     readonly long[] _lateOutcomes = new long[Enum.GetValues<Outcome>().Length];
     long _offered;
     long _good;
-    long _slowerThanDeadline;
     long _serverErrors;
 
     /// <summary>Every answered request plus every timeout (at the timeout), from the intended send time.</summary>
@@ -23,7 +22,17 @@ public sealed class ClassStats
 
     public long Offered => Volatile.Read(ref _offered);
     public long Good => Volatile.Read(ref _good);
-    public long SlowerThanDeadline => Volatile.Read(ref _slowerThanDeadline);
+
+    /// <summary>Answers later than the deadline, whatever their outcome (timeouts are counted apart).</summary>
+    public long SlowerThanDeadline
+    {
+        get
+        {
+            long late = 0;
+            for (var i = 0; i < _lateOutcomes.Length; i++) late += Volatile.Read(ref _lateOutcomes[i]);
+            return late;
+        }
+    }
 
     /// <summary>5xx answers other than 503 (a 503 is shedding, by design; anything else is a failure of the shop).</summary>
     public long ServerErrors => Volatile.Read(ref _serverErrors);
@@ -43,10 +52,6 @@ public sealed class ClassStats
         if (outcome == Outcome.Success) Successful.Record(latency);
         if (outcome == Outcome.Shed) Shed.Record(latency);
         if (good) Interlocked.Increment(ref _good);
-        if (slowerThanDeadline)
-        {
-            Interlocked.Increment(ref _slowerThanDeadline);
-            Interlocked.Increment(ref _lateOutcomes[(int)outcome]);
-        }
+        if (slowerThanDeadline) Interlocked.Increment(ref _lateOutcomes[(int)outcome]);
     }
 }
