@@ -46,9 +46,25 @@ public sealed class CheckoutService(StockReservation reservations, PaymentGatewa
             return new CheckoutResult.Rejected(reservation);
         }
 
-        var payment = await gateway.ChargeAsync(
-            new ChargeRequest(total, currency, paymentToken, PaymentGatewayClient.KeyFor(orderId)), cancellationToken);
-        return await SettleAsync(orderId, total, payment);
+        return await SettleAsync(orderId, total, await ChargeAsync(orderId, total, currency, paymentToken, cancellationToken));
+    }
+
+    /// <summary>
+    /// The charge of an order that exists. The request's deadline is its token too, and it may fire a moment before
+    /// the gateway client's own timeout for the same instant: the charge may have reached the gateway, so the outcome
+    /// is unknown (202, the reconciler settles it) — never the edge's generic 503, which says nothing was done and
+    /// invites the same key again, to find this order (the flaky <c>Timed_out_payment_stays_pending…</c>).
+    /// </summary>
+    private async Task<PaymentOutcome> ChargeAsync(long orderId, long total, string currency, string paymentToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await gateway.ChargeAsync(new ChargeRequest(total, currency, paymentToken, PaymentGatewayClient.KeyFor(orderId)), cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new PaymentOutcome(PaymentResult.Unknown, null, "The request's time ran out while the payment was being sent.");
+        }
     }
 
     private async Task<CheckoutResult> SettleAsync(long orderId, long total, PaymentOutcome payment)
