@@ -2,8 +2,8 @@ namespace Bulwark.Lab.Load;
 
 /// <summary>
 /// Which answers came later than the deadline, by class and outcome: a late 503 waited in front of the edge (the
-/// system under test's CPU or kernel queues), a late 2xx was admitted and then served slowly, and a late purchase may
-/// only be late as a whole (its cart update and checkout are timed together). The bench's tables keep only the total;
+/// system under test's CPU or kernel queues), a late 2xx was admitted and then served slowly (an action of several
+/// requests, a purchase's cart update and checkout, is late when one of them was). The bench's tables keep only the total;
 /// this goes to the lab's log so that a late step can be told apart afterwards.
 /// </summary>
 public static class LateAnswers

@@ -91,14 +91,16 @@ public sealed class LoadGenerator(ShopActions actions, TimeProvider time, ILogge
 
     async Task RunOneAsync(PlannedAction action, VirtualUser? user, TimeSpan intendedAt, RunRecorder recorder, long runStart, CancellationToken ct)
     {
-        SendLag.Record(time.GetElapsedTime(runStart) - intendedAt);
+        var lag = time.GetElapsedTime(runStart) - intendedAt;
+        SendLag.Record(lag);
         var recorded = false;
         try
         {
             await actions.RunAsync(action, user, answer =>
             {
                 var completedAt = time.GetElapsedTime(runStart);
-                recorder.Completed(action.Class, answer.Outcome, completedAt, completedAt - intendedAt, (int?)answer.Status, answer.Took, answer.ContentType);
+                recorder.Completed(action.Class, answer.Outcome, completedAt, completedAt - intendedAt, (int?)answer.Status, answer.Took, answer.ContentType,
+                    slowestRequest: lag + answer.SlowestExchange);
                 recorded = true;
             }, ct);
         }

@@ -13,6 +13,22 @@ public sealed record ApiAnswer(HttpStatusCode? Status, string Body, bool TimedOu
     /// </summary>
     public TimeSpan Took { get; init; }
 
+    /// <summary>
+    /// The slowest exchange of the action this answer ended (its sign-in, cart update, retries and this one): the
+    /// shop's deadline is per request, so an action is late only when one of its requests was.
+    /// </summary>
+    public TimeSpan SlowestExchange
+    {
+        get => _slowestExchange > Took ? _slowestExchange : Took;
+        init => _slowestExchange = value;
+    }
+
+    readonly TimeSpan _slowestExchange;
+
+    /// <summary>This answer as the end of an action whose earlier exchange (null: none) came back as <paramref name="earlier"/>.</summary>
+    public ApiAnswer After(ApiAnswer? earlier) =>
+        earlier is null || earlier.SlowestExchange <= SlowestExchange ? this : this with { SlowestExchange = earlier.SlowestExchange };
+
     /// <summary>The answer's media type (<c>application/problem+json</c>, <c>text/html</c>…), null without a body or an answer.</summary>
     public string? ContentType { get; init; }
 

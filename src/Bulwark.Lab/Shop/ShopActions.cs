@@ -52,9 +52,10 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
     async Task FillCartAsync(PlannedAction action, VirtualUser user, Action<ApiAnswer> answered, CancellationToken ct)
     {
         var api = clients.For(user);
-        if (await EnsureSignedInAsync(user, ct) is { } failedSignIn)
+        var signIn = await SignInIfDueAsync(user, ct);
+        if (signIn is { IsSuccess: false })
         {
-            answered(failedSignIn);
+            answered(signIn);
             return;
         }
         var productId = action.ProductId!;
@@ -62,28 +63,34 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
             productId = user.Cart.Keys.First();   // change a quantity instead of adding a line
 
         var put = await api.PutCartItemAsync(user.Token!, productId, action.Quantity, ct, keepBody: false);
-        answered(put);
+        answered(put.After(signIn));
         Remember(user, put, productId, action.Quantity);
     }
 
     async Task PurchaseAsync(PlannedAction action, VirtualUser user, Action<ApiAnswer> answered, CancellationToken ct)
     {
         var api = clients.For(user);
-        if (await EnsureSignedInAsync(user, ct) is { } failedSignIn)
+        var earlier = await SignInIfDueAsync(user, ct);
+        if (earlier is { IsSuccess: false })
         {
-            answered(failedSignIn);
+            answered(earlier);
             return;
         }
-        if (user.CartUncertain && await ReloadCartAsync(user, ct) is { } failedReload)
+        if (user.CartUncertain)
         {
-            answered(failedReload);
-            return;
+            earlier = (await ReloadCartAsync(user, ct)).After(earlier);
+            if (!earlier.IsSuccess)
+            {
+                answered(earlier);
+                return;
+            }
         }
 
         var productId = action.ProductId!;
         if (user.Cart.Count < MaxBuyerCartLines && !user.Cart.ContainsKey(productId))
         {
-            var put = await InsistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct, keepBody: false));
+            var put = (await InsistAsync(() => api.PutCartItemAsync(user.Token!, productId, 1, ct, keepBody: false))).After(earlier);
+            earlier = put;
             Remember(user, put, productId, 1);
             if (!put.IsSuccess)
             {
@@ -95,7 +102,7 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
 
         // One key for every retry: a checkout sent again after a refusal can never buy twice.
         var key = Guid.NewGuid().ToString("N");
-        var checkout = await InsistAsync(() => api.CheckoutAsync(user.Token!, key, paymentToken, ct));
+        var checkout = (await InsistAsync(() => api.CheckoutAsync(user.Token!, key, paymentToken, ct))).After(earlier);
         answered(checkout);
 
         switch (checkout.Outcome)
@@ -121,25 +128,24 @@ public sealed class ShopActions(ShopClients clients, ShopFixture fixture, Purcha
     async Task<ApiAnswer> InsistAsync(Func<Task<ApiAnswer>> call)
     {
         var answer = await call();
-        for (var retry = 0; retry < immediateRetries && answer.Outcome is Outcome.Shed or Outcome.Limited; retry++) answer = await call();
+        for (var retry = 0; retry < immediateRetries && answer.Outcome is Outcome.Shed or Outcome.Limited; retry++) answer = (await call()).After(answer);
         return answer;
     }
 
-    async Task<ApiAnswer?> EnsureSignedInAsync(VirtualUser user, CancellationToken ct)
-    {
-        if (user.Token is not null && time.GetUtcNow() < user.TokenRefreshAt) return null;
-        var answer = await ShopFixture.SignInAsync(clients.For(user), user, time, ct);
-        return answer.IsSuccess ? null : answer;
-    }
+    /// <summary>The sign-in made because the user's token was missing or half spent; null when none was due.</summary>
+    async Task<ApiAnswer?> SignInIfDueAsync(VirtualUser user, CancellationToken ct) =>
+        user.Token is not null && time.GetUtcNow() < user.TokenRefreshAt
+            ? null
+            : await ShopFixture.SignInAsync(clients.For(user), user, time, ct);
 
-    async Task<ApiAnswer?> ReloadCartAsync(VirtualUser user, CancellationToken ct)
+    async Task<ApiAnswer> ReloadCartAsync(VirtualUser user, CancellationToken ct)
     {
         var answer = await clients.For(user).GetCartAsync(user.Token!, ct);
         if (!answer.IsSuccess) return answer;
         user.Cart.Clear();
         foreach (var line in ReadLines(answer.Json())) user.Cart[line.Key] = line.Value;
         user.CartUncertain = false;
-        return null;
+        return answer;
     }
 
     async Task DropAsync(VirtualUser user, string productId, CancellationToken ct)
