@@ -145,6 +145,6 @@ public sealed class Bulkhead
             throw new AdmissionRejectedException(priority, RejectionReason.DeadlineUnmeetable, TimeSpan.Zero);
         }
 
-        return _core!.EnterAsync(priority, _core.TimestampOf(deadline), cancellationToken);
+        return _core!.EnterAsync(priority, _core.TimestampOf(deadline), cancellationToken, ContinuingWork.Active);
     }
 }

@@ -20,6 +20,20 @@ public static class RequestDeadline
         return new Scope(previous);
     }
 
+    /// <summary>Runs <paramref name="work"/> under <paramref name="deadline"/> when one is given, else under the current one.</summary>
+    public static async Task<T> RunUnderAsync<T>(DateTimeOffset? deadline, Func<Task<T>> work)
+    {
+        if (deadline is not { } given)
+        {
+            return await work();
+        }
+
+        using (Set(given))
+        {
+            return await work();
+        }
+    }
+
     /// <summary>Time left until the current deadline, or <paramref name="fallback"/> when none is set.</summary>
     public static TimeSpan Remaining(TimeProvider clock, TimeSpan fallback)
     {

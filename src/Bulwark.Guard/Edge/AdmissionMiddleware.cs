@@ -16,7 +16,7 @@ namespace Bulwark.Guard.Edge;
 /// through untouched.
 /// </remarks>
 public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pressure, IGateControl control,
-    IOptions<GuardOptions> options, TimeProvider clock, RequestsInFlight inFlight)
+    IOptions<GuardOptions> options, TimeProvider clock, RequestsInFlight inFlight, ProcessingDelay processing)
 {
     private readonly GuardMode _mode = options.Value.Mode;
 
@@ -31,9 +31,10 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
         var endpoint = context.GetEndpoint();
         var priority = endpoint?.Metadata.GetMetadata<PriorityMetadata>()?.Priority ?? Priority.Normal;
         var deferred = endpoint?.Metadata.GetMetadata<DeferredSheddingMetadata>() is not null;
-        using var deferredScope = deferred ? DeferredShedding.Begin() : default(DeferredShedding.Scope?);
+        using var deferredScope = deferred ? DeferredShedding.Begin() : default(AmbientFlag.Scope?);
         using var counted = inFlight.Enter(priority);
-        await RunWithDeadlineAsync(context, priority, control.Settings.Deadlines.For(priority), endpoint?.DisplayName);
+        var budget = DeadlineBudget.Within(control.Settings.Deadlines.For(priority), processing.Reading);
+        await RunWithDeadlineAsync(context, priority, budget, endpoint?.DisplayName);
     }
 
     private async Task RunWithDeadlineAsync(HttpContext context, Priority priority, TimeSpan budget, string? operation)

@@ -1,3 +1,5 @@
+using Bulwark.Guard.Gate;
+
 namespace Bulwark.Guard.Edge;
 
 /// <summary>
@@ -7,21 +9,11 @@ namespace Bulwark.Guard.Edge;
 /// </summary>
 public static class DeferredShedding
 {
-    private static readonly AsyncLocal<bool> Ambient = new();
+    private static readonly AmbientFlag Flag = new();
 
     /// <summary>True inside a request whose shedding waits for the gate.</summary>
-    public static bool Active => Ambient.Value;
+    public static bool Active => Flag.Active;
 
     /// <summary>Marks the current flow; dispose to restore.</summary>
-    public static Scope Begin()
-    {
-        var previous = Ambient.Value;
-        Ambient.Value = true;
-        return new Scope(previous);
-    }
-
-    public readonly struct Scope(bool previous) : IDisposable
-    {
-        public void Dispose() => Ambient.Value = previous;
-    }
+    public static AmbientFlag.Scope Begin() => Flag.Begin();
 }

@@ -135,17 +135,18 @@ public sealed class ConcurrencyGate : IGatePressure
     /// <param name="priority">Its place in line.</param>
     /// <param name="deadline">Timestamp (this gate's clock) by which the work must be done.</param>
     /// <param name="cancellationToken">The caller giving up.</param>
-    public ValueTask<Permit> EnterAsync(Priority priority, long deadline, CancellationToken cancellationToken)
+    /// <param name="continuing">A later step of admitted work (<see cref="ContinuingWork"/>): it waits ahead of new arrivals of its priority.</param>
+    public ValueTask<Permit> EnterAsync(Priority priority, long deadline, CancellationToken cancellationToken, bool continuing = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return TryEnter(priority, out var permit)
             ? ValueTask.FromResult(permit)
-            : EnterSlowAsync(priority, deadline, cancellationToken);
+            : EnterSlowAsync(priority, deadline, continuing, cancellationToken);
     }
 
-    private async ValueTask<Permit> EnterSlowAsync(Priority priority, long deadline, CancellationToken cancellationToken)
+    private async ValueTask<Permit> EnterSlowAsync(Priority priority, long deadline, bool continuing, CancellationToken cancellationToken)
     {
-        var waiter = new AsyncWaiter(this, priority, deadline, cancellationToken);
+        var waiter = new AsyncWaiter(this, priority, deadline, cancellationToken) { Continuing = continuing };
         Enqueue(waiter);
         using (cancellationToken.UnsafeRegister(static state => ((AsyncWaiter)state!).CancelWait(), waiter))
         {
@@ -171,7 +172,8 @@ public sealed class ConcurrencyGate : IGatePressure
 
             // Refuse at once what cannot finish in time: waiting and then failing costs the caller its
             // whole deadline and tells it nothing; a refusal now lets it retry elsewhere or later.
-            var delay = EstimateDelay(priority, extra: 1);
+            // A continuing waiter goes ahead of the new ones of its priority: only the continuing ones are ahead of it.
+            var delay = EstimateDelay(priority, extra: 1, continuing: waiter.Continuing);
             var remaining = Seconds(waiter.Deadline - now);
             var hold = HoldOf(priority);
             if (remaining < delay.TotalSeconds + hold)
@@ -188,7 +190,7 @@ public sealed class ConcurrencyGate : IGatePressure
 
             waiter.EnqueuedAt = now;
             waiter.Gate = this;
-            _queues[(int)priority].Add(waiter);
+            _queues[(int)priority].Enqueue(waiter);
             Volatile.Write(ref _queued[(int)priority], _queued[(int)priority] + 1);
             Interlocked.Increment(ref _waiting);
 
@@ -396,7 +398,8 @@ public sealed class ConcurrencyGate : IGatePressure
         // Strict priority can keep a lower priority's line from moving at all, so nothing leaves it to
         // be measured: its oldest waiter's age is then the evidence. Read without the lock: a stale
         // answer only shifts one decision by one waiter.
-        var oldest = _queues[p].Oldest;
+        // (Continuing waiters stand at the head but arrived later than the new ones behind them.)
+        var oldest = _queues[p].OldestNew ?? _queues[p].Oldest;
         return oldest is null || _clock.GetElapsedTime(oldest.EnqueuedAt, now) < target + interval;
     }
 
@@ -415,12 +418,13 @@ public sealed class ConcurrencyGate : IGatePressure
     /// over the slots per second left to this priority once higher priorities, which keep arriving and
     /// keep jumping the line, have taken what they are measured to take.
     /// </summary>
-    private TimeSpan EstimateDelay(Priority priority, int extra)
+    private TimeSpan EstimateDelay(Priority priority, int extra, bool continuing = false)
     {
         double workAhead = 0;
         for (var p = 0; p <= (int)priority; p++)
         {
-            var count = Volatile.Read(ref _queued[p]) + (p == (int)priority ? extra : 0);
+            var queued = p == (int)priority && continuing ? _queues[p].ContinuingCount : Volatile.Read(ref _queued[p]);
+            var count = queued + (p == (int)priority ? extra : 0);
             workAhead += count * HoldOf((Priority)p);
         }
 
@@ -467,7 +471,7 @@ public sealed class ConcurrencyGate : IGatePressure
         while (Volatile.Read(ref _waiting) > 0)
         {
             var queue = HighestWaiting();
-            var waiter = lifo ? queue.Newest! : queue.Oldest!;
+            var waiter = queue.First(lifo)!;
             if (!TryTakeSlot(waiter.Priority))
             {
                 // Strict priority: lower priorities have no larger share, so they cannot go either.
@@ -505,10 +509,11 @@ public sealed class ConcurrencyGate : IGatePressure
             var hold = HoldOf(priority);
             var cap = CapFor(priority);
             var spare = Math.Max(cap - takenAbove, cap * 0.01);
-            var waiter = lifo ? _queues[p].Newest : _queues[p].Oldest;
+            var queue = _queues[p];
+            var waiter = queue.First(lifo);
             while (waiter is not null)
             {
-                var next = lifo ? waiter.Previous : waiter.Next;
+                var next = queue.After(waiter, lifo);
                 var wait = workAhead / spare;
                 if (Seconds(waiter.Deadline - now) < wait + hold)
                 {
@@ -544,7 +549,8 @@ public sealed class ConcurrencyGate : IGatePressure
     {
         for (var p = PriorityCount - 1; p > (int)priority; p--)
         {
-            if (_queues[p].Oldest is { } victim)
+            // Never a continuing waiter: its request has already spent work that would be thrown away.
+            if (_queues[p].OldestNew is { } victim)
             {
                 RemoveLocked(victim);
                 Reject(victim, RejectionReason.QueueFull, EstimateDelay(victim.Priority, extra: 0));

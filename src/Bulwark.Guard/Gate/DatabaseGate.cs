@@ -265,7 +265,7 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
             throw new AdmissionRejectedException(priority, RejectionReason.QueueDelay, drain);
         }
 
-        var permit = await _core.EnterAsync(priority, _core.TimestampOf(deadline), cancellationToken);
+        var permit = await _core.EnterAsync(priority, _core.TimestampOf(deadline), cancellationToken, ContinuingWork.Active);
         var remaining = deadline - _clock.GetUtcNow();
         var deadlineSource = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _clock);
         var callerLink = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), deadlineSource);

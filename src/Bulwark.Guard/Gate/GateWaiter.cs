@@ -15,6 +15,12 @@ public abstract class GateWaiter(Priority priority, long deadline)
     /// <summary>Timestamp (gate clock) by which the work must be finished.</summary>
     public long Deadline { get; } = deadline;
 
+    /// <summary>
+    /// A later step of work that was admitted before and has already spent something (<see cref="ContinuingWork"/>):
+    /// it waits ahead of every new waiter of its priority.
+    /// </summary>
+    public bool Continuing { get; init; }
+
     internal long EnqueuedAt { get; set; }
 
     internal GateWaiter? Previous { get; set; }

@@ -513,7 +513,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         logger.LogInformation("{Label}: {Health}", label, health.Describe());
         if (label != "warm-up") Record(mode, BenchRun.From(label, streams[0].Phases[0].Duration.TotalSeconds, streams[0].Phases[0].StartRps, health));
 
-        if (LateAnswers.Describe(recorder.Classes) is { } late)
+        if (AnswerBreakdown.All(recorder.Classes) is { } answers)
+            logger.LogInformation("{Label}: answers by class: {Answers}", label, answers);
+        if (AnswerBreakdown.Late(recorder.Classes) is { } late)
             logger.LogInformation("{Label}: answers slower than the deadline by the lab's clock: {Late}", label, late);
 
         var classes = recorder.Classes.Values;

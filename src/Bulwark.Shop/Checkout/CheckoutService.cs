@@ -1,3 +1,4 @@
+using Bulwark.Guard.Gate;
 using Bulwark.Shop.Payments;
 using Microsoft.Extensions.Options;
 
@@ -46,6 +47,9 @@ public sealed class CheckoutService(StockReservation reservations, PaymentGatewa
             return new CheckoutResult.Rejected(reservation);
         }
 
+        // Stock is reserved: charging and settling go ahead of new checkouts waiting for the gateway or a connection,
+        // so that an overload of checkouts refuses new ones instead of stranding the ones already half done.
+        using var continuing = ContinuingWork.Begin();
         return await SettleAsync(orderId, total, await ChargeAsync(orderId, total, currency, paymentToken, cancellationToken));
     }
 

@@ -28,19 +28,9 @@ internal sealed record ReservationRequest(long UserId, string IdempotencyKey, st
 internal sealed class ReservationBatch(IDatabaseGate gate)
 {
     /// <summary>One answer per request, in the requests' order. Runs under <paramref name="deadline"/> when given.</summary>
-    public async Task<IReadOnlyList<Reservation>> ReserveAsync(IReadOnlyList<ReservationRequest> requests, DateTimeOffset? deadline,
-        CancellationToken cancellationToken)
-    {
-        if (deadline is not { } batchDeadline)
-        {
-            return await RunAsync(requests, cancellationToken);
-        }
-
-        using (RequestDeadline.Set(batchDeadline))
-        {
-            return await RunAsync(requests, cancellationToken);
-        }
-    }
+    public Task<IReadOnlyList<Reservation>> ReserveAsync(IReadOnlyList<ReservationRequest> requests, DateTimeOffset? deadline,
+        CancellationToken cancellationToken) =>
+        RequestDeadline.RunUnderAsync(deadline, () => RunAsync(requests, cancellationToken));
 
     private Task<IReadOnlyList<Reservation>> RunAsync(IReadOnlyList<ReservationRequest> requests, CancellationToken cancellationToken) =>
         gate.RunAsync<IReadOnlyList<Reservation>>(Priority.Critical, cancellationToken, async (connection, token) =>

@@ -24,6 +24,8 @@ public sealed partial class StockReservation
     private readonly IDatabaseGate _gate;
     private readonly ReservationBatch _batch;
     private readonly Coalescer<ReservationRequest, Reservation>? _coalescer;
+    private readonly PaidBatch _paid;
+    private readonly Coalescer<PaidRequest, bool>? _paidCoalescer;
     private readonly ILogger<StockReservation> _logger;
 
     public StockReservation(IDatabaseGate gate, IGatePressure pressure, IGateControl control, IOptions<CoalescingOptions> options, TimeProvider clock,
@@ -44,6 +46,16 @@ public sealed partial class StockReservation
                 abandoned: UndoAsync,
                 // Held to the gate's critical queue-delay target, as a wait for a connection would be.
                 maxWait: () => control.Settings.QueueDelayTargets.Critical)
+            : null;
+        _paid = new PaidBatch(gate);
+        _paidCoalescer = settings.Enabled
+            ? new Coalescer<PaidRequest, bool>(
+                (requests, deadline) => _paid.MarkPaidAsync(requests, deadline, CancellationToken.None),
+                new CoalescerLimits(settings.MaxBatch, settings.MaxBatchesInFlight), clock,
+                identity: request => request.OrderId,
+                expired: () => new AdmissionRejectedException(Priority.Critical, RejectionReason.Expired, pressure.EstimatedQueueDelay(Priority.Critical)),
+                // Marked paid after its caller was answered (202, pending): right all the same, the charge went through.
+                abandoned: static (_, _) => Task.CompletedTask)
             : null;
     }
 
@@ -105,19 +117,14 @@ public sealed partial class StockReservation
     private static partial void TakeBackFailed(ILogger logger, long orderId, string reason);
 
     /// <summary>Marks the order paid and removes what was bought from the cart, in one statement. False if it was already settled.</summary>
-    public Task<bool> MarkPaidAsync(long orderId, string chargeId, CancellationToken cancellationToken) =>
-        _gate.RunAsync(Priority.Critical, cancellationToken, async (connection, token) =>
-            await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-                WITH paid AS (
-                    UPDATE orders SET status = 'paid', payment_id = @chargeId, updated_at = now()
-                    WHERE id = @orderId AND status = 'pending_payment'
-                    RETURNING id, user_id
-                ), bought AS (
-                    DELETE FROM cart_items ci USING paid, order_lines ol
-                    WHERE ol.order_id = paid.id AND ci.user_id = paid.user_id AND ci.product_id = ol.product_id
-                )
-                SELECT count(*) FROM paid
-                """, new { orderId, chargeId }, cancellationToken: token)) > 0);
+    /// <remarks>Charged orders settling at once are marked together (<see cref="PaidBatch"/>), as their reservations were.</remarks>
+    public async Task<bool> MarkPaidAsync(long orderId, string chargeId, CancellationToken cancellationToken)
+    {
+        var request = new PaidRequest(orderId, chargeId);
+        return _paidCoalescer is null
+            ? (await _paid.MarkPaidAsync([request], deadline: null, cancellationToken))[0]
+            : await _paidCoalescer.RunAsync(request, RequestDeadline.Current, cancellationToken);
+    }
 
     /// <summary>
     /// Marks the order failed and gives its stock back, in product-id order, in one transaction. Only the

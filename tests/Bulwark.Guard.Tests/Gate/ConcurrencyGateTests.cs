@@ -69,6 +69,76 @@ public sealed class ConcurrencyGateTests
         Assert.Equal(["checkout", "cart-1", "cart-2", "browse"], order);
     }
 
+    [Theory]
+    [InlineData(QueueOrder.Fifo)]
+    [InlineData(QueueOrder.Lifo)]
+    public void Continuing_work_goes_ahead_of_new_arrivals_of_its_priority_in_its_own_arrival_order(QueueOrder queueOrder)
+    {
+        var gate = Gate(limit: 1, order: queueOrder);
+        Assert.True(gate.TryEnter(Priority.Critical, out var running));
+        var order = new List<string>();
+        var waiters = new[]
+        {
+            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "new-1") { OnAdmission = a => order.Add(a.Name) },
+            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "settle-1") { OnAdmission = a => order.Add(a.Name), Continuing = true },
+            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "new-2") { OnAdmission = a => order.Add(a.Name) },
+            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "settle-2") { OnAdmission = a => order.Add(a.Name), Continuing = true },
+        };
+        foreach (var waiter in waiters)
+        {
+            gate.Enqueue(waiter);
+        }
+
+        var permit = running;
+        for (var i = 0; i < waiters.Length; i++)
+        {
+            gate.Exit(permit, LeaseOutcome.Completed);
+            permit = waiters.Single(w => w.Name == order[^1]).Permit!.Value;
+        }
+
+        Assert.Equal(queueOrder == QueueOrder.Fifo ? ["settle-1", "settle-2", "new-1", "new-2"] : ["settle-1", "settle-2", "new-2", "new-1"], order);
+    }
+
+    [Fact]
+    public void A_continuing_step_is_judged_by_the_continuing_work_ahead_of_it_not_by_the_new_line()
+    {
+        var gate = Gate(limit: 1);
+        Teach(gate, TimeSpan.FromMilliseconds(100));
+        Assert.True(gate.TryEnter(Priority.Critical, out _));
+        for (var i = 0; i < 10; i++)
+        {
+            gate.Enqueue(Waiter(Priority.Critical, deadlineSeconds: 2));
+        }
+
+        // A second of new checkouts is ahead: a new one with 300 ms left is refused, the settle of a charged order is not.
+        var newcomer = Waiter(Priority.Critical, deadlineSeconds: 0.3);
+        var settle = new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + (long)(0.3 * _clock.TimestampFrequency), "settle") { Continuing = true };
+        gate.Enqueue(newcomer);
+        gate.Enqueue(settle);
+
+        Assert.Equal(RejectionReason.DeadlineUnmeetable, newcomer.Rejection);
+        Assert.Null(settle.Rejection);
+        Assert.Equal(11, gate.Waiting);
+    }
+
+    [Fact]
+    public void A_full_queue_never_evicts_continuing_work()
+    {
+        var gate = Gate(limit: 1, maxWaiters: 2);
+        Assert.True(gate.TryEnter(Priority.Normal, out _));
+        var started = new RecordingWaiter(Priority.Normal, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "cart-settle") { Continuing = true };
+        var fresh = Waiter(Priority.Normal, name: "cart-new");
+        gate.Enqueue(started);
+        gate.Enqueue(fresh);
+
+        var checkout = Waiter(Priority.Critical, name: "checkout");
+        gate.Enqueue(checkout);
+
+        Assert.Equal(RejectionReason.QueueFull, fresh.Rejection);
+        Assert.Null(started.Rejection);
+        Assert.Null(checkout.Rejection);
+    }
+
     [Fact]
     public void The_reserved_share_of_the_limit_stays_free_for_critical_work()
     {

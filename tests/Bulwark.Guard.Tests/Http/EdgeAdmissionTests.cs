@@ -183,6 +183,18 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
+    public async Task The_work_inside_gets_the_deadline_less_a_reserve_for_the_answer()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>());
+
+        using var response = await app.Client.GetAsync("/deadline-left");
+        var left = TimeSpan.FromMilliseconds(double.Parse(await response.Content.ReadAsStringAsync(), System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.InRange(left, Deadline / 2, Deadline - Bulwark.Guard.Deadlines.DeadlineBudget.Reserve);
+    }
+
+    [Fact]
     public async Task Monitoring_endpoints_are_never_refused_even_for_a_client_over_its_rate()
     {
         await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>

@@ -93,6 +93,9 @@ public sealed class GuardedTestApp : IAsyncDisposable
         // Critical requests the guard counts in flight while this one is served (itself included).
         app.MapGet("/critical-in-flight", (RequestsInFlight inFlight) => inFlight.Of(Priority.Critical)).WithPriority(Priority.Critical);
         app.MapGet("/probe", () => "ok").WithoutAdmission();
+        // Milliseconds of the request's deadline left for the work inside, as the gate and outbound calls see it.
+        app.MapGet("/deadline-left", () => Bulwark.Guard.Deadlines.RequestDeadline.Remaining(TimeProvider.System, TimeSpan.Zero).TotalMilliseconds)
+            .WithPriority(Priority.Critical);
         // A cache-first endpoint: a hit needs no connection, a miss asks the gate like /browse does.
         app.MapGet("/cached", (IDatabaseGate gate, bool miss, CancellationToken cancellationToken) =>
             miss ? Sleep(gate, Priority.Sheddable, 0.03, cancellationToken) : Task.FromResult(Results.Ok()))

@@ -3,7 +3,6 @@ using Bulwark.Guard.Gate;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Bulwark.Shop.Tests.Checkout;
 
@@ -81,41 +80,7 @@ public sealed class AbandonedReservationTests(ShopFixture shop)
         return await shop.ScalarAsync<long>("SELECT id FROM users WHERE email = $1", email);
     }
 
-    private async Task<RowLock> LockAsync(long productId)
-    {
-        var connection = new NpgsqlConnection(shop.ConnectionString + ";Application Name=bulwark-tests-lock");
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", connection, transaction)
-        {
-            Parameters = { new() { Value = productId } },
-        };
-        await command.ExecuteScalarAsync();
-        return new RowLock(connection, transaction);
-    }
+    private Task<RowLock> LockAsync(long productId) => RowLocks.LockAsync(shop, "products", productId);
 
-    /// <summary>Waits until this many of the shop's statements wait for a row lock.</summary>
-    private async Task WaitForLockWaitersAsync(int count)
-    {
-        for (var attempt = 0; attempt < 500; attempt++)
-        {
-            if (await shop.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") >= count)
-            {
-                return;
-            }
-
-            await Task.Delay(10);
-        }
-
-        Assert.Fail($"No {count} statement(s) came to wait for a row lock in 5 s.");
-    }
-
-    private sealed record RowLock(NpgsqlConnection Connection, NpgsqlTransaction Transaction) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await Transaction.DisposeAsync();
-            await Connection.DisposeAsync();
-        }
-    }
+    private Task WaitForLockWaitersAsync(int count) => RowLocks.WaitForWaitersAsync(shop, count);
 }

@@ -2,7 +2,7 @@ using Bulwark.Lab.Load;
 
 namespace Bulwark.Lab.Tests.Load;
 
-public class LateAnswersTests
+public class AnswerBreakdownTests
 {
     static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
 
@@ -17,7 +17,7 @@ public class LateAnswersTests
         recorder.Completed(RequestClass.Checkout, Outcome.Success, Ms(4_000), Ms(2_500), status: 201);
         recorder.Completed(RequestClass.Checkout, Outcome.Timeout, Ms(9_000), Ms(8_000));
 
-        Assert.Equal("browse 3 (success 1, shed 2); checkout 1 (success 1)", LateAnswers.Describe(recorder.Classes));
+        Assert.Equal("browse 3 (success 1, shed 2); checkout 1 (success 1)", AnswerBreakdown.Late(recorder.Classes));
         Assert.Equal(2, recorder[RequestClass.Browse].SlowerThanDeadlineWith(Outcome.Shed));
     }
 
@@ -30,8 +30,20 @@ public class LateAnswersTests
         // A quick checkout after a cart update that took 2.1 s: late.
         recorder.Completed(RequestClass.Checkout, Outcome.Shed, Ms(3_000), Ms(2_150), status: 503, took: Ms(50), slowestRequest: Ms(2_100));
 
-        Assert.Equal("checkout 1 (shed 1)", LateAnswers.Describe(recorder.Classes));
+        Assert.Equal("checkout 1 (shed 1)", AnswerBreakdown.Late(recorder.Classes));
         Assert.InRange(recorder[RequestClass.Checkout].Successful.MaxMicros, 2_590_000, 2_610_000);   // its latency is still the whole purchase
+    }
+
+    [Fact]
+    public void Every_answer_is_told_by_class_and_outcome()
+    {
+        var recorder = new RunRecorder(ServiceLevel.Default, TimeSpan.FromSeconds(10));
+        recorder.Completed(RequestClass.Checkout, Outcome.Success, Ms(100), Ms(90), status: 201);
+        recorder.Completed(RequestClass.Checkout, Outcome.Shed, Ms(100), Ms(3), status: 503);
+        recorder.Completed(RequestClass.Checkout, Outcome.Shed, Ms(100), Ms(4), status: 503);
+        recorder.Dropped(RequestClass.Browse, Ms(100));
+
+        Assert.Equal("browse 1 (dropped 1); checkout 3 (success 1, shed 2)", AnswerBreakdown.All(recorder.Classes));
     }
 
     [Fact]
@@ -40,6 +52,6 @@ public class LateAnswersTests
         var recorder = new RunRecorder(ServiceLevel.Default, TimeSpan.FromSeconds(10));
         recorder.Completed(RequestClass.Checkout, Outcome.Success, Ms(100), Ms(90), status: 201);
 
-        Assert.Null(LateAnswers.Describe(recorder.Classes));
+        Assert.Null(AnswerBreakdown.Late(recorder.Classes));
     }
 }
