@@ -54,7 +54,13 @@ public static class TargetCheck
             var naiveStep = naive?.Overload.FirstOrDefault(s => s.Multiplier == multiplier);
             verdicts.Add(new(name,
                 $"goodput {Ratio(step.GoodputShareOfCapacity)} of capacity; 503s within 10 ms {Ratio(step.ShedWithin10msShare)}; slower than the deadline or timed out: {late:0} (worst repeat)" +
-                (naiveStep is null ? "" : $"; naive: goodput {Ratio(naiveStep.GoodputShareOfCapacity)} of its capacity, {naiveStep.SlowerThanDeadline.Max + naiveStep.Timeouts.Max:0} late"),
+                naiveStep switch
+                {
+                    null => "",
+                    // Every naive repeat invalid (its generator lagged): say so rather than print an empty ratio.
+                    { GoodputShareOfCapacity.IsKnown: false } => "; naive: not measured (no valid repeat)",
+                    _ => $"; naive: goodput {Ratio(naiveStep.GoodputShareOfCapacity)} of its capacity, {naiveStep.SlowerThanDeadline.Max + naiveStep.Timeouts.Max:0} late",
+                },
                 met));
         }
 

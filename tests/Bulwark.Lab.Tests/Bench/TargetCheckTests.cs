@@ -35,6 +35,19 @@ public class TargetCheckTests
     }
 
     [Fact]
+    public void A_naive_step_without_a_valid_repeat_is_said_not_measured()
+    {
+        var guarded = BenchFixtures.Guarded();
+        var naive = guarded with { Mode = "naive", Overload = [BenchFixtures.Step(5, 0.5, 0, 0) with { GoodputShareOfCapacity = Spread.Of([]) }] };
+        var report = BenchFixtures.Report(guarded) with { Modes = new Dictionary<string, BenchMode> { ["guarded"] = guarded, ["naive"] = naive } };
+
+        var measured = TargetCheck.Evaluate(report, []).Single(v => v.Target.StartsWith("Issue 3: 5×", StringComparison.Ordinal)).Measured;
+
+        Assert.EndsWith("; naive: not measured (no valid repeat)", measured);
+        Assert.DoesNotContain("NaN", measured);
+    }
+
+    [Fact]
     public void Without_results_every_target_is_not_measured_rather_than_met()
     {
         Assert.All(TargetCheck.Evaluate(null, []), v => Assert.Null(v.Met));
