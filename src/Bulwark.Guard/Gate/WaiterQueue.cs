@@ -24,8 +24,15 @@ internal sealed class WaiterQueue
     /// <summary>The first continuing waiter, if any: it goes before every new one.</summary>
     public GateWaiter? FirstContinuing => ContinuingCount > 0 ? _head : null;
 
-    /// <summary>The oldest waiter that is not continuing.</summary>
-    public GateWaiter? OldestNew => _lastContinuing is null ? _head : _lastContinuing.Next;
+    /// <summary>The oldest waiter that is not continuing (the gate also reads it without its lock: one read of the field).</summary>
+    public GateWaiter? OldestNew
+    {
+        get
+        {
+            var last = _lastContinuing;
+            return last is null ? _head : last.Next;
+        }
+    }
 
     /// <summary>Who is admitted first: the first continuing waiter, else the oldest (FIFO) or newest (LIFO) new one.</summary>
     public GateWaiter? First(bool lifo) => FirstContinuing ?? (lifo ? _tail : _head);
