@@ -555,7 +555,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort.Pick();
+            var port = LoopbackPort.Free();
             var result = await TryStartServerAsync(port, cancellationToken).ConfigureAwait(false);
             if (result == StartResult.Started)
             {

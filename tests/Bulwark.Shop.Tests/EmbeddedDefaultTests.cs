@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Bulwark.Shop.Catalog;
 using System.Net.Http.Json;
+using Bulwark.LocalPostgres;
+using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Tests.Infrastructure;
 
 namespace Bulwark.Shop.Tests;
@@ -34,13 +35,13 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
     [Fact]
     public async Task Shop_starts_its_own_cluster_survives_sigkill_and_stops_the_cluster_on_shutdown()
     {
-        var first = await ShopProcess.StartAsync(_workDirectory, LoopbackPorts.Free());
+        var first = await ShopProcess.StartAsync(_workDirectory, LoopbackPort.Free());
         Assert.Equal(10_000, (await first.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         Assert.True(Directory.Exists(Path.Combine(_workDirectory, ".bulwark", "postgres")));
 
         first.Kill();
 
-        var second = await ShopProcess.StartAsync(_workDirectory, LoopbackPorts.Free());
+        var second = await ShopProcess.StartAsync(_workDirectory, LoopbackPort.Free());
         Assert.Equal(10_000, (await second.Client.GetFromJsonAsync<Paged<Product>>("/api/products?pageSize=1"))!.Total);
         var postgresPort = await second.PostgresPortAsync();
         await second.StopAsync();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Bulwark.Lab.Measurement;
 using Bulwark.Lab.Orchestration;
+using Bulwark.LocalPostgres;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Lab.Alerting;
@@ -83,7 +84,7 @@ public sealed class AlertObservers : IAsyncDisposable
     async Task StartProcessesAsync(string prometheusPath, string alertmanagerPath, Uri target, TimeScaledRules rules, CpuSet? cpus, string logPrefix,
         ILogger logger, CancellationToken ct)
     {
-        var alertmanagerPort = FreePort.Next();
+        var alertmanagerPort = LoopbackPort.Free();
         Alertmanager = new Uri($"http://127.0.0.1:{alertmanagerPort}");
         var alertmanagerConfig = Path.Combine(_directory, "alertmanager.yml");
         await File.WriteAllTextAsync(alertmanagerConfig, AlertmanagerYaml(_webhook.Address), ct);
@@ -96,7 +97,7 @@ public sealed class AlertObservers : IAsyncDisposable
             "--log.level=warn",
         ], logPrefix, cpus);
 
-        var prometheusPort = FreePort.Next();
+        var prometheusPort = LoopbackPort.Free();
         Prometheus = new Uri($"http://127.0.0.1:{prometheusPort}");
         await File.WriteAllTextAsync(Path.Combine(_directory, "alerts.lab.yml"), rules.Yaml, ct);
         var prometheusConfig = Path.Combine(_directory, "prometheus.yml");

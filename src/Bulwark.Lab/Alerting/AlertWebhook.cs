@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Bulwark.Lab.Orchestration;
+using Bulwark.LocalPostgres;
 
 namespace Bulwark.Lab.Alerting;
 
@@ -33,7 +34,7 @@ public sealed class AlertWebhook : IAsyncDisposable
     /// <summary>The URL to give Alertmanager.</summary>
     public Uri Address { get; }
 
-    public static AlertWebhook Start(TimeProvider time) => new(new Uri($"http://127.0.0.1:{FreePort.Next()}/alerts"), time);
+    public static AlertWebhook Start(TimeProvider time) => new(new Uri($"http://127.0.0.1:{LoopbackPort.Free()}/alerts"), time);
 
     public IReadOnlyList<AlertNotification> Received
     {

@@ -156,7 +156,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
     async Task<(int Pid, string ConnectionString)> StartPgBouncerAsync(string pgbouncer, string template, LocalPostgresCluster primary, CancellationToken ct)
     {
         var direct = new NpgsqlConnectionStringBuilder(primary.ConnectionString);
-        var port = FreePort.Next();
+        var port = LoopbackPort.Free();
         Directory.CreateDirectory(files.PgBouncer);
         await File.WriteAllTextAsync(files.PgBouncerConfig, PgBouncerConfig.Render(template, port, primary.Port, files), ct);
         await File.WriteAllTextAsync(files.PgBouncerUsers, PgBouncerConfig.UserList(direct.Username!, direct.Password!), ct);
@@ -185,7 +185,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
 
     async Task<ClusterProcess> StartSandboxAsync(CancellationToken ct)
     {
-        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var log = Path.Combine(files.Logs, "sandbox.log");
         var pid = await DetachedProcess.StartAsync(DotnetHost.Executable, [repo.SandboxDll, "--urls", url, $"--Lab:Cluster={files.Root}"],
             Path.GetDirectoryName(repo.SandboxDll)!, log, new Dictionary<string, string> { ["DOTNET_NOLOGO"] = "1" }, ct);
@@ -243,7 +243,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
 
     async Task<ClusterProcess> LaunchShopAsync(ClusterRequest request, ClusterManifest manifest, int number, CancellationToken ct)
     {
-        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         List<string> arguments =
         [
             repo.ShopDll,
@@ -276,7 +276,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
 
     async Task<(int Pid, string Url)> StartNginxAsync(string nginx, IReadOnlyList<ClusterProcess> instances, bool stockTimeouts, CancellationToken ct)
     {
-        var port = FreePort.Next();
+        var port = LoopbackPort.Free();
         Directory.CreateDirectory(files.NginxTemp);
         foreach (var temp in new[] { "body", "proxy", "fastcgi", "uwsgi", "scgi" })
         {

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Bulwark.LocalPostgres;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Lab.Orchestration;
@@ -28,7 +29,7 @@ public sealed class SandboxHost : IAsyncDisposable
     public static async Task<SandboxHost> StartAsync(RepoLayout repo, string logDirectory, CpuSet? cpus, ILogger logger, CancellationToken ct)
     {
         await DotnetHost.EnsureBuiltAsync(repo.SandboxProject, repo.SandboxDll, repo.Configuration, [repo.SandboxProject], logDirectory, logger, ct);
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var baseAddress = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}");
         var logPath = Path.Combine(logDirectory, $"sandbox-{baseAddress.Port}.log");
         logger.LogInformation("Starting the payment sandbox on {Address}", baseAddress);
         var process = ChildProcess.Start("payment sandbox", DotnetHost.Executable,

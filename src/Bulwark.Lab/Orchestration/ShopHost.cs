@@ -1,4 +1,5 @@
 using System.Net;
+using Bulwark.LocalPostgres;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Lab.Orchestration;
@@ -66,7 +67,7 @@ public sealed class ShopHost : IAsyncDisposable
 
     static async Task<ShopHost> StartOnceAsync(RepoLayout repo, ShopLaunch launch, string logDirectory, ILogger logger, CancellationToken ct)
     {
-        var baseAddress = launch.Address ?? new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var baseAddress = launch.Address ?? new Uri($"http://127.0.0.1:{LoopbackPort.Free()}");
         List<string> arguments =
         [
             repo.ShopDll,

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Bulwark.Lab.Alerting;
 using Bulwark.Lab.Orchestration;
+using Bulwark.LocalPostgres;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bulwark.Lab.Tests.Alerting;
@@ -91,7 +92,7 @@ public class PrometheusAlertingTests
 
         MetricsTarget(string metrics)
         {
-            Address = new Uri($"http://127.0.0.1:{FreePort.Next()}/");
+            Address = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}/");
             _listener.Prefixes.Add(Address.ToString());
             _listener.Start();
             var body = Encoding.UTF8.GetBytes(metrics);

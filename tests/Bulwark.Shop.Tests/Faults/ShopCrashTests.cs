@@ -4,10 +4,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Bulwark.LocalPostgres;
 using Bulwark.PaymentSandbox;
+using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.Tests.Operations;
 using Npgsql;
 using Xunit.Abstractions;
-using Bulwark.Shop.Tests.Infrastructure;
 
 namespace Bulwark.Shop.Tests.Faults;
 
@@ -34,7 +34,7 @@ public sealed class ShopCrashTests(ITestOutputHelper output)
         // Slow charges keep checkouts in flight, between reserve and settle, when the kill comes.
         (await gatewayClient.PostAsJsonAsync("/v1/faults", new { latencyMs = 150 })).EnsureSuccessStatusCode();
 
-        var shopUrl = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}");
+        var shopUrl = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}");
         using var first = await StartShopAsync(cluster, shopUrl, gatewayUrl);
         var product = await ScalarAsync<long>(cluster, "SELECT id FROM products ORDER BY id LIMIT 1");
         await ScalarAsync<long>(cluster, $"UPDATE products SET stock = {InitialStock} WHERE id = {product} RETURNING id");

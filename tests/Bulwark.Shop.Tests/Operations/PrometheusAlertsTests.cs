@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Bulwark.LocalPostgres;
 using Bulwark.Shop.Hosting;
 using Bulwark.Shop.Tests.Infrastructure;
 
@@ -32,7 +33,7 @@ public sealed class PrometheusAlertsTests(OperationsFixture operations)
                       summary: The shop under test is ready
                       runbook_url: docs/operations.md#instance-not-ready
             """);
-        var prometheusPort = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/");
+        var prometheusPort = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}/");
         await using var shop = await ShopApplication.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Bulwark.LocalPostgres;
 
 namespace Bulwark.Shop.Tests.Operations;
 
@@ -20,7 +21,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public Uri Url { get; }
 
-    /// <param name="port">A free loopback port (<see cref="Infrastructure.LoopbackPorts.Free"/>), chosen by the caller when others must know it first.</param>
+    /// <param name="port">A free loopback port (<see cref="LoopbackPort.Free"/>), chosen by the caller when others must know it first.</param>
     public static PrometheusServer Start(IEnumerable<Uri> targets, int port, params string[] ruleFiles)
     {
         var directory = Directory.CreateTempSubdirectory("bulwark-prometheus-").FullName;

@@ -1,16 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Bulwark.Shop.Tests.Infrastructure;
+namespace Bulwark.LocalPostgres;
 
-/// <summary>Ports for servers whose address must be known before they start (given to another process first).</summary>
-public static class LoopbackPorts
+/// <summary>Ports for local servers whose address must be known before they start (PostgreSQL, the lab's helpers, tests').</summary>
+public static class LoopbackPort
 {
     /// <summary>
-    /// A loopback port free right now, below the kernel's ephemeral range. Its number goes to another process before
-    /// the server binds it, and a port from the ephemeral range goes to the next taker of any (a listener on port 0,
-    /// a client connection's source): a parallel test's Kestrel took the port meant for Prometheus and answered its
-    /// API with 404 (CI, 2026-12-03). Ports below the range are only ever taken by someone naming them.
+    /// A loopback port free right now, below the kernel's ephemeral range. Its number goes to a server before the server
+    /// binds it, and a port from the ephemeral range goes to the next taker of any (a listener on port 0, a client
+    /// connection's source): a parallel test's Kestrel took the port meant for Prometheus and answered its API with 404
+    /// (CI, 2026-12-03). Ports below the range are only ever taken by someone naming them. Someone may still name it
+    /// first, which is why a server that fails to bind is started again on another.
     /// </summary>
     public static int Free()
     {
