@@ -38,7 +38,7 @@ public sealed class ClassStats
     public long ServerErrors => Volatile.Read(ref _serverErrors);
     public long Count(Outcome outcome) => Volatile.Read(ref _outcomes[(int)outcome]);
 
-    /// <summary>Answers of this outcome that came later than the request's deadline (by the lab's clock, from the intended send).</summary>
+    /// <summary>Answers of this outcome that came later than the request's deadline (its slowest request, the generator's send lag included).</summary>
     public long SlowerThanDeadlineWith(Outcome outcome) => Volatile.Read(ref _lateOutcomes[(int)outcome]);
 
     internal void RecordOffered() => Interlocked.Increment(ref _offered);

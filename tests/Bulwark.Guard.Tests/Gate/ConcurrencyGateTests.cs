@@ -20,8 +20,24 @@ public sealed class ConcurrencyGateTests
             MaxWaiters = maxWaiters,
         }, serverCeiling: 100, _clock);
 
-    private RecordingWaiter Waiter(Priority priority, double deadlineSeconds = 2, string name = "") =>
-        new(priority, _clock.GetTimestamp() + (long)(deadlineSeconds * _clock.TimestampFrequency), name);
+    private RecordingWaiter Waiter(Priority priority, double deadlineSeconds = 2, string name = "", bool continuing = false) =>
+        new(priority, _clock.GetTimestamp() + (long)(deadlineSeconds * _clock.TimestampFrequency), name) { Continuing = continuing };
+
+    /// <summary>Queues <paramref name="waiters"/> behind <paramref name="running"/> and frees one slot at a time: their names in admission order.</summary>
+    private static List<string> AdmissionOrder(ConcurrencyGate gate, Permit running, params RecordingWaiter[] waiters)
+    {
+        var order = new List<string>();
+        var recording = waiters.Select(w => new RecordingWaiter(w.Priority, w.Deadline, w.Name) { OnAdmission = a => order.Add(a.Name), Continuing = w.Continuing }).ToList();
+        recording.ForEach(gate.Enqueue);
+        var permit = running;
+        for (var i = 0; i < recording.Count; i++)
+        {
+            gate.Exit(permit, LeaseOutcome.Completed);
+            permit = recording.Single(w => w.Name == order[^1]).Permit!.Value;
+        }
+
+        return order;
+    }
 
     /// <summary>Teaches the gate that work holds a slot about <paramref name="hold"/>, as real completions would.</summary>
     private void Teach(ConcurrencyGate gate, TimeSpan hold)
@@ -49,22 +65,12 @@ public sealed class ConcurrencyGateTests
     {
         var gate = Gate(limit: 1);
         Assert.True(gate.TryEnter(Priority.Normal, out var running));
-        var order = new List<string>();
-        var waiters = new[]
-        {
+
+        var order = AdmissionOrder(gate, running,
             Waiter(Priority.Sheddable, name: "browse"),
             Waiter(Priority.Normal, name: "cart-1"),
             Waiter(Priority.Critical, name: "checkout"),
-            Waiter(Priority.Normal, name: "cart-2"),
-        }.Select(w => new RecordingWaiter(w.Priority, w.Deadline, w.Name) { OnAdmission = a => order.Add(a.Name) }).ToList();
-        waiters.ForEach(gate.Enqueue);
-
-        var permit = running;
-        for (var i = 0; i < waiters.Count; i++)
-        {
-            gate.Exit(permit, LeaseOutcome.Completed);
-            permit = waiters.Single(w => w.Name == order[^1]).Permit!.Value;
-        }
+            Waiter(Priority.Normal, name: "cart-2"));
 
         Assert.Equal(["checkout", "cart-1", "cart-2", "browse"], order);
     }
@@ -76,25 +82,12 @@ public sealed class ConcurrencyGateTests
     {
         var gate = Gate(limit: 1, order: queueOrder);
         Assert.True(gate.TryEnter(Priority.Critical, out var running));
-        var order = new List<string>();
-        var waiters = new[]
-        {
-            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "new-1") { OnAdmission = a => order.Add(a.Name) },
-            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "settle-1") { OnAdmission = a => order.Add(a.Name), Continuing = true },
-            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "new-2") { OnAdmission = a => order.Add(a.Name) },
-            new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "settle-2") { OnAdmission = a => order.Add(a.Name), Continuing = true },
-        };
-        foreach (var waiter in waiters)
-        {
-            gate.Enqueue(waiter);
-        }
 
-        var permit = running;
-        for (var i = 0; i < waiters.Length; i++)
-        {
-            gate.Exit(permit, LeaseOutcome.Completed);
-            permit = waiters.Single(w => w.Name == order[^1]).Permit!.Value;
-        }
+        var order = AdmissionOrder(gate, running,
+            Waiter(Priority.Critical, name: "new-1"),
+            Waiter(Priority.Critical, name: "settle-1", continuing: true),
+            Waiter(Priority.Critical, name: "new-2"),
+            Waiter(Priority.Critical, name: "settle-2", continuing: true));
 
         Assert.Equal(queueOrder == QueueOrder.Fifo ? ["settle-1", "settle-2", "new-1", "new-2"] : ["settle-1", "settle-2", "new-2", "new-1"], order);
     }
@@ -112,7 +105,7 @@ public sealed class ConcurrencyGateTests
 
         // A second of new checkouts is ahead: a new one with 300 ms left is refused, the settle of a charged order is not.
         var newcomer = Waiter(Priority.Critical, deadlineSeconds: 0.3);
-        var settle = new RecordingWaiter(Priority.Critical, _clock.GetTimestamp() + (long)(0.3 * _clock.TimestampFrequency), "settle") { Continuing = true };
+        var settle = Waiter(Priority.Critical, deadlineSeconds: 0.3, name: "settle", continuing: true);
         gate.Enqueue(newcomer);
         gate.Enqueue(settle);
 
@@ -126,7 +119,7 @@ public sealed class ConcurrencyGateTests
     {
         var gate = Gate(limit: 1, maxWaiters: 2);
         Assert.True(gate.TryEnter(Priority.Normal, out _));
-        var started = new RecordingWaiter(Priority.Normal, _clock.GetTimestamp() + _clock.TimestampFrequency * 2, "cart-settle") { Continuing = true };
+        var started = Waiter(Priority.Normal, name: "cart-settle", continuing: true);
         var fresh = Waiter(Priority.Normal, name: "cart-new");
         gate.Enqueue(started);
         gate.Enqueue(fresh);
