@@ -72,6 +72,7 @@ public static class BenchMarkdown
         md.AppendLine();
 
         md.Append(Sweep(report));
+        md.Append(CpuAccounts(report));
         md.Append(Costs(report));
         md.Append(Recovery(report));
 
@@ -136,6 +137,34 @@ public static class BenchMarkdown
         md.AppendLine("Requests are judged one by one: an action's latency is that of its slowest request, timed from its send plus the generator's lag in sending the action (so the lag counts against the shop). A purchase is its cart update and its checkout, and meets the SLO, or is \"slower than deadline\", as the slower of the two does; timeouts are counted apart.").AppendLine();
         if (report.Modes.Values.Any(m => m.AggressiveOverload is not null))
             md.AppendLine(I($"\"Retrying at once\": the same step with clients that send a refused request (503, 429) again immediately, up to {BenchTarget.AggressiveRetries} times, ignoring Retry-After; the other rows' clients give up on a refusal. Latency runs from the first intended send to the last answer.")).AppendLine();
+        return md.ToString();
+    }
+
+    /// <summary>
+    /// Where the system under test's CPU went in each overload step, from the shop's own counters: how busy it was, what
+    /// the refusals took at the flood's price per refusal, and what each admitted request cost with the rest. Goodput that
+    /// falls while the CPU is full is either the refusals (their share) or admitted work grown dearer (the µs against 1×).
+    /// </summary>
+    static string CpuAccounts(BenchReport report)
+    {
+        var steps = report.Modes.SelectMany(m => (m.Value.AggressiveOverload is { } a ? m.Value.Overload.Append(a) : m.Value.Overload)
+            .Where(o => o.Cpu is not null).Select(o => (Mode: m.Key, Step: o, Retrying: ReferenceEquals(o, m.Value.AggressiveOverload)))).ToList();
+        if (steps.Count == 0) return "";
+        var md = new StringBuilder();
+        md.AppendLine("### Where the system under test's CPU went").AppendLine();
+        md.AppendLine("Over each step's load phase (not its calm tail), from the shop's `/metrics` at the start and end: requests it answered and refused " +
+                      "(`http_server_request_duration_seconds_count`, `bulwark_admission_rejected_total` without `cancelled`), the SUT's CPU from /proc, the " +
+                      "refusals priced at the same repeat's CPU-µs per refusal (the flood, below), and the rest divided by the admitted requests. Every repeat counts, valid or not.").AppendLine();
+        md.AppendLine("| mode | load | SUT CPU busy | refused req/s | refusals' share of the SUT CPU | admitted req/s | CPU-µs per admitted request | vs 1× |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (mode, o, retrying) in steps)
+        {
+            var c = o.Cpu!;
+            var oneX = report.Modes[mode].Overload.FirstOrDefault(s => s.Multiplier == 1)?.Cpu?.MicrosPerAdmitted.Median ?? double.NaN;
+            var ratio = double.IsFinite(oneX) && oneX > 0 ? Spread.Of([.. c.MicrosPerAdmitted.Runs.Select(r => r / oneX)]) : Spread.Of([]);
+            md.AppendLine(I($"| {mode} | {o.Multiplier}×{(retrying ? " retrying at once" : "")} | {F(c.BusyShare, "P0")} | {F(c.RefusalsPerSecond, "0")} | {F(c.RefusalShare, "P0")} | {F(c.AdmittedPerSecond, "0")} | {F(c.MicrosPerAdmitted, "0")} | {F(ratio, "0.00")} |"));
+        }
+        md.AppendLine();
         return md.ToString();
     }
 
@@ -222,7 +251,7 @@ public static class BenchMarkdown
         var md = new StringBuilder();
         if (!report.Modes.Values.Any(m => m.Costs is not null)) return "";
         md.AppendLine("### Cost per request").AppendLine();
-        md.AppendLine(I($"CPU time of the system under test (shop + PostgreSQL, from /proc) per answer: a purchase in a checkout-only step and a browse in a browse-only step, each at {BenchSuite.CostLoad:0.0}× its capacity; a refusal (429/503) in an anonymous `GET /api/cart` flood from one address at {BenchSuite.FloodMultiplier:0}× the mix capacity; PostgreSQL's CPU per transaction of pgbench's checkout.sql (best client count). In parentheses: PostgreSQL's part. A flood that the generator could not offer (lag or CPU) still prices a refusal, since the cost is per answer; its offered and answered rates show how far it got.")).AppendLine();
+        md.AppendLine(I($"CPU time of the system under test (shop + PostgreSQL, from /proc) per answer: a purchase in a checkout-only step and a browse in a browse-only step, each at {BenchSuite.CostLoad:0.0}× its capacity; a refusal (429/503) in an anonymous `GET /api/cart` flood from one address at {BenchSuite.FloodMultiplier:0}× the mix capacity, measured after {BenchSuite.FloodWarmUp.TotalSeconds:0} s of it off the record; PostgreSQL's CPU per transaction of pgbench's checkout.sql (best client count). In parentheses: PostgreSQL's part. A flood that the generator could not offer (lag or CPU) still prices a refusal, since the cost is per answer; its offered and answered rates show how far it got.")).AppendLine();
         md.AppendLine("| mode | CPU-µs per purchase (PostgreSQL) | CPU-µs per cached browse (PostgreSQL) | CPU-µs per refusal | CPU-µs per flood answer | pgbench PostgreSQL CPU-µs per checkout tx | purchase / pgbench | purchase PostgreSQL / pgbench | flood offered req/s | flood answered req/s | refused share | flood generator lag p99 ms | flood load CPU | flood runs invalid |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (mode, m) in report.Modes.Where(m => m.Value.Costs is not null))

@@ -61,6 +61,9 @@ public sealed record OverloadStep(
 
     /// <summary>On the cluster (<c>bench --cluster</c>): what each repeat of the step did to the instances, the standby and the budget; null for one shop.</summary>
     public IReadOnlyList<ClusterStep>? Cluster { get; init; }
+
+    /// <summary>Where the system under test's CPU went in the step, from the server's side; null when not accounted.</summary>
+    public CpuAccountSpread? Cpu { get; init; }
 }
 
 /// <summary>The hot-SKU sell-outs of one mode.</summary>

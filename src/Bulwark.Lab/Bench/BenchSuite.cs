@@ -73,6 +73,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     /// <summary>The refusal flood's rate when no mix capacity is known: far above anything a 2-core shop admits.</summary>
     const double FallbackFloodRps = 2_000;
 
+    /// <summary>How long the refusal flood runs off the record before it is measured.</summary>
+    public static readonly TimeSpan FloodWarmUp = TimeSpan.FromSeconds(3);
+
     /// <summary>The refusal flood's rate as a multiple of the mix capacity.</summary>
     public const double FloodMultiplier = 10;
 
@@ -231,6 +234,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             await SweepAsync(mix, repeat);
         }
 
+        // What a refusal cost in this repeat's flood (run before its sweep); unmeasured with --mix-capacity.
+        double RefusalPrice(int repeat) => costs.Count == repeat ? costs[^1].RefusalMicros : double.NaN;
+
         async Task SweepAsync(double mix, int repeat)
         {
             foreach (var multiplier in plan.Multipliers)
@@ -243,7 +249,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                 await target.ClearCartsAsync(ct);
                 // Through nginx a scrape reaches a random instance: the limit's convergence is a single shop's measurement.
                 var step = await MeasureAsync(target, mode, $"mix {multiplier}x", [new TrafficStream("mix", Mix, phases)], ct,
-                    limitScrape: isLong && target.Cluster is null ? LimitScrapeInterval : null);
+                    limitScrape: isLong && target.Cluster is null ? LimitScrapeInterval : null, microsPerRefusal: RefusalPrice(repeat));
                 sweeps[multiplier].Add(step with { CapacityRps = mix, Seconds = phases[0].Duration.TotalSeconds });
                 if (isLast) recoveries.Add(step.Health.Validity.Valid ? RecoverySeconds(step.P99PerSecond, (int)Math.Ceiling(phases[0].Duration.TotalSeconds)) : double.NaN);
             }
@@ -254,7 +260,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
                 var seconds = plan.IsLong(multiplier) ? LongStepLength : StepLength;
                 await target.ClearCartsAsync(ct);
                 var step = await MeasureAsync(target, mode, $"mix {multiplier}x, retrying at once",
-                    [new TrafficStream("mix", Mix, [ArrivalPhase.Constant($"{multiplier}x", seconds, Math.Max(1, mix * multiplier))])], ct, target.AggressiveActions);
+                    [new TrafficStream("mix", Mix, [ArrivalPhase.Constant($"{multiplier}x", seconds, Math.Max(1, mix * multiplier))])], ct, target.AggressiveActions,
+                    microsPerRefusal: RefusalPrice(repeat));
                 aggressive.Add(step with { CapacityRps = mix, Seconds = seconds.TotalSeconds });
             }
 
@@ -362,9 +369,13 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
         var floodRate = mix > 0 ? mix * FloodMultiplier : FallbackFloodRps;
         using var http = LabHttp.CreateSingleAddressClient(target.Address, 512);
+        var refusals = new RefusalFlood(new ShopApi(http, options.Limits.RequestTimeout), time);
+        // Off the record first: nothing before it refused anonymous requests at this rate, and the tiered JIT was measured
+        // recompiling that path for seconds on the shop's one core (a quarter of its CPU in a profile of a fresh shop).
+        await refusals.RunAsync(floodRate, FloodWarmUp, options.Seed + repeat, options.Limits, ct);
         var cpu = new CpuSampler(target.Processes, options.Isolation, time);
         var start = cpu.Take();
-        var flood = await new RefusalFlood(new ShopApi(http, options.Limits.RequestTimeout), time).RunAsync(floodRate, StepLength, options.Seed + repeat, options.Limits, ct);
+        var flood = await refusals.RunAsync(floodRate, StepLength, options.Seed + repeat, options.Limits, ct);
         var health = RunHealth.Of(cpu.Since(start), flood.SendLag);
         Record(mode, BenchRun.From($"refusal flood at {floodRate:0}/s", flood.Seconds, flood.Offered / flood.ScheduleSeconds, health));
         logger.LogInformation("Refusal flood ({Mode}) at {Rate:0}/s: {Refused} refused, {Other} other answers, {Dropped} not sent; {Health}",
@@ -471,6 +482,9 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
         /// <summary>What the step did on the cluster; null for one shop.</summary>
         public ClusterStep? Cluster { get; init; }
+
+        /// <summary>Where the SUT's CPU went in the step's load phase; null when not accounted (cost steps, the cluster).</summary>
+        public CpuAccount? Cpu { get; init; }
     }
 
     /// <summary>
@@ -479,8 +493,12 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     /// </summary>
     static readonly TimeSpan LimitScrapeInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <param name="microsPerRefusal">
+    /// When given (an overload step on one shop), the step is also accounted for from the server's side (<see cref="CpuAccount"/>)
+    /// over its load phase alone, at this price per refusal (NaN: not measured in this repeat).
+    /// </param>
     async Task<StepMeasurement> MeasureAsync(BenchTarget target, string mode, string label, IReadOnlyList<TrafficStream> streams, CancellationToken ct,
-        ShopActions? actions = null, TimeSpan? limitScrape = null)
+        ShopActions? actions = null, TimeSpan? limitScrape = null, double? microsPerRefusal = null)
     {
         var serviceLevel = new ServiceLevel(Slo, Deadline);
         var plan = new LoadPlan(streams, ArrivalProcess.Poisson, options.Seed, options.Limits, serviceLevel);
@@ -496,7 +514,12 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             : observation is not null ? observation.RunAsync(start, side.Token)
             : Task.CompletedTask;
         var cpu = new CpuSampler(target.Processes, options.Isolation, time);
+        // Twice if need be: a shop's first /metrics (the exporter's first collection) can outlast the scraper's timeout.
+        var counted = microsPerRefusal is not null && target.Cluster is null
+            ? await scraper.ScrapeOnceAsync(start, ct) ?? await scraper.ScrapeOnceAsync(start, ct)
+            : null;
         var cpuAtStart = cpu.Take();
+        var accounting = counted is null ? null : AccountAsync(scraper, cpu, cpuAtStart, counted, start, streams[0].Phases[0].Duration, microsPerRefusal!.Value, ct);
         try
         {
             await generator.RunAsync(plan, recorder, start, ct);
@@ -507,6 +530,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             await watching;
             await scraping;
         }
+        var account = accounting is null ? null : await accounting;
         // The generator ends quietly on Ctrl-C: without this, a capacity search went on through empty steps that "met the SLO".
         ct.ThrowIfCancellationRequested();
         var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
@@ -545,6 +569,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         {
             Succeeded = classes.Sum(c => c.Count(Outcome.Success)),
             Health = health,
+            Cpu = account,
             LimitConvergenceSeconds = limitScrape is null ? double.NaN : LimitConvergence.Seconds(scraper.Samples, streams[0].Phases[0].Duration),
             Cluster = observation is null ? null
                 : ClusterStep.From(health.Validity.Valid, observation.PerInstance(), observation.Connections(), observation.Answers.Answers, seconds, observation.ScrapeFailures),
@@ -552,6 +577,19 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     }
 
     /// <summary>The repeats' medians over valid runs only; CPU and lag over all of them, since they explain the invalid ones.</summary>
+    /// <summary>The server's counters and the SUT's CPU from the step's start to the end of its load phase (not a calm tail, not the drain).</summary>
+    async Task<CpuAccount> AccountAsync(Metrics.MetricsScraper scraper, CpuSampler cpu, CpuSnapshot cpuAtStart, Metrics.PoolSample before, long start,
+        TimeSpan length, double microsPerRefusal, CancellationToken ct)
+    {
+        var wait = length - time.GetElapsedTime(start);
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
+        var used = cpu.Since(cpuAtStart);
+        var after = await scraper.ScrapeOnceAsync(start, ct);
+        return CpuAccount.Of(used, Difference(before.RequestsTotal, after?.RequestsTotal), Difference(before.RefusedTotal, after?.RefusedTotal), microsPerRefusal);
+
+        static double Difference(double? from, double? to) => from is { } a && to is { } b ? b - a : double.NaN;
+    }
+
     internal static OverloadStep Summarize(double multiplier, IReadOnlyList<StepMeasurement> runs)
     {
         Spread Valid(Func<StepMeasurement, double> value) => Spread.Of(runs, s => s.Health.Validity.Valid ? value(s) : double.NaN);
@@ -578,6 +616,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             LimitConvergenceSeconds = runs.All(s => double.IsNaN(s.LimitConvergenceSeconds)) ? null : Valid(s => s.LimitConvergenceSeconds),
             Invalid = [.. runs.Where(s => !s.Health.Validity.Valid).Select(s => s.Health.Validity.Reason!)],
             Cluster = runs.Any(s => s.Cluster is not null) ? [.. runs.Select(s => s.Cluster).OfType<ClusterStep>()] : null,
+            Cpu = runs.Any(s => s.Cpu is not null) ? CpuAccountSpread.Of([.. runs.Select(s => s.Cpu ?? CpuAccount.Unknown)]) : null,
         };
     }
 

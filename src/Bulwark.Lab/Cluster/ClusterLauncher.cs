@@ -269,7 +269,7 @@ public sealed class ClusterLauncher(RepoLayout repo, ClusterFiles files, ILogger
             arguments.AddRange([$"--Admin:Email={email}", $"--Admin:Password={password}"]);
         arguments.AddRange(request.ShopSettings.Select(s => $"--{s.Key}={s.Value}"));
         var pid = await DetachedProcess.StartAsync(DotnetHost.Executable, arguments, Path.GetDirectoryName(repo.ShopDll)!, ShopLog(number),
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_NOLOGO"] = "1" }, ct);
+            ShopEnvironment.Variables, ct);
         logger.LogInformation("Shop {Number} starting on {Url} (pid {Pid}); log {Log}", number, url, pid, ShopLog(number));
         return new ClusterProcess(url, pid);
     }

@@ -24,6 +24,9 @@ public sealed record PoolSample(
 
     public double? CatalogReadsPrimary { get; init; }
 
+    /// <summary>Requests refused (429, 503), every reason but callers who gave up themselves: what the shop answered with a refusal.</summary>
+    public double? RefusedTotal { get; init; }
+
     /// <summary>Share of the pool in use, 0..1, when both numbers are known.</summary>
     public double? Utilization => Used is { } used && Max is > 0 and { } max ? used / max : null;
 
@@ -65,14 +68,17 @@ public sealed record PoolSample(
             RequestsTotal = SumFirst(samples, "http_server_request_duration_seconds_count"),
             CatalogReadsStandby = samples.Sum("bulwark_catalog_reads_total", ("source", "standby")),
             CatalogReadsPrimary = samples.Sum("bulwark_catalog_reads_total", ("source", "primary")),
+            RefusedTotal = Rejected(samples, _ => true),
         };
     }
 
     /// <summary>Checkout and payment settlement work refused, not counting callers who gave up themselves (as the alert rule counts).</summary>
-    static double? CriticalRejected(IReadOnlyList<PrometheusSample> samples)
+    static double? CriticalRejected(IReadOnlyList<PrometheusSample> samples) => Rejected(samples, s => s.Label("priority") == "critical");
+
+    static double? Rejected(IReadOnlyList<PrometheusSample> samples, Func<PrometheusSample, bool> which)
     {
         if (samples.FirstPresent("bulwark_admission_rejected_total", "bulwark_admission_rejected") is not { } name) return null;
-        return samples.Where(s => s.Name == name && s.Label("priority") == "critical" && s.Label("reason") != "cancelled").Sum(s => s.Value);
+        return samples.Where(s => s.Name == name && s.Label("reason") != "cancelled" && which(s)).Sum(s => s.Value);
     }
 
     static double? SumFirst(IReadOnlyList<PrometheusSample> samples, params string[] names) =>

@@ -87,7 +87,7 @@ public sealed class ShopHost : IAsyncDisposable
         logger.LogInformation("Starting the shop ({Mode}) on {Address}; log {Log}", launch.Mode, baseAddress, logPath);
         // The dll's folder as working directory: that is the content root where its appsettings.json lives.
         var process = ChildProcess.Start($"shop ({launch.Mode})", DotnetHost.Executable, arguments, Path.GetDirectoryName(repo.ShopDll)!, logPath,
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_NOLOGO"] = "1" }, launch.Cpus);
+            ShopEnvironment.Variables, launch.Cpus);
         var host = new ShopHost(process, baseAddress, logPath);
         try
         {

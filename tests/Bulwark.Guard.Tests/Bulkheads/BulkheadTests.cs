@@ -25,6 +25,21 @@ public sealed class BulkheadTests
     }
 
     [Fact]
+    public async Task The_work_runs_on_a_thread_of_its_own_never_on_the_callers_or_a_pool_thread()
+    {
+        // A hash holding a pool worker for tens of milliseconds starves every continuation behind it where the pool has
+        // as few workers as cores: the bulkhead's work must leave both the caller's thread and the thread pool.
+        var bulkhead = new Bulkhead("cpu", 1, TimeProvider.System, TimeSpan.FromSeconds(30));
+        var caller = Environment.CurrentManagedThreadId;
+
+        var (thread, pooled) = await bulkhead.RunAsync(Priority.Normal,
+            () => (Environment.CurrentManagedThreadId, Thread.CurrentThread.IsThreadPoolThread), CancellationToken.None);
+
+        Assert.NotEqual(caller, thread);
+        Assert.False(pooled);
+    }
+
+    [Fact]
     public async Task Work_that_cannot_start_before_its_request_deadline_is_refused_not_run()
     {
         var bulkhead = new Bulkhead("cpu", 1, TimeProvider.System, TimeSpan.FromSeconds(30));

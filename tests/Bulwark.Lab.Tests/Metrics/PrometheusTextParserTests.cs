@@ -75,7 +75,24 @@ public class PrometheusTextParserTests
         Assert.Equal(12, sample.Limit);
         Assert.Equal(125, sample.RejectedTotal);
         Assert.Null(sample.TimeoutsTotal);
+        Assert.Equal(125, sample.RefusedTotal);
         Assert.Equal(0.85, sample.Utilization!.Value, precision: 9);
+    }
+
+    [Fact]
+    public void Refusals_leave_out_callers_who_gave_up_themselves()
+    {
+        const string rejections = """
+            bulwark_admission_rejected_total{priority="normal",reason="rate_limited"} 40
+            bulwark_admission_rejected_total{priority="critical",reason="queue_delay"} 2
+            bulwark_admission_rejected_total{priority="critical",reason="cancelled"} 7
+            """;
+
+        var sample = PoolSample.From(TimeSpan.Zero, PrometheusTextParser.Parse(rejections));
+
+        Assert.Equal(49, sample.RejectedTotal);
+        Assert.Equal(42, sample.RefusedTotal);
+        Assert.Equal(2, sample.CriticalRejectedTotal);
     }
 
     [Fact]
