@@ -14,6 +14,14 @@ public sealed class CatalogOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long past its lifetime an entry is kept to answer requests whose refresh the database gate refused (overload:
+    /// shed, or unable to meet the deadline) instead of a 503. Never past a catalog change: an admin change clears the
+    /// cache. Zero refuses as the gate does.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ServeStaleOnRefusal { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Upper bound on cached entries, so arbitrary search strings cannot fill the memory.</summary>
     [Range(100, 1_000_000)]
     public int CacheEntries { get; set; } = 20_000;
