@@ -86,7 +86,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     readonly Dictionary<string, List<BenchRun>> _runs = [];
 
     public static string CapacityRule { get; } =
-        $"the highest rate at which p99 of every answer (503s and timeouts included) is ≤ {Slo.TotalMilliseconds:0} ms, errors + timeouts + 503 + 429 < 0.1% and the generator dropped nothing; a step whose generator could not keep up (lag p99 > {RunValidity.MaxLagP99Ms:0} ms or load CPUs > {RunValidity.MaxLoadShare:P0} busy) is run again once, then counted as a miss";
+        $"the highest rate at which p99 of every answer (503s and timeouts included) is ≤ {Slo.TotalMilliseconds:0} ms, errors + timeouts + 503 + 429 < 0.1% and the generator dropped nothing; a step whose generator could not keep up (lag p99 > {RunValidity.MaxLagP99Ms:0} ms or load CPUs > {RunValidity.MaxLoadShare:P0} busy) is run again once, then counted as a miss; so is a miss at the first rate a search tries (it may still pay for compiling that traffic's code)";
 
     public async Task<string> RunAsync(CancellationToken ct)
     {
@@ -408,7 +408,11 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         // first step that measures the cold start fails at any rate, and the search never climbs past it
         // (the browse capacity of three runs ranged 655-7,395/s before this).
         await MeasureAsync(target, mode, $"{label} warm-up", [new TrafficStream(label, mix, [ArrivalPhase.Constant("warm-up", StepLength, rate / 2)])], ct);
-        if (await PassesAsync(rate))
+        // The first step of a traffic may still pay for compiling its code: on the shop's one core the JIT took half of
+        // it through a checkout-only warm-up (2026-12-03 19:00Z: 15 ms of CPU per checkout, 18 of 158 shed at 32/s), the
+        // first step at 65/s missed with p99 591 ms, and the search settled at 63/s, where every later step passed
+        // with p99 ≤ 24 ms. So a first miss is measured once more before the search turns down.
+        if (await PassesAsync(rate) || await PassesAsync(rate, " (first step, again)"))
         {
             passed = rate;
             for (var i = 0; i < 8 && double.IsNaN(failed); i++)
@@ -437,13 +441,13 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         }
         return passed;
 
-        async Task<bool> PassesAsync(double r)
+        async Task<bool> PassesAsync(double r, string first = "")
         {
             Task<StepMeasurement> StepAsync(string suffix) =>
                 MeasureAsync(target, mode, $"{label} at {r:0}/s{suffix}", [new TrafficStream(label, mix, [ArrivalPhase.Constant("step", StepLength, r)])], ct);
-            var m = await StepAsync("");
+            var m = await StepAsync(first);
             // A lagging generator says nothing about the shop: measure again once, then count it against the rate.
-            if (!m.Health.Validity.Valid) m = await StepAsync(" (again)");
+            if (!m.Health.Validity.Valid) m = await StepAsync(first + " (again)");
             if (!m.Health.Validity.Valid)
             {
                 logger.LogInformation("{Label} at {Rate:0}/s → counted as a miss: generator could not keep up ({Reason})", label, r, m.Health.Validity.Reason);

@@ -60,14 +60,5 @@ public sealed class CatalogCacheSingleFlightTests
     }
 
     private static CatalogCache NewCache() =>
-        new(new FixedMonitor(new CatalogOptions { CacheTtl = TimeSpan.FromMinutes(1) }), Options.Create(new GuardOptions()), TimeProvider.System);
-
-    private sealed class FixedMonitor(CatalogOptions value) : IOptionsMonitor<CatalogOptions>
-    {
-        public CatalogOptions CurrentValue => value;
-
-        public CatalogOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<CatalogOptions, string?> listener) => null;
-    }
+        new(new FixedOptionsMonitor<CatalogOptions>(new CatalogOptions { CacheTtl = TimeSpan.FromMinutes(1) }), Options.Create(new GuardOptions()), TimeProvider.System);
 }

@@ -104,14 +104,5 @@ public sealed class CatalogCacheStaleTests
         new(Priority.Sheddable, RejectionReason.DeadlineUnmeetable, retryAfter);
 
     private CatalogCache NewCache(TimeSpan? staleFor = null) =>
-        new(new FixedMonitor(new CatalogOptions { CacheTtl = Ttl, ServeStaleOnRefusal = staleFor ?? StaleFor }), Options.Create(new GuardOptions()), _clock);
-
-    private sealed class FixedMonitor(CatalogOptions value) : IOptionsMonitor<CatalogOptions>
-    {
-        public CatalogOptions CurrentValue => value;
-
-        public CatalogOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<CatalogOptions, string?> listener) => null;
-    }
+        new(new FixedOptionsMonitor<CatalogOptions>(new CatalogOptions { CacheTtl = Ttl, ServeStaleOnRefusal = staleFor ?? StaleFor }), Options.Create(new GuardOptions()), _clock);
 }
