@@ -22,7 +22,7 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptio
 {
     public const string RefusedRefreshInstrument = "bulwark.catalog.refused_refreshes";
 
-    private readonly Counter<long>? _staleServed = meters?.Create(ShopTelemetry.MeterName).CreateCounter<long>(RefusedRefreshInstrument, unit: "{read}",
+    private readonly Counter<long>? _refusedRefreshes = meters?.Create(ShopTelemetry.MeterName).CreateCounter<long>(RefusedRefreshInstrument, unit: "{read}",
         description: "Refreshes of expired catalog entries the database gate refused (overload), each answered with the expired entry instead of a 503.");
 
     // Guard:Mode=off runs the shop as the incident platforms ran: every read goes to the database.
@@ -115,10 +115,10 @@ public sealed class CatalogCache(IOptionsMonitor<CatalogOptions> options, IOptio
             // The next refresh waits for the gate's Retry-After (at most a lifetime), not for the next request: a read
             // refused at once would otherwise be tried, and refused, once per request.
             var now = clock.GetUtcNow();
-            var retry = refused.RetryAfter < MinRetry ? MinRetry : refused.RetryAfter > ttl ? ttl : refused.RetryAfter;
+            var retry = TimeSpan.FromTicks(Math.Clamp(refused.RetryAfter.Ticks, MinRetry.Ticks, Math.Max(MinRetry.Ticks, ttl.Ticks)));
             var held = stale with { FreshUntil = now + retry < stale.KeptUntil ? now + retry : stale.KeptUntil };
             _cache.Set(key, held, new MemoryCacheEntryOptions { AbsoluteExpiration = held.KeptUntil, Size = 1 });
-            _staleServed?.Add(1);
+            _refusedRefreshes?.Add(1);
             return stale.Value;
         }
         finally
