@@ -30,11 +30,27 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
 
         var endpoint = context.GetEndpoint();
         var priority = endpoint?.Metadata.GetMetadata<PriorityMetadata>()?.Priority ?? Priority.Normal;
-        var deferred = endpoint?.Metadata.GetMetadata<DeferredSheddingMetadata>() is not null;
-        using var deferredScope = deferred ? DeferredShedding.Begin() : default(AmbientFlag.Scope?);
+        using var gateShedding = GateSheddingFor(context, endpoint, priority);
         using var counted = inFlight.Enter(priority);
         var budget = DeadlineBudget.Within(control.Settings.Deadlines.For(priority), processing.Reading);
         await RunWithDeadlineAsync(context, priority, budget, endpoint?.DisplayName);
+    }
+
+    /// <summary>
+    /// What the gate must still judge for this request (<see cref="GateShedding"/>): everything for a cache-first
+    /// endpoint, work below the endpoint's priority otherwise — except for a request holding a turn given out upstream,
+    /// which the edge let through on purpose.
+    /// </summary>
+    private static GateShedding.Scope? GateSheddingFor(HttpContext context, Endpoint? endpoint, Priority priority)
+    {
+        if (endpoint?.Metadata.GetMetadata<DeferredSheddingMetadata>() is not null)
+        {
+            return GateShedding.DeferAll();
+        }
+
+        return endpoint?.Metadata.GetMetadata<PreAdmissionMetadata>()?.Check.IsPreAdmitted(context.Request) == true
+            ? null
+            : GateShedding.JudgedAt(priority);
     }
 
     private async Task RunWithDeadlineAsync(HttpContext context, Priority priority, TimeSpan budget, string? operation)

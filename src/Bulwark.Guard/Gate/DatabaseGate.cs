@@ -258,9 +258,10 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
             throw new AdmissionRejectedException(priority, RejectionReason.Expired, _core.EstimatedQueueDelay(priority));
         }
 
-        if (DeferredShedding.Active && LoadShedding.ShouldShed(this, _core.Settings, priority, out var drain))
+        if (GateShedding.Applies(priority) && LoadShedding.ShouldShed(this, _core.Settings, priority, out var drain))
         {
-            // The edge left this request's shedding to us (it usually needs no connection); it needs one now.
+            // The edge did not judge this work at its priority (a cache-first endpoint, or lower-priority work inside a
+            // request judged at a higher one): its queue delay is judged here, when it needs a connection.
             RecordRejection(priority, RejectionReason.QueueDelay);
             throw new AdmissionRejectedException(priority, RejectionReason.QueueDelay, drain);
         }

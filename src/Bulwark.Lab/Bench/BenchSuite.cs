@@ -523,7 +523,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             ? await scraper.ScrapeOnceAsync(start, ct) ?? await scraper.ScrapeOnceAsync(start, ct)
             : null;
         var cpuAtStart = cpu.Take();
-        var accounting = counted is null ? null : AccountAsync(scraper, cpu, cpuAtStart, counted, start, streams[0].Phases[0].Duration, microsPerRefusal!.Value, ct);
+        var accounting = counted is null ? null : AccountAsync(label, scraper, cpu, cpuAtStart, counted, start, streams[0].Phases[0].Duration, microsPerRefusal!.Value, ct);
         try
         {
             await generator.RunAsync(plan, recorder, start, ct);
@@ -535,6 +535,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
             await scraping;
         }
         var account = accounting is null ? null : await accounting;
+        if (limitScrape is not null && ProcessingDelays(scraper.Samples) is { } delays)
+            logger.LogInformation("{Label}: the shop's CPU queue (standing processing delay, every scrape): {Delays}", label, delays);
         // The generator ends quietly on Ctrl-C: without this, a capacity search went on through empty steps that "met the SLO".
         ct.ThrowIfCancellationRequested();
         var health = RunHealth.Of(cpu.Since(cpuAtStart), generator.SendLag);
@@ -543,6 +545,8 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
 
         if (AnswerBreakdown.All(recorder.Classes) is { } answers)
             logger.LogInformation("{Label}: answers by class: {Answers}", label, answers);
+        if (AnswerBreakdown.Latencies(recorder.Classes) is { } latencies)
+            logger.LogInformation("{Label}: latency by class, p50/p99 ms: {Latencies}", label, latencies);
         if (AnswerBreakdown.Late(recorder.Classes) is { } late)
             logger.LogInformation("{Label}: answers slower than the deadline by the lab's clock: {Late}", label, late);
 
@@ -581,14 +585,24 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
     }
 
     /// <summary>The repeats' medians over valid runs only; CPU and lag over all of them, since they explain the invalid ones.</summary>
+    /// <summary>Median and highest standing processing delay over a step's scrapes, in ms; null when the shop exports none.</summary>
+    static string? ProcessingDelays(IReadOnlyList<Metrics.PoolSample> samples)
+    {
+        var delays = samples.Select(s => s.ProcessingDelayStanding).OfType<double>().Order().ToList();
+        return delays.Count == 0 ? null : $"median {delays[delays.Count / 2] * 1000:0.#} ms, max {delays[^1] * 1000:0.#} ms over {delays.Count} scrapes";
+    }
+
     /// <summary>The server's counters and the SUT's CPU from the step's start to the end of its load phase (not a calm tail, not the drain).</summary>
-    async Task<CpuAccount> AccountAsync(Metrics.MetricsScraper scraper, CpuSampler cpu, CpuSnapshot cpuAtStart, Metrics.PoolSample before, long start,
+    async Task<CpuAccount> AccountAsync(string label, Metrics.MetricsScraper scraper, CpuSampler cpu, CpuSnapshot cpuAtStart, Metrics.PoolSample before, long start,
         TimeSpan length, double microsPerRefusal, CancellationToken ct)
     {
         var wait = length - time.GetElapsedTime(start);
         if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct);
         var used = cpu.Since(cpuAtStart);
         var after = await scraper.ScrapeOnceAsync(start, ct);
+        // Which queue or limit said no: the first thing to read when goodput falls.
+        if (after is not null && Metrics.PoolSample.DescribeRefusals(before, after) is { } refusals)
+            logger.LogInformation("{Label}: the shop refused (priority, reason): {Refusals}", label, refusals);
         return CpuAccount.Of(used, Difference(before.RequestsTotal, after?.RequestsTotal), Difference(before.RefusedTotal, after?.RefusedTotal), microsPerRefusal);
 
         static double Difference(double? from, double? to) => from is { } a && to is { } b ? b - a : double.NaN;

@@ -16,6 +16,19 @@ public static class AnswerBreakdown
     public static string? All(IReadOnlyDictionary<RequestClass, ClassStats> classes) =>
         Describe(classes, static (stats, outcome) => stats.Count(outcome));
 
+    /// <summary>Latency by class, p50/p99 in ms, successes and refusals apart: "browse success 3/180, shed 40/900; …"; null when none answered.</summary>
+    public static string? Latencies(IReadOnlyDictionary<RequestClass, ClassStats> classes)
+    {
+        var parts = new List<string>();
+        foreach (var (requestClass, stats) in classes.OrderBy(pair => pair.Key))
+        {
+            var kinds = new[] { ("success", stats.Successful), ("shed", stats.Shed) }.Where(k => k.Item2.Count > 0)
+                .Select(k => $"{k.Item1} {k.Item2.PercentileMs(50):0.#}/{k.Item2.PercentileMs(99):0}").ToList();
+            if (kinds.Count > 0) parts.Add($"{requestClass.Key()} {string.Join(", ", kinds)}");
+        }
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
     static string? Describe(IReadOnlyDictionary<RequestClass, ClassStats> classes, Func<ClassStats, Outcome, long> count)
     {
         var parts = new List<string>();

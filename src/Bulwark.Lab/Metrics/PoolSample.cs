@@ -27,6 +27,12 @@ public sealed record PoolSample(
     /// <summary>Requests refused (429, 503), every reason but callers who gave up themselves: what the shop answered with a refusal.</summary>
     public double? RefusedTotal { get; init; }
 
+    /// <summary>Those refusals by "priority reason" (e.g. "critical deadline_unmeetable"): which queue or limit said no.</summary>
+    public IReadOnlyDictionary<string, double> RefusedByCause { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>How late the shop ran queued work (<c>bulwark_processing_delay_seconds</c>): the floor of its last 100 ms, which the edge sheds on.</summary>
+    public double? ProcessingDelayStanding { get; init; }
+
     /// <summary>Share of the pool in use, 0..1, when both numbers are known.</summary>
     public double? Utilization => Used is { } used && Max is > 0 and { } max ? used / max : null;
 
@@ -69,6 +75,8 @@ public sealed record PoolSample(
             CatalogReadsStandby = samples.Sum("bulwark_catalog_reads_total", ("source", "standby")),
             CatalogReadsPrimary = samples.Sum("bulwark_catalog_reads_total", ("source", "primary")),
             RefusedTotal = Rejected(samples, _ => true),
+            RefusedByCause = RejectedByCause(samples),
+            ProcessingDelayStanding = samples.Sum("bulwark_processing_delay_seconds", ("kind", "standing")),
         };
     }
 
@@ -79,6 +87,26 @@ public sealed record PoolSample(
     {
         if (samples.FirstPresent("bulwark_admission_rejected_total", "bulwark_admission_rejected") is not { } name) return null;
         return samples.Where(s => s.Name == name && s.Label("reason") != "cancelled" && which(s)).Sum(s => s.Value);
+    }
+
+    static Dictionary<string, double> RejectedByCause(IReadOnlyList<PrometheusSample> samples)
+    {
+        var name = samples.FirstPresent("bulwark_admission_rejected_total", "bulwark_admission_rejected");
+        return samples.Where(s => s.Name == name && s.Label("reason") != "cancelled")
+            .GroupBy(s => $"{s.Label("priority")} {s.Label("reason")}")
+            .ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
+    }
+
+    /// <summary>What was refused between two samples, by cause, largest first ("critical deadline_unmeetable 120, …"); null when nothing was.</summary>
+    public static string? DescribeRefusals(PoolSample before, PoolSample after)
+    {
+        var grown = after.RefusedByCause
+            .Select(c => (Cause: c.Key, Count: c.Value - before.RefusedByCause.GetValueOrDefault(c.Key)))
+            .Where(c => c.Count > 0)
+            .OrderByDescending(c => c.Count)
+            .Select(c => $"{c.Cause} {c.Count:0}")
+            .ToList();
+        return grown.Count == 0 ? null : string.Join(", ", grown);
     }
 
     static double? SumFirst(IReadOnlyList<PrometheusSample> samples, params string[] names) =>

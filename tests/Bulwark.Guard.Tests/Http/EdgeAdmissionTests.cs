@@ -163,6 +163,31 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Lower_priority_work_inside_a_request_the_edge_passed_is_judged_at_the_gate_by_its_own_target()
+    {
+        await using var app = await StartFixedCapacityAppAsync();
+        // The edge judges /cart-step as critical (a short critical queue lets it pass); its work asks the gate at normal,
+        // over twice what the connections can serve. Before, such work met no target and waited until its deadline
+        // was hopeless.
+        var answers = await OverloadAsync(app, (_, sends) =>
+        {
+            sends.Add(SendAsync(app.Client, HttpMethod.Post, "/cart-step"));
+            sends.Add(SendAsync(app.Client, HttpMethod.Post, "/cart-step"));
+        });
+        var steps = answers.Where(a => a.Path == "/cart-step").ToList();
+        var refused = steps.Where(a => a.Status == HttpStatusCode.ServiceUnavailable).ToList();
+        output.WriteLine($"cart steps {steps.Count(a => a.Status == HttpStatusCode.OK)}/{steps.Count} served; {refused.Count} refused " +
+            $"(p50 {Percentile(refused, 0.5):F0} ms, p99 {Percentile(refused, 0.99):F0} ms; {string.Join(", ", refused.CountBy(a => a.Reason ?? "none"))})");
+
+        Assert.NotEmpty(refused);
+        Assert.True(refused.Count(a => a.Reason == "queue_delay") > refused.Count * 0.9, "refused for something other than its queue delay");
+        Assert.All(refused, a => Assert.True(a.RetryAfter >= 1, "503 without Retry-After"));
+        Assert.True(Percentile(refused, 0.5) < 100, "refusals should come back at once, not after waiting");
+        Assert.Contains(steps, a => a.Status == HttpStatusCode.OK);
+        Assert.DoesNotContain(steps, a => a.Status is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable));
+    }
+
+    [Fact]
     public async Task One_noisy_client_gets_429_with_retry_after_while_the_others_are_served()
     {
         await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>

@@ -79,6 +79,9 @@ public sealed class GuardedTestApp : IAsyncDisposable
             Sleep(gate, Priority.Sheddable, 0.03, cancellationToken)).WithPriority(Priority.Sheddable).WithoutShedding();
         app.MapPost("/checkout", (IDatabaseGate gate, CancellationToken cancellationToken) =>
             Sleep(gate, Priority.Critical, 0.01, cancellationToken)).WithPriority(Priority.Critical);
+        // Lower-priority work inside a critical request, as a purchase's cart update is written at normal priority.
+        app.MapPost("/cart-step", (IDatabaseGate gate, CancellationToken cancellationToken) =>
+            Sleep(gate, Priority.Normal, 0.03, cancellationToken)).WithPriority(Priority.Critical);
         app.MapGet("/runaway", (IDatabaseGate gate, CancellationToken cancellationToken) =>
             Sleep(gate, Priority.Normal, 30, cancellationToken));
         // Awaits work that ran out of someone else's time (a read shared by single flight, cancelled at the

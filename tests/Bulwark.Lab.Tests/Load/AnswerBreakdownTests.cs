@@ -57,6 +57,18 @@ public class AnswerBreakdownTests
     }
 
     [Fact]
+    public void Latencies_are_told_by_class_successes_and_refusals_apart()
+    {
+        var recorder = new RunRecorder(ServiceLevel.Default, TimeSpan.FromSeconds(10));
+        recorder.Completed(RequestClass.Checkout, Outcome.Success, Ms(100), Ms(90), status: 201);
+        recorder.Completed(RequestClass.Checkout, Outcome.Shed, Ms(100), Ms(4), status: 503);
+        recorder.Completed(RequestClass.Browse, Outcome.Success, Ms(100), Ms(2), status: 200);
+
+        Assert.Equal("browse success 2/2; checkout success 90/90, shed 4/4", AnswerBreakdown.Latencies(recorder.Classes));
+        Assert.Null(AnswerBreakdown.Latencies(new RunRecorder(ServiceLevel.Default, TimeSpan.FromSeconds(10)).Classes));
+    }
+
+    [Fact]
     public void Nothing_late_says_nothing()
     {
         var recorder = new RunRecorder(ServiceLevel.Default, TimeSpan.FromSeconds(10));

@@ -96,6 +96,24 @@ public class PrometheusTextParserTests
     }
 
     [Fact]
+    public void Refusals_between_two_samples_are_described_by_cause_largest_first()
+    {
+        var before = PoolSample.From(TimeSpan.Zero, PrometheusTextParser.Parse("""
+            bulwark_admission_rejected_total{priority="sheddable",reason="queue_delay"} 10
+            bulwark_admission_rejected_total{priority="critical",reason="deadline_unmeetable"} 5
+            """));
+        var after = PoolSample.From(TimeSpan.FromSeconds(1), PrometheusTextParser.Parse("""
+            bulwark_admission_rejected_total{priority="sheddable",reason="queue_delay"} 12
+            bulwark_admission_rejected_total{priority="critical",reason="deadline_unmeetable"} 35
+            bulwark_admission_rejected_total{priority="critical",reason="cancelled"} 70
+            bulwark_admission_rejected_total{priority="normal",reason="rate_limited"} 3
+            """));
+
+        Assert.Equal("critical deadline_unmeetable 30, normal rate_limited 3, sheddable queue_delay 2", PoolSample.DescribeRefusals(before, after));
+        Assert.Null(PoolSample.DescribeRefusals(after, after));
+    }
+
+    [Fact]
     public void A_pool_sample_understands_the_older_npgsql_names()
     {
         const string older = """

@@ -1,0 +1,49 @@
+using Bulwark.Guard.Gate;
+
+namespace Bulwark.Guard.Edge;
+
+/// <summary>
+/// Which of a request's database work the gate still judges by its priority's queue-delay target, because the edge did
+/// not: all of it for an endpoint that usually answers from a cache (the edge leaves its shedding to the gate, since a
+/// hit costs no connection), and, for a request the edge judged at its endpoint's priority, work the handler does at a
+/// lower one. A purchase's cart update is such work: written at normal priority from a critical endpoint (so a crowd
+/// filling carts cannot starve checkouts), it met no queue-delay target at all and waited at the gate behind the
+/// checkouts until its deadline was hopeless — 10,240 cart updates refused after up to 1.5 s at 5× the mix (lab bench,
+/// 2026-12-03), and the purchases admitted late, past their objective. Judged by normal's target, it is refused at once
+/// or served in time.
+/// </summary>
+public static class GateShedding
+{
+    private static readonly AsyncLocal<Judged?> Current = new();
+
+    // One instance per state: setting the ambient value allocates nothing.
+    private static readonly Judged Deferred = new(-1);
+    private static readonly Judged[] ByPriority = [.. Enum.GetValues<Priority>().Select(p => new Judged((int)p))];
+
+    /// <summary>True when the gate must judge work of <paramref name="work"/> priority in the current request itself.</summary>
+    public static bool Applies(Priority work) => Current.Value is { } judged && (int)work > judged.UpTo;
+
+    /// <summary>The edge left every priority of this request to the gate (a cache-first endpoint).</summary>
+    public static Scope DeferAll() => Set(Deferred);
+
+    /// <summary>The edge judged this request at <paramref name="priority"/>: the gate judges only work below it.</summary>
+    public static Scope JudgedAt(Priority priority) => Set(ByPriority[(int)priority]);
+
+    private static Scope Set(Judged judged)
+    {
+        var previous = Current.Value;
+        Current.Value = judged;
+        return new Scope(previous);
+    }
+
+    private sealed record Judged(int UpTo);
+
+    public readonly struct Scope : IDisposable
+    {
+        private readonly Judged? _previous;
+
+        internal Scope(object? previous) => _previous = (Judged?)previous;
+
+        public void Dispose() => Current.Value = _previous;
+    }
+}
