@@ -47,9 +47,10 @@ public static class AccountsApi
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme).AddBearerToken();
         builder.Services.AddOptions<BearerTokenOptions>(BearerTokenDefaults.AuthenticationScheme)
             .Configure<IOptions<SessionOptions>>((bearer, sessions) => bearer.BearerTokenExpiration = sessions.Value.Lifetime)
-            // After the framework's own Configure has set the data-protection format: sign-out wraps it.
-            .PostConfigure<SessionRevocations>((bearer, revocations) =>
-                bearer.BearerTokenProtector = new RevocableTicketFormat(bearer.BearerTokenProtector, revocations));
+            // After the framework's own Configure has set the data-protection format: each token is read once (CachedTicketFormat),
+            // and sign-out is checked around that on every request.
+            .PostConfigure<SessionRevocations, TimeProvider>((bearer, revocations, clock) =>
+                bearer.BearerTokenProtector = new RevocableTicketFormat(new CachedTicketFormat(bearer.BearerTokenProtector, clock), revocations));
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminRole, policy => policy.RequireRole(AdminRole));
     }

@@ -2,13 +2,13 @@ using Bulwark.Guard.Gate;
 using Bulwark.Shop.Accounts;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-
+using Microsoft.Extensions.Time.Testing;
 namespace Bulwark.Shop.Tests.Accounts;
 
 /// <summary>The in-memory side of sign-out: notifications in, expired sessions out, on an injected clock.</summary>
 public sealed class SessionRevocationsTests
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
     private SessionRevocations Revocations() => new(new NoDatabase(), Microsoft.Extensions.Options.Options.Create(new Bulwark.Shop.Accounts.SessionOptions()),
         _clock, NullLogger<SessionRevocations>.Instance);
@@ -32,15 +32,6 @@ public sealed class SessionRevocationsTests
         revocations.Prune();
         Assert.False(revocations.IsRevoked("abc123"));
         Assert.Equal(0, revocations.Count);
-    }
-
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 
     private sealed class NoDatabase : IDatabaseGate

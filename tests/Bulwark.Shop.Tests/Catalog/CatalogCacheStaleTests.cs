@@ -3,6 +3,7 @@ using Bulwark.Guard.Gate;
 using Bulwark.Shop.Catalog;
 using Bulwark.Shop.Tests.WaitingRoom;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.Catalog;
 
@@ -15,7 +16,7 @@ public sealed class CatalogCacheStaleTests
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan StaleFor = TimeSpan.FromSeconds(30);
 
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
     private int _reads;
 
     [Fact]

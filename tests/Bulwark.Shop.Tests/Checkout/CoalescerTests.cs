@@ -1,5 +1,6 @@
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Checkout;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.Checkout;
 
@@ -10,7 +11,7 @@ namespace Bulwark.Shop.Tests.Checkout;
 public sealed class CoalescerTests
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 2, 9, 0, 0, TimeSpan.Zero);
-    private readonly TimerClock _clock = new(Start);
+    private readonly FakeTimeProvider _clock = new(Start);
     private readonly Channel _batches = new();
     private readonly TaskCompletionSource<(string Request, string Result)> _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -11,6 +11,7 @@ using Bulwark.Shop.Tests.WaitingRoom;
 using Bulwark.Shop.WaitingRoom;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.Sales;
 
@@ -56,7 +57,7 @@ public sealed class SaleCartPassTests(CatalogAdminFixture catalog)
     {
         long selling = 9101, otherSale = 9102, regular = 9103;
         var now = new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
-        var clock = new ManualClock(now);
+        var clock = new FakeTimeProvider(now);
         var signer = new WaitingRoomSigner(RandomNumberGenerator.GetBytes(32));
         var pass = new SaleCartPass(new OpenSales(new()
         {

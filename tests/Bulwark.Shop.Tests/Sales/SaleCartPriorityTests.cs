@@ -5,6 +5,7 @@ using Bulwark.Shop.Sales;
 using Bulwark.Shop.Tests.CatalogAdmin;
 using Bulwark.Shop.Tests.WaitingRoom;
 using Npgsql;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.Sales;
 
@@ -26,7 +27,7 @@ public sealed class SaleCartPriorityTests(CatalogAdminFixture catalog)
         var startsAt = sale.GetProperty("startsAt").GetDateTimeOffset();
         var endsAt = sale.GetProperty("endsAt").GetDateTimeOffset();
 
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var sales = await catalog.Shop.SalesSnapshotAsync(clock, onSale);
         var recorder = new PriorityRecorder();
         var carts = new CartStore(recorder, sales);

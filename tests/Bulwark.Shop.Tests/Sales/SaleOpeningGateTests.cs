@@ -2,6 +2,7 @@ using Bulwark.Guard.Deadlines;
 using Bulwark.Shop.Tests.CatalogAdmin;
 using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.Tests.WaitingRoom;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.Sales;
 
@@ -25,7 +26,7 @@ public sealed class SaleOpeningGateTests(CatalogAdminFixture catalog)
         await buyer.AddToCartAsync(product, 1);
         var userId = await catalog.Shop.ScalarAsync<long>("SELECT user_id FROM cart_items WHERE product_id = $1", product);
 
-        var clock = new ManualClock(startsAt - TimeSpan.FromSeconds(5));
+        var clock = new FakeTimeProvider(startsAt - TimeSpan.FromSeconds(5));
         var sales = await catalog.Shop.SalesSnapshotAsync(clock, product);
         try
         {

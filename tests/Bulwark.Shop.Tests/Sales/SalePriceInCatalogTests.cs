@@ -3,6 +3,7 @@ using System.Text.Json;
 using Bulwark.Shop.Tests.CatalogAdmin;
 using Bulwark.Shop.Tests.Infrastructure;
 using Bulwark.Shop.Tests.WaitingRoom;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.Sales;
 
@@ -59,7 +60,7 @@ public sealed class SalePriceInCatalogTests(CatalogAdminFixture catalog)
         var product = await catalog.CreateProductAsync(admin, priceCents: 4000, stock: 5);
         var sale = await admin.CreateSaleAsync((product, 1500, 2));
 
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var sales = await Shop.SalesSnapshotAsync(clock, product);
         try
         {

@@ -1,4 +1,5 @@
 using Bulwark.Shop.Sales;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.Sales;
 
@@ -10,7 +11,7 @@ public sealed class SaleWindowTests
     [Fact]
     public void A_sale_is_upcoming_until_its_start_open_until_its_end_and_ended_from_then_on()
     {
-        var clock = new TestClock(Start.AddMinutes(-90).AddMilliseconds(-200));
+        var clock = new FakeTimeProvider(Start.AddMinutes(-90).AddMilliseconds(-200));
         var window = new SaleWindow(7, Start, Start.AddHours(1));
 
         Assert.Equal((SaleState.Upcoming, 5401L), (window.StateAt(clock.GetUtcNow()), window.OpensInSecondsAt(clock.GetUtcNow())));
@@ -33,7 +34,7 @@ public sealed class SaleWindowTests
     [InlineData(1, 7 * 24 * 3600 + 1, "endsAt")]
     public void The_window_must_lie_ahead_of_the_clock_and_last_at_most_seven_days(int startsInSeconds, int lengthSeconds, string? field)
     {
-        var now = new TestClock(Start).GetUtcNow();
+        var now = new FakeTimeProvider(Start).GetUtcNow();
         // startsIn 0 means "one tick ahead": the future begins right after now.
         var startsAt = startsInSeconds == 0 ? now.AddTicks(1) : now.AddSeconds(startsInSeconds);
         var endsAt = startsInSeconds == 1 && lengthSeconds == 1 ? startsAt : startsAt.AddSeconds(lengthSeconds);
@@ -53,7 +54,7 @@ public sealed class SaleWindowTests
     [InlineData("items[0].quantity")]
     public void Each_item_rule_names_the_field_it_refuses(string field)
     {
-        var now = new TestClock(Start).GetUtcNow();
+        var now = new FakeTimeProvider(Start).GetUtcNow();
         NewSaleItemRequest?[] items = field switch
         {
             "items" => [],
@@ -66,15 +67,5 @@ public sealed class SaleWindowTests
 
         Assert.Equal(field, SaleRules.Check(request, now, out var sale)?.Field);
         Assert.Null(sale);
-    }
-
-    /// <summary>A clock that moves only when told.</summary>
-    private sealed class TestClock(DateTimeOffset now) : TimeProvider
-    {
-        private DateTimeOffset _now = now;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }

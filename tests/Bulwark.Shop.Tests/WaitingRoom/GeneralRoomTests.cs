@@ -1,6 +1,7 @@
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.WaitingRoom;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
 
@@ -8,7 +9,7 @@ namespace Bulwark.Shop.Tests.WaitingRoom;
 public sealed class GeneralRoomTests
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
     private readonly Pressure _pressure = new();
     private readonly WaitingRooms _rooms;
 

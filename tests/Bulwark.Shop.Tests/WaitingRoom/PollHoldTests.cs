@@ -1,6 +1,7 @@
 using Bulwark.Guard.Deadlines;
 using Bulwark.Shop.WaitingRoom;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
 
@@ -9,7 +10,7 @@ public sealed class PollHoldTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(1);
-    private readonly ManualClock _clock = new(Now);
+    private readonly FakeTimeProvider _clock = new(Now);
 
     private TimeSpan HoldFor(string? prefer, TimeSpan? limit = null)
     {

@@ -1,12 +1,13 @@
 using Bulwark.Shop.Tests.Checkout;
 using Bulwark.Shop.WaitingRoom;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
 
 public sealed class PollWaitersTests
 {
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(1);
-    private readonly TimerClock _clock = new(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
     private readonly PollWaiters _waiters = new();
 
     private Task HoldAsync(long sequence, Func<bool>? stillWaiting = null) =>

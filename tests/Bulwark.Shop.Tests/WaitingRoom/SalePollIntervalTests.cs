@@ -3,6 +3,7 @@ using Bulwark.Guard.Gate;
 using Bulwark.Shop.WaitingRoom;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
 
@@ -14,7 +15,7 @@ public sealed class SalePollIntervalTests
 {
     private const long SaleId = 7;
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
-    private readonly ManualClock _clock = new(Now);
+    private readonly FakeTimeProvider _clock = new(Now);
     private readonly WaitingRoomSigner _signer = new(RandomNumberGenerator.GetBytes(32));
     private readonly WaitingRooms _rooms;
     private readonly WaitingRoomService _service;

@@ -1,4 +1,5 @@
 using Bulwark.Shop.WaitingRoom;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Shop.Tests.WaitingRoom;
 
@@ -7,7 +8,7 @@ public sealed class WaitingLineTests
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private static readonly DateTimeOffset Long_ago = DateTimeOffset.MinValue;
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task Concurrent_joiners_are_admitted_in_the_order_they_joined_at_the_outflow_rate()
