@@ -40,7 +40,7 @@ public static class CatalogApi
             .WithSummary("Every category, with its product count");
     }
 
-    private static async Task<Results<Ok<Paged<Product>>, ValidationProblem>> ListProducts(
+    private static async Task<Results<RenderedJson<Paged<Product>>, ValidationProblem>> ListProducts(
         CatalogStore store, ICatalogSales sales, CancellationToken cancellationToken,
         string? q = null, int? category = null, int page = 1, int pageSize = 20)
     {
@@ -64,15 +64,15 @@ public static class CatalogApi
             return Problems.Invalid("category", $"There is no category with id {categoryId}; GET /api/categories lists them.");
         }
 
-        return TypedResults.Ok(result.WithSales(sales));
+        return RenderedJson.Ok(result.WithSales(sales));
     }
 
-    private static async Task<Results<Ok<Product>, ProblemHttpResult>> GetProduct(long id, CatalogStore store, ICatalogSales sales,
+    private static async Task<Results<RenderedJson<Product>, ProblemHttpResult>> GetProduct(long id, CatalogStore store, ICatalogSales sales,
         CancellationToken cancellationToken) =>
         await store.ProductAsync(id, cancellationToken) is { } product
-            ? TypedResults.Ok(product.WithSale(sales))
+            ? RenderedJson.Ok(product.WithSale(sales))
             : Problems.NotFound($"There is no product with id {id}.");
 
-    private static async Task<Ok<IReadOnlyList<Category>>> ListCategories(CatalogStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await store.CategoriesAsync(cancellationToken));
+    private static async Task<RenderedJson<IReadOnlyList<Category>>> ListCategories(CatalogStore store, CancellationToken cancellationToken) =>
+        RenderedJson.Ok(await store.CategoriesAsync(cancellationToken));
 }
