@@ -22,6 +22,23 @@ public static class LoadShedding
     public static bool ShouldShed(IGatePressure gate, GateSettings settings, Priority priority, out TimeSpan retryAfter) =>
         ShouldShed(gate, settings, priority, CpuDelay.None, out retryAfter);
 
+    /// <summary>
+    /// Work queued at <paramref name="priority"/> held to the queue-delay target of <paramref name="judgedBy"/>: lower-priority
+    /// work inside a request the edge admitted at a higher priority may wait as long as that request could, not longer.
+    /// </summary>
+    public static bool ShouldShed(IGatePressure gate, GateSettings settings, Priority priority, Priority judgedBy, out TimeSpan retryAfter)
+    {
+        var target = settings.QueueDelayTargets.For(judgedBy);
+        if (!GateOver(gate, settings, priority, target))
+        {
+            retryAfter = TimeSpan.Zero;
+            return false;
+        }
+
+        retryAfter = gate.EstimatedDrainTime(priority, target);
+        return true;
+    }
+
     /// <param name="gate">The connection queue.</param>
     /// <param name="settings">Targets and ShedAfter.</param>
     /// <param name="priority">The request's.</param>
@@ -30,15 +47,7 @@ public static class LoadShedding
     public static bool ShouldShed(IGatePressure gate, GateSettings settings, Priority priority, CpuDelay cpu, out TimeSpan retryAfter)
     {
         var target = settings.QueueDelayTargets.For(priority);
-        var delay = gate.EstimatedQueueDelay(priority);
-        // A burst the gate can absorb may queue up to its allowance, which bounds the backlog a surge
-        // builds before it is recognised; overload is held at the target (Facebook's adaptive queue
-        // timeout, CoDel's interval). AbsorbingBurst is false as soon as a higher priority waits or this
-        // one was shed lately: the delay estimate is least accurate exactly then, and the simulation's
-        // admitted-p99 assertion fails if a surge keeps the allowance.
-        var burst = BurstAllowance(settings, target);
-        var limit = burst > target && gate.AbsorbingBurst(priority, target, settings.ShedAfter) ? burst : target;
-        var gateOver = delay > limit;
+        var gateOver = GateOver(gate, settings, priority, target);
         var cpuOver = CpuOver(settings, priority, cpu, out var cpuWait);
         if (!gateOver && !cpuOver)
         {
@@ -48,6 +57,20 @@ public static class LoadShedding
 
         retryAfter = Max(gateOver ? gate.EstimatedDrainTime(priority, target) : TimeSpan.Zero, cpuWait);
         return true;
+    }
+
+    /// <summary>
+    /// Whether the gate's queue delay for <paramref name="priority"/> is over <paramref name="target"/>. A burst the gate can
+    /// absorb may queue up to its allowance, which bounds the backlog a surge builds before it is recognised; overload is
+    /// held at the target (Facebook's adaptive queue timeout, CoDel's interval). AbsorbingBurst is false as soon as a
+    /// higher priority waits or this one was shed lately: the delay estimate is least accurate exactly then, and the
+    /// simulation's admitted-p99 assertion fails if a surge keeps the allowance.
+    /// </summary>
+    private static bool GateOver(IGatePressure gate, GateSettings settings, Priority priority, TimeSpan target)
+    {
+        var burst = BurstAllowance(settings, target);
+        var limit = burst > target && gate.AbsorbingBurst(priority, target, settings.ShedAfter) ? burst : target;
+        return gate.EstimatedQueueDelay(priority) > limit;
     }
 
     /// <summary>

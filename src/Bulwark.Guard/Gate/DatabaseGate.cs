@@ -258,7 +258,7 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
             throw new AdmissionRejectedException(priority, RejectionReason.Expired, _core.EstimatedQueueDelay(priority));
         }
 
-        if (GateShedding.Applies(priority) && LoadShedding.ShouldShed(this, _core.Settings, priority, out var drain))
+        if (GateShedding.TargetFor(priority) is { } judgedBy && LoadShedding.ShouldShed(this, _core.Settings, priority, judgedBy, out var drain))
         {
             // The edge did not judge this work at its priority (a cache-first endpoint, or lower-priority work inside a
             // request judged at a higher one): its queue delay is judged here, when it needs a connection.

@@ -163,12 +163,12 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
-    public async Task Lower_priority_work_inside_a_request_the_edge_passed_is_judged_at_the_gate_by_its_own_target()
+    public async Task Lower_priority_work_inside_a_request_the_edge_passed_waits_at_the_gate_no_longer_than_the_request_could()
     {
         await using var app = await StartFixedCapacityAppAsync();
         // The edge judges /cart-step as critical (a short critical queue lets it pass); its work asks the gate at normal,
-        // over twice what the connections can serve. Before, such work met no target and waited until its deadline
-        // was hopeless.
+        // half again what the connections can serve. Before, such work met no target and waited until its deadline was
+        // hopeless; now its line may be as long as critical's target allows, no longer.
         var answers = await OverloadAsync(app, (_, sends) =>
         {
             sends.Add(SendAsync(app.Client, HttpMethod.Post, "/cart-step"));
