@@ -52,6 +52,15 @@ public sealed class CatalogAdminFixture : IAsyncLifetime
         var response = await admin.PutAsJsonAsync("/api/admin/config", new { settings = new { catalog = new { cacheTtl = "00:05:00" } }, reason = "catalog cache test" });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         var version = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32();
+        // Until this instance has applied the new lifetime, what it caches keeps the default one and may expire
+        // mid-test on a busy machine (a search test found its cached answer gone after a few seconds in CI).
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        while (AppliedSettingsVersion(Shop.App) < version)
+        {
+            Assert.True(patience.Elapsed < TimeSpan.FromSeconds(10), $"settings version {version} not applied within 10 s");
+            await Task.Delay(20);
+        }
+
         return new SettingsRollback(admin, version);
     }
 
