@@ -584,7 +584,6 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         };
     }
 
-    /// <summary>The repeats' medians over valid runs only; CPU and lag over all of them, since they explain the invalid ones.</summary>
     /// <summary>Median and highest standing processing delay over a step's scrapes, in ms; null when the shop exports none.</summary>
     static string? ProcessingDelays(IReadOnlyList<Metrics.PoolSample> samples)
     {
@@ -608,6 +607,7 @@ public sealed class BenchSuite(RepoLayout? repo, LabRunOptions options, TimeProv
         static double Difference(double? from, double? to) => from is { } a && to is { } b ? b - a : double.NaN;
     }
 
+    /// <summary>The repeats' medians over valid runs only; CPU and lag over all of them, since they explain the invalid ones.</summary>
     internal static OverloadStep Summarize(double multiplier, IReadOnlyList<StepMeasurement> runs)
     {
         Spread Valid(Func<StepMeasurement, double> value) => Spread.Of(runs, s => s.Health.Validity.Valid ? value(s) : double.NaN);

@@ -24,11 +24,14 @@ public sealed record PoolSample(
 
     public double? CatalogReadsPrimary { get; init; }
 
-    /// <summary>Requests refused (429, 503), every reason but callers who gave up themselves: what the shop answered with a refusal.</summary>
-    public double? RefusedTotal { get; init; }
+    /// <summary>
+    /// Requests refused (429, 503) by "priority reason" (e.g. "critical deadline_unmeetable"), every reason but callers who
+    /// gave up themselves: which queue or limit said no. Null when the shop exports no admission counter.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? RefusedByCause { get; init; }
 
-    /// <summary>Those refusals by "priority reason" (e.g. "critical deadline_unmeetable"): which queue or limit said no.</summary>
-    public IReadOnlyDictionary<string, double> RefusedByCause { get; init; } = new Dictionary<string, double>();
+    /// <summary>All of those refusals: what the shop answered with a refusal.</summary>
+    public double? RefusedTotal => RefusedByCause?.Values.Sum();
 
     /// <summary>How late the shop ran queued work (<c>bulwark_processing_delay_seconds</c>): the floor of its last 100 ms, which the edge sheds on.</summary>
     public double? ProcessingDelayStanding { get; init; }
@@ -60,6 +63,7 @@ public sealed record PoolSample(
             ? null
             : samples.Sum(countName, ("db_client_connection_state", state)) ?? samples.Sum(countName, ("state", state));
 
+        var refused = RefusedByCauseOf(samples);
         return new PoolSample(
             at,
             Used: Count("used"),
@@ -69,29 +73,22 @@ public sealed record PoolSample(
             Limit: SumFirst(samples, "bulwark_db_limit"),
             RejectedTotal: SumFirst(samples, "bulwark_admission_rejected_total", "bulwark_admission_rejected"),
             TimeoutsTotal: SumFirst(samples, "db_client_connection_timeouts_total", "db_client_connections_timeouts_total"),
-            CriticalRejectedTotal: CriticalRejected(samples))
+            // Checkout and payment settlement work refused (as the alert rule counts).
+            CriticalRejectedTotal: refused?.Where(c => c.Key.StartsWith(CriticalCause, StringComparison.Ordinal)).Sum(c => c.Value))
         {
             RequestsTotal = SumFirst(samples, "http_server_request_duration_seconds_count"),
             CatalogReadsStandby = samples.Sum("bulwark_catalog_reads_total", ("source", "standby")),
             CatalogReadsPrimary = samples.Sum("bulwark_catalog_reads_total", ("source", "primary")),
-            RefusedTotal = Rejected(samples, _ => true),
-            RefusedByCause = RejectedByCause(samples),
+            RefusedByCause = refused,
             ProcessingDelayStanding = samples.Sum("bulwark_processing_delay_seconds", ("kind", "standing")),
         };
     }
 
-    /// <summary>Checkout and payment settlement work refused, not counting callers who gave up themselves (as the alert rule counts).</summary>
-    static double? CriticalRejected(IReadOnlyList<PrometheusSample> samples) => Rejected(samples, s => s.Label("priority") == "critical");
+    const string CriticalCause = "critical ";
 
-    static double? Rejected(IReadOnlyList<PrometheusSample> samples, Func<PrometheusSample, bool> which)
+    static Dictionary<string, double>? RefusedByCauseOf(IReadOnlyList<PrometheusSample> samples)
     {
         if (samples.FirstPresent("bulwark_admission_rejected_total", "bulwark_admission_rejected") is not { } name) return null;
-        return samples.Where(s => s.Name == name && s.Label("reason") != "cancelled" && which(s)).Sum(s => s.Value);
-    }
-
-    static Dictionary<string, double> RejectedByCause(IReadOnlyList<PrometheusSample> samples)
-    {
-        var name = samples.FirstPresent("bulwark_admission_rejected_total", "bulwark_admission_rejected");
         return samples.Where(s => s.Name == name && s.Label("reason") != "cancelled")
             .GroupBy(s => $"{s.Label("priority")} {s.Label("reason")}")
             .ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
@@ -100,8 +97,8 @@ public sealed record PoolSample(
     /// <summary>What was refused between two samples, by cause, largest first ("critical deadline_unmeetable 120, …"); null when nothing was.</summary>
     public static string? DescribeRefusals(PoolSample before, PoolSample after)
     {
-        var grown = after.RefusedByCause
-            .Select(c => (Cause: c.Key, Count: c.Value - before.RefusedByCause.GetValueOrDefault(c.Key)))
+        var grown = (after.RefusedByCause ?? new Dictionary<string, double>())
+            .Select(c => (Cause: c.Key, Count: c.Value - (before.RefusedByCause?.GetValueOrDefault(c.Key) ?? 0)))
             .Where(c => c.Count > 0)
             .OrderByDescending(c => c.Count)
             .Select(c => $"{c.Cause} {c.Count:0}")

@@ -64,15 +64,23 @@ public static class CatalogApi
             return Problems.Invalid("category", $"There is no category with id {categoryId}; GET /api/categories lists them.");
         }
 
-        return RenderedJson.Ok(result.WithSales(sales));
+        // The cached page itself unless an open sale's prices were laid over it for this request.
+        var shown = result.WithSales(sales);
+        return RenderedJson.Ok(shown, keep: ReferenceEquals(shown, result));
     }
 
     private static async Task<Results<RenderedJson<Product>, ProblemHttpResult>> GetProduct(long id, CatalogStore store, ICatalogSales sales,
-        CancellationToken cancellationToken) =>
-        await store.ProductAsync(id, cancellationToken) is { } product
-            ? RenderedJson.Ok(product.WithSale(sales))
-            : Problems.NotFound($"There is no product with id {id}.");
+        CancellationToken cancellationToken)
+    {
+        if (await store.ProductAsync(id, cancellationToken) is not { } product)
+        {
+            return Problems.NotFound($"There is no product with id {id}.");
+        }
+
+        var shown = product.WithSale(sales);
+        return RenderedJson.Ok(shown, keep: ReferenceEquals(shown, product));
+    }
 
     private static async Task<RenderedJson<IReadOnlyList<Category>>> ListCategories(CatalogStore store, CancellationToken cancellationToken) =>
-        RenderedJson.Ok(await store.CategoriesAsync(cancellationToken));
+        RenderedJson.Ok(await store.CategoriesAsync(cancellationToken), keep: true);
 }

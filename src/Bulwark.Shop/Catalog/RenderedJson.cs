@@ -11,10 +11,11 @@ namespace Bulwark.Shop.Catalog;
 /// A 200 with <typeparamref name="T"/> as JSON, rendered once per value rather than once per request: a cached catalog
 /// page was serialized anew for every browse — a tenth of the shop's CPU at 5× the lab's mix (CPU profile, 2026-12-03).
 /// The bytes are kept beside the value they render (a weak table: when the cache replaces or drops a value, its bytes
-/// go with it), so whatever yields a new value — a catalog change, a sale's price laid over a page — renders anew.
+/// go with it), so a catalog change renders anew. A value made for one request only (a sale's price laid over a cached
+/// page) is written without being kept: keeping it would cost a table entry per request for bytes nobody reads again.
 /// Only for values nobody changes once made (the catalog's records). To OpenAPI it declares what <c>Ok&lt;T&gt;</c> does.
 /// </summary>
-public sealed class RenderedJson<T>(T value) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult<T>, IContentTypeHttpResult
+public sealed class RenderedJson<T>(T value, bool keep) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult<T>, IContentTypeHttpResult
     where T : class
 {
     private const string JsonContentType = "application/json; charset=utf-8";
@@ -31,10 +32,13 @@ public sealed class RenderedJson<T>(T value) : IResult, IEndpointMetadataProvide
     {
         if (!Rendered.TryGetValue(value, out var body))
         {
-            // Two requests may render the same value at once; either copy is right.
             var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
             body = JsonSerializer.SerializeToUtf8Bytes(value, options);
-            Rendered.AddOrUpdate(value, body);
+            if (keep)
+            {
+                // Two requests may render the same value at once; either copy is right.
+                Rendered.AddOrUpdate(value, body);
+            }
         }
 
         var response = context.Response;
@@ -44,6 +48,9 @@ public sealed class RenderedJson<T>(T value) : IResult, IEndpointMetadataProvide
         return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
+    /// <summary>Whether bytes are kept for <paramref name="candidate"/> (tests).</summary>
+    internal static bool IsKept(T candidate) => Rendered.TryGetValue(candidate, out _);
+
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
 }
@@ -51,5 +58,7 @@ public sealed class RenderedJson<T>(T value) : IResult, IEndpointMetadataProvide
 /// <summary>Creates <see cref="RenderedJson{T}"/> answers.</summary>
 public static class RenderedJson
 {
-    public static RenderedJson<T> Ok<T>(T value) where T : class => new(value);
+    /// <param name="value">The answer.</param>
+    /// <param name="keep">Whether <paramref name="value"/> is a cached value that later requests answer again.</param>
+    public static RenderedJson<T> Ok<T>(T value, bool keep) where T : class => new(value, keep);
 }

@@ -31,8 +31,8 @@ public sealed class RenderedJsonTests
         var page = new List<Item> { new(1, "Kettle"), new(2, "Teapot") };
 
         var expected = await ExecuteAsync(TypedResults.Ok(page));
-        var first = await ExecuteAsync(RenderedJson.Ok(page));
-        var again = await ExecuteAsync(RenderedJson.Ok(page));
+        var first = await ExecuteAsync(RenderedJson.Ok(page, keep: true));
+        var again = await ExecuteAsync(RenderedJson.Ok(page, keep: true));
 
         Assert.Equal("""[{"id":1,"name":"Kettle"},{"id":2,"name":"Teapot"}]""", expected.Body);
         Assert.Equal((200, expected.ContentType, (long?)expected.Body.Length, expected.Body), first);
@@ -40,13 +40,24 @@ public sealed class RenderedJsonTests
     }
 
     [Fact]
+    public async Task A_value_made_for_one_request_is_written_but_not_kept()
+    {
+        var withSale = new Item(3, "Kettle at half price");
+
+        Assert.Equal("""{"id":3,"name":"Kettle at half price"}""", (await ExecuteAsync(RenderedJson.Ok(withSale, keep: false))).Body);
+        Assert.False(RenderedJson<Item>.IsKept(withSale));
+        await ExecuteAsync(RenderedJson.Ok(withSale, keep: true));
+        Assert.True(RenderedJson<Item>.IsKept(withSale));
+    }
+
+    [Fact]
     public async Task A_new_value_is_rendered_anew()
     {
         var kettle = new Item(1, "Kettle");
-        await ExecuteAsync(RenderedJson.Ok(kettle));
+        await ExecuteAsync(RenderedJson.Ok(kettle, keep: true));
 
         var renamed = kettle with { Name = "Electric kettle" };
 
-        Assert.Equal("""{"id":1,"name":"Electric kettle"}""", (await ExecuteAsync(RenderedJson.Ok(renamed))).Body);
+        Assert.Equal("""{"id":1,"name":"Electric kettle"}""", (await ExecuteAsync(RenderedJson.Ok(renamed, keep: true))).Body);
     }
 }
