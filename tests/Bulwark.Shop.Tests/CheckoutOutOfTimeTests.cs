@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using Bulwark.Shop.Checkout;
 using Bulwark.Shop.Hosting;
 using Bulwark.Shop.Tests.Infrastructure;
+using Bulwark.Shop.WaitingRoom;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bulwark.Shop.Tests;
 
@@ -42,6 +44,9 @@ public sealed class CheckoutOutOfTimeTests(ShopFixture shop)
         Assert.Equal(OrderStatus.PaymentFailed, await shop.ScalarAsync<string>("SELECT status FROM orders WHERE id = $1", orderId));
         Assert.Equal(3, await shop.StockAsync(productId));
         Assert.Equal(0, await shop.ChargesForOrderAsync(orderId));
+        // The waiting room's sign that it let out more than checkout can serve: refused, not carried through.
+        var checkouts = busy.Services.GetRequiredService<CheckoutThroughput>();
+        Assert.Equal((0L, 1L), (checkouts.Completed, checkouts.Refused));
         await busy.StopAsync();
     }
 }

@@ -63,11 +63,26 @@ public static class CheckoutApi
             return refused;
         }
 
-        var result = await checkout.CheckoutAsync(user.UserId(), idempotencyKey, body.PaymentToken, cancellationToken);
+        CheckoutResult result;
+        try
+        {
+            result = await checkout.CheckoutAsync(user.UserId(), idempotencyKey, body.PaymentToken, cancellationToken);
+        }
+        catch (AdmissionRejectedException rejected) when (rejected.Reason is not (RejectionReason.Cancelled or RejectionReason.RateLimited))
+        {
+            // Refused for time or room: the waiting room let out more than checkout can serve.
+            throughput.RecordRefused();
+            throw;
+        }
+
         if (result is CheckoutResult.Paid or CheckoutResult.Declined or CheckoutResult.OutcomeUnknown)
         {
             // A checkout carried through: what the waiting room lets buyers out at.
             throughput.Record();
+        }
+        else if (result is CheckoutResult.OutOfTime)
+        {
+            throughput.RecordRefused();
         }
 
         return result switch

@@ -18,12 +18,27 @@ public sealed class Outflow(WaitingRoomOptions options)
 
     private long? _checkoutsCompleted;
 
+    /// <summary>Checkouts refused for time or room, as of the last look (a running count).</summary>
+    private long _checkoutsRefused;
+
+    /// <summary>
+    /// Until the first sign of congestion the rate doubles what checkout completes, as TCP's slow start doubles its
+    /// window each round trip: a room that starts at the floor (a sale opening on a shop that never measured checkout)
+    /// reached what the shop could serve 7.5 s after the opening when it grew only by the gate's spare connections
+    /// (lab sale: the gate's adaptive limit was in use at most looks, so a 250 ms look saw no headroom; half the sale
+    /// sold at a fraction of the pace its last seconds showed possible).
+    /// </summary>
+    private bool _slowStart = true;
+
     /// <summary>The most checkouts per second ever seen completed (one look's reading).</summary>
     private double _peakServed;
     private double _rate = options.MinOutflowPerSecond;
 
     /// <summary>Checkouts per second the gate can serve, as last estimated (between the floor and the cap).</summary>
     public double Rate => _rate;
+
+    /// <summary>Whether the rate still doubles what completes: no congestion seen yet.</summary>
+    public bool SlowStart => _slowStart;
 
     /// <summary>
     /// Updates the estimate from a fresh look <paramref name="elapsed"/> after the last one. The measure is checkout's
@@ -44,10 +59,18 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// Without it, a CPU-bound sale read an idle gate as room for twice its completions: admitted checkouts ran out of
     /// their deadline (263 in one lab sale) and buyers' cart updates were shed for the CPU the extra admissions took.
     /// </param>
-    public double Update(GateStatistics statistics, long checkoutsCompleted, TimeSpan elapsed, bool cpuShort = false)
+    /// <param name="checkoutsRefused">
+    /// This instance's checkouts refused so far because they could not be served in time (a running count): a rise counts
+    /// as a short CPU does. Checkout's own refusals, not the gate's critical ones: the crowd arriving for a sale has its cart
+    /// updates and joins refused for queue delay long before checkout is short of anything, and read as congestion they
+    /// held the line at one buyer a second while the core idled (lab sale: sold out after 19.6 s instead of 9.9).
+    /// </param>
+    public double Update(GateStatistics statistics, long checkoutsCompleted, TimeSpan elapsed, bool cpuShort = false, long checkoutsRefused = 0)
     {
         var before = _checkoutsCompleted;
         _checkoutsCompleted = checkoutsCompleted;
+        var refusedBefore = _checkoutsRefused;
+        _checkoutsRefused = checkoutsRefused;
         if (before is null || elapsed <= TimeSpan.Zero)
         {
             return _rate;
@@ -55,11 +78,19 @@ public sealed class Outflow(WaitingRoomOptions options)
 
         var served = Math.Max(0, checkoutsCompleted - before.Value) / elapsed.TotalSeconds;
         _peakServed = Math.Max(_peakServed, served);
-        if (cpuShort)
+        if (cpuShort || checkoutsRefused > refusedBefore)
         {
             // At once, not smoothed, as AIMD decreases: admitted buyers pass the edge, so every tick at the old rate lets
             // in checkouts the core cannot serve before their deadline.
+            _slowStart = false;
             _rate = Math.Clamp(Math.Min(_rate, served * CpuBackoff), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
+            return _rate;
+        }
+
+        if (_slowStart && served > 0)
+        {
+            // Unsmoothed: a look is about one round trip (let out, told, checked out), and each doubles the rate.
+            _rate = Math.Clamp(Math.Max(_rate, served * 2), options.MinOutflowPerSecond, options.MaxOutflowPerSecond);
             return _rate;
         }
 
@@ -86,6 +117,9 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// The frontier after <paramref name="elapsed"/> at <paramref name="rate"/>: never back, never more than
     /// <paramref name="burst"/> past the last ticket (an idle room admits that many at once, no more), and
     /// not at all while the room is closed (a sale before it opens: those who queue early keep their order).
+    /// An open room's frontier is at least <paramref name="burst"/>, where a room first joined while open starts: a sale
+    /// opens by letting its first buyers out at once, so that the first checkouts, which the rate is measured from,
+    /// come a round trip after the opening rather than a second or more (at the floor of one a second) later.
     /// </summary>
     public static double Advance(double frontier, long lastSequence, TimeSpan elapsed, double rate, double burst, bool open)
     {
@@ -95,6 +129,6 @@ public sealed class Outflow(WaitingRoomOptions options)
         }
 
         var step = elapsed > MaxStep ? MaxStep : elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed;
-        return Math.Max(frontier, Math.Min(frontier + rate * step.TotalSeconds, lastSequence + burst));
+        return Math.Max(Math.Max(frontier, burst), Math.Min(frontier + rate * step.TotalSeconds, lastSequence + burst));
     }
 }

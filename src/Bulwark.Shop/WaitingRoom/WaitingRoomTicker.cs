@@ -108,7 +108,7 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
         // shed critical work, such as the cart updates that precede checkouts.
         var cpuShort = LoadShedding.ShouldShedCached(control.Settings, Priority.Normal, processing.Reading, out _);
         var rate = _lastSampleAt == 0 ? _outflow.Rate
-            : _outflow.Update(gate.GetStatistics(), checkouts.Completed, clock.GetElapsedTime(_lastSampleAt, now), cpuShort);
+            : _outflow.Update(gate.GetStatistics(), checkouts.Completed, clock.GetElapsedTime(_lastSampleAt, now), cpuShort, checkouts.Refused);
         _lastSampleAt = now;
 
         var options = rooms.Options;

@@ -18,13 +18,65 @@ public sealed class OutflowTests
         Assert.Equal(20, Outflow.Advance(20, 10, TimeSpan.FromSeconds(1), 10, 2, open: true));
     }
 
-    [Theory]
-    [InlineData(10, 50.0)] // a saturated gate: what checkout completes
-    [InlineData(2, 100.0)] // connections to spare: up to twice that
-    public void The_rate_follows_what_checkout_completes_and_the_gates_headroom(int inUse, double rate)
+    [Fact]
+    public void A_sale_opens_by_letting_its_burst_out_at_once()
     {
-        var (outflow, _) = ServeFiftyCheckoutsASecond(inUse);
-        Assert.Equal(rate, outflow.Rate, precision: 1);
+        // Closed (before the opening), nobody; open, the first five at once, as a room first joined while open starts.
+        Assert.Equal(0, Outflow.Advance(0, 1000, TimeSpan.FromMilliseconds(250), 1, 5, open: false));
+        Assert.Equal(5, Outflow.Advance(0, 1000, TimeSpan.FromMilliseconds(250), 1, 5, open: true));
+        Assert.Equal(5.25, Outflow.Advance(5, 1000, TimeSpan.FromMilliseconds(250), 1, 5, open: true));
+    }
+
+    [Fact]
+    public void Until_the_first_congestion_the_rate_doubles_what_checkout_completes_each_look()
+    {
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 200 });
+        var look = TimeSpan.FromMilliseconds(250);
+        long completed = 0;
+        outflow.Update(Statistics(limit: 4, inUse: 4), completed, look);
+        // The opening's burst: five buyers check out within the first look.
+        completed += 5;
+        var rates = new List<double> { outflow.Update(Statistics(limit: 4, inUse: 4), completed, look) };
+        while (rates[^1] < 200)
+        {
+            // Everyone let out checks out within the next look, on a gate whose every connection is in use.
+            completed += (long)Math.Round(rates[^1] * look.TotalSeconds);
+            rates.Add(outflow.Update(Statistics(limit: 4, inUse: 4), completed, look));
+        }
+
+        Assert.True(outflow.SlowStart);
+        Assert.Equal(40, rates[0], precision: 6);
+        Assert.All(rates.Zip(rates.Skip(1)), pair => Assert.Equal(Math.Min(200, pair.First * 2), pair.Second, precision: 6));
+        Assert.InRange(rates.Count, 2, 4);
+    }
+
+    [Fact]
+    public void A_checkout_refused_for_time_cuts_the_rate_at_once_and_ends_the_doubling()
+    {
+        var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000 });
+        long completed = 0;
+        outflow.Update(Statistics(limit: 10, inUse: 10), completed, TimeSpan.FromSeconds(1));
+        completed += 50;
+        Assert.Equal(100, outflow.Update(Statistics(limit: 10, inUse: 10), completed, TimeSpan.FromSeconds(1)), precision: 6);
+
+        // The arriving crowd's joins and cart updates refused at the gate are not checkout running short.
+        completed += 50;
+        var crowd = Statistics(limit: 10, inUse: 10, rejected:
+        [
+            new(Priority.Critical, RejectionReason.QueueDelay, 75),
+            new(Priority.Normal, RejectionReason.DeadlineUnmeetable, 40),
+        ]);
+        Assert.Equal(100, outflow.Update(crowd, completed, TimeSpan.FromSeconds(1)), precision: 6);
+        Assert.True(outflow.SlowStart);
+
+        // Two admitted checkouts run out of time: 80 % of what completed, at once.
+        completed += 50;
+        Assert.Equal(40, outflow.Update(crowd, completed, TimeSpan.FromSeconds(1), checkoutsRefused: 2), precision: 6);
+        Assert.False(outflow.SlowStart);
+
+        // The same count again is no new refusal; from now on the rate follows completions on the saturated gate, smoothed.
+        completed += 50;
+        Assert.Equal(43, outflow.Update(crowd, completed, TimeSpan.FromSeconds(1), checkoutsRefused: 2), precision: 6);
     }
 
     [Fact]
@@ -87,12 +139,17 @@ public sealed class OutflowTests
         Assert.Equal(cap, Outflow.SaleCap(frontier, lastSequence, outstanding, unitsLeft));
     }
 
-    /// <summary>Forty seconds of 50 checkouts a second with <paramref name="inUse"/> of the gate's 10 connections busy.</summary>
+    /// <summary>
+    /// Forty seconds of 50 checkouts a second with <paramref name="inUse"/> of the gate's 10 connections busy, after a
+    /// moment short of CPU that ended the slow start.
+    /// </summary>
     private static (Outflow Outflow, long Completed) ServeFiftyCheckoutsASecond(int inUse)
     {
         var outflow = new Outflow(new WaitingRoomOptions { MinOutflowPerSecond = 1, MaxOutflowPerSecond = 1000 });
         long completed = 0;
         outflow.Update(Statistics(limit: 10, inUse), completed, TimeSpan.FromSeconds(1));
+        outflow.Update(Statistics(limit: 10, inUse), completed, TimeSpan.FromSeconds(1), cpuShort: true);
+        Assert.False(outflow.SlowStart);
         for (var second = 0; second < 40; second++)
         {
             completed += 50;
@@ -102,7 +159,7 @@ public sealed class OutflowTests
         return (outflow, completed);
     }
 
-    private static GateStatistics Statistics(int limit, int inUse) => new()
+    private static GateStatistics Statistics(int limit, int inUse, IReadOnlyList<RejectionCount>? rejected = null) => new()
     {
         Mode = GuardMode.On,
         PoolName = "test",
@@ -116,7 +173,7 @@ public sealed class OutflowTests
         QueueDelayP50 = TimeSpan.Zero,
         QueueDelayP99 = TimeSpan.Zero,
         Admitted = new PriorityCounts(0, 0, 0),
-        Rejected = [],
+        Rejected = rejected ?? [],
         Timeouts = 0,
         Retries = 0,
         LeaksSuspected = 0,
