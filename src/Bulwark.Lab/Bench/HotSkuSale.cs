@@ -5,7 +5,12 @@ using Npgsql;
 namespace Bulwark.Lab.Bench;
 
 /// <summary>The shop's own record of a sale, read from PostgreSQL after it: orders holding the product, by status, and the stock left.</summary>
-public sealed record SaleAudit(long LiveOrders, long PaidOrders, long LiveUnits, long FinalStock, IReadOnlyDictionary<string, long> OrdersByStatus)
+/// <param name="ReservingTransactions">
+/// Transactions that took units from the product's row for these orders (distinct transaction ids of their order lines, which
+/// the reservation writes in the transaction that updates the row): how many times the hot row was locked to sell them.
+/// </param>
+public sealed record SaleAudit(long LiveOrders, long PaidOrders, long LiveUnits, long FinalStock, IReadOnlyDictionary<string, long> OrdersByStatus,
+    long ReservingTransactions = 0)
 {
     /// <summary>Units promised beyond the stock the sale started with. Must be 0.</summary>
     public long Oversold(int units) => Math.Max(0, LiveUnits - units);
@@ -87,8 +92,12 @@ public sealed class HotSkuSale(BenchTarget target, TimeProvider time, ILogger lo
         }
         await using var stock = new NpgsqlCommand("SELECT stock FROM products WHERE id = $1", connection) { Parameters = { new() { Value = productId } } };
         var finalStock = Convert.ToInt64(await stock.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        await using var reserving = new NpgsqlCommand("""
+            SELECT count(DISTINCT ol.xmin::text) FROM orders o JOIN order_lines ol ON ol.order_id = o.id WHERE ol.product_id = $1 AND o.created_at >= $2
+            """, connection) { Parameters = { new() { Value = productId }, new() { Value = since } } };
+        var transactions = Convert.ToInt64(await reserving.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         var live = byStatus.Where(s => s.Key != "payment_failed").Sum(s => s.Value);
-        return new SaleAudit(live, byStatus.GetValueOrDefault("paid"), liveUnits, finalStock, byStatus);
+        return new SaleAudit(live, byStatus.GetValueOrDefault("paid"), liveUnits, finalStock, byStatus, transactions);
     }
 
     static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken ct)

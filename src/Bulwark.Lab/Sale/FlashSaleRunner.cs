@@ -146,7 +146,8 @@ public sealed class FlashSaleRunner(RepoLayout? repo, LabRunOptions options, Sal
             records.Count(r => r.End == SaleEnd.Failed), [.. records.Where(r => r.Failure is not null).Select(r => r.Failure!).Distinct().Take(5)],
             SaleFairness.Percentile(delays, 50), SaleFairness.Percentile(delays, 99), delays.Count == 0 ? double.NaN : delays[^1],
             exchanges.Count, exchanges.ServerErrors, exchanges.Timeouts, exchanges.OverDeadline, exchanges.SlowestMs, exchanges.Polls, pollMicros, pollRate,
-            classes.Sum(c => c.Offered), classes.Sum(c => c.ServerErrors), classes.Sum(c => c.SlowerThanDeadline), usage.SutShare, load);
+            classes.Sum(c => c.Offered), classes.Sum(c => c.ServerErrors), classes.Sum(c => c.SlowerThanDeadline), usage.SutShare, load,
+            audit.ReservingTransactions, SaleFairness.CheckoutsRefused(records));
         await File.WriteAllTextAsync(Path.Combine(OutputFolder, $"buyers-{mode}.json"), JsonSerializer.Serialize(records, SummaryJson.Options), ct);
         logger.LogInformation("Sale ({Mode}): {Orders} orders, oversold {Oversold}, balanced {Balanced}; out of order {OutOfOrder:P1}; sold out {SellOut:0.0} s after opening at {Rate:0}/s (pgbench single row {Tps:0}/s)",
             mode, result.Orders, result.Oversold, result.Balanced, result.OutOfOrderShare, result.SellOutAfterOpenSeconds, result.OrdersPerSecond, pgbenchTps);

@@ -24,16 +24,16 @@ public static class SaleMarkdown
         if (report.Cluster is { } cluster) md.AppendLine($"- On the cluster: {cluster}.");
         md.AppendLine();
 
-        md.AppendLine("| mode | machine load at start | orders | oversold | stock balanced | sold out after opening s | orders/s while selling | pgbench single-row tps | orders/s ÷ pgbench | bought out of queue order (shop's order; lab's clock) | told sold out | told within, from the sell-out or a later arrival (p50 / p99 / max s) | gave up | failed | 5xx | timeouts | over the 2 s deadline | slowest ms | storefront requests (5xx, over deadline) | SUT CPU |");
-        md.AppendLine("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        md.AppendLine("| mode | machine load at start | orders | oversold | stock balanced | sold out after opening s | orders/s while selling | pgbench single-row tps | orders/s ÷ pgbench | row locks that sold them (units per lock) | bought out of queue order (shop's order; lab's clock) | told sold out | told within, from the sell-out or a later arrival (p50 / p99 / max s) | gave up | failed | checkouts answered 503 | 5xx | timeouts | over the 2 s deadline | slowest ms | storefront requests (5xx, over deadline) | SUT CPU |");
+        md.AppendLine("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var m in report.Modes)
         {
             if (m.Failure is not null)
             {
-                md.AppendLine($"| {m.Mode} | failed: {m.Failure} | | | | | | | | | | | | | | | | | | |");
+                md.AppendLine($"| {m.Mode} | failed: {m.Failure} | | | | | | | | | | | | | | | | | | | | |");
                 continue;
             }
-            md.AppendLine(I($"| {m.Mode} | {m.Load} | {m.Orders} | {m.Oversold} | {(m.Balanced ? "yes" : "**no**")} | {F(m.SellOutAfterOpenSeconds, "0.0")} | {F(m.OrdersPerSecond, "0")} | {F(m.PgbenchSingleRowTps, "0")} | {F(m.OrdersPerSecond / m.PgbenchSingleRowTps, "0.00")} | {F(m.OutOfOrderShare, "P1")}; {F(m.OutOfOrderShareByLabClock, "P1")} | {m.ToldSoldOut} | {F(m.SoldOutDelayP50Seconds, "0.00")} / {F(m.SoldOutDelayP99Seconds, "0.00")} / {F(m.SoldOutDelayMaxSeconds, "0.00")} | {m.GaveUp} | {m.Failed} | {m.ServerErrors} | {m.Timeouts} | {m.OverDeadline} | {F(m.SlowestMs, "0")} | {m.StorefrontRequests} ({m.StorefrontServerErrors}, {m.StorefrontOverDeadline}) | {F(m.SutCpuShare, "P0")} |"));
+            md.AppendLine(I($"| {m.Mode} | {m.Load} | {m.Orders} | {m.Oversold} | {(m.Balanced ? "yes" : "**no**")} | {F(m.SellOutAfterOpenSeconds, "0.0")} | {F(m.OrdersPerSecond, "0")} | {F(m.PgbenchSingleRowTps, "0")} | {F(m.OrdersPerSecond / m.PgbenchSingleRowTps, "0.00")} | {m.RowUpdates} ({F(m.RowUpdates == 0 ? double.NaN : (double)m.Orders / m.RowUpdates, "0.0")}) | {F(m.OutOfOrderShare, "P1")}; {F(m.OutOfOrderShareByLabClock, "P1")} | {m.ToldSoldOut} | {F(m.SoldOutDelayP50Seconds, "0.00")} / {F(m.SoldOutDelayP99Seconds, "0.00")} / {F(m.SoldOutDelayMaxSeconds, "0.00")} | {m.GaveUp} | {m.Failed} | {m.CheckoutsRefused} | {m.ServerErrors} | {m.Timeouts} | {m.OverDeadline} | {F(m.SlowestMs, "0")} | {m.StorefrontRequests} ({m.StorefrontServerErrors}, {m.StorefrontOverDeadline}) | {F(m.SutCpuShare, "P0")} |"));
         }
         md.AppendLine();
 

@@ -29,6 +29,8 @@ public sealed record SalePlan
 /// <summary>One mode's sale, as measured.</summary>
 /// <param name="OutOfOrderShare">Units bought by buyers not among the first as many in the shop's order of joining (ticket sequences).</param>
 /// <param name="OutOfOrderShareByLabClock">The same by when the lab saw each join answered: an upper bound blurred by the answers' own latency.</param>
+/// <param name="RowUpdates">Transactions that took the sale's units from the product's row (<see cref="Bench.SaleAudit.ReservingTransactions"/>).</param>
+/// <param name="CheckoutsRefused">Checkouts answered 503 (out of time, busy): in the guarded mode, buyers whose turn had come.</param>
 public sealed record SaleModeResult(
     string Mode,
     string? Failure,
@@ -63,7 +65,9 @@ public sealed record SaleModeResult(
     long StorefrontServerErrors,
     long StorefrontOverDeadline,
     double SutCpuShare,
-    string Load)
+    string Load,
+    long RowUpdates = 0,
+    long CheckoutsRefused = 0)
 {
     public static SaleModeResult NotRun(string mode, string failure) => new(mode, failure, 0, 0, 0, false, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN,
         null, null, 0, 0, 0, 0, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, 0, double.NaN, 0, double.NaN, double.NaN, 0, 0, 0, double.NaN, "");

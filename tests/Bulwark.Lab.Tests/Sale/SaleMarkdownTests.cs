@@ -9,7 +9,7 @@ public sealed class SaleMarkdownTests
     {
         var guarded = new SaleModeResult("guarded", null, 500, 498, 0, true, 1.8, 270, 1100, 0.004, 0.07,
             new BuyerGroup("polite", 1600, 400, 0.25, 1000, 250), new BuyerGroup("aggressive", 400, 100, 0.25, 990, 251),
-            500, 1500, 0, 0, [], 0.3, 0.9, 1.1, 9000, 0, 0, 0, 820, 7000, 41.5, 3200, 800, 0, 0, 0.6, "1-minute load 0.4");
+            500, 1500, 0, 0, [], 0.3, 0.9, 1.1, 9000, 0, 0, 0, 820, 7000, 41.5, 3200, 800, 0, 0, 0.6, "1-minute load 0.4", RowUpdates: 40, CheckoutsRefused: 12);
         var naive = SaleModeResult.NotRun("naive", "shop did not start");
         var report = new SaleReport(new Bulwark.Lab.Reports.MachineInfo("Debian", 2, ".NET 10", "1.0"), DateTimeOffset.UnixEpoch, 3.5, new SalePlan(), "SUT on CPU 0, load on CPU 1",
             [naive, guarded]);
@@ -17,7 +17,8 @@ public sealed class SaleMarkdownTests
         var markdown = SaleMarkdown.Render(report);
 
         Assert.Contains("| naive | failed: shop did not start |", markdown);
-        Assert.Contains("| guarded | 1-minute load 0.4 | 500 | 0 | yes | 1.8 | 270 | 1100 | 0.25 | 0.4 %; 7.0 % |", markdown);
+        Assert.Contains("| guarded | 1-minute load 0.4 | 500 | 0 | yes | 1.8 | 270 | 1100 | 0.25 | 40 (12.5) | 0.4 %; 7.0 % |", markdown);
+        Assert.Contains("| 0 | 0 | 12 | 0 | 0 | 0 | 820 |", markdown);
         Assert.Contains("| guarded | aggressive (400) | 100 | 25.0 % | 990 | 251 |", markdown);
         Assert.Contains("| guarded | 7000 | 42 | 3200 |", markdown);
         Assert.Contains("0.30 / 0.90 / 1.10", markdown);
