@@ -41,7 +41,7 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
     /// endpoint, work below the endpoint's priority otherwise — except for a request holding a turn given out upstream,
     /// which the edge let through on purpose.
     /// </summary>
-    private static GateShedding.Scope? GateSheddingFor(HttpContext context, Endpoint? endpoint, Priority priority)
+    private static GateShedding.Scope GateSheddingFor(HttpContext context, Endpoint? endpoint, Priority priority)
     {
         if (endpoint?.Metadata.GetMetadata<DeferredSheddingMetadata>() is not null)
         {
@@ -49,7 +49,7 @@ public sealed class AdmissionMiddleware(RequestDelegate next, IGatePressure pres
         }
 
         return endpoint?.Metadata.GetMetadata<PreAdmissionMetadata>()?.Check.IsPreAdmitted(context.Request) == true
-            ? null
+            ? GateShedding.MeteredUpstream()
             : GateShedding.JudgedAt(priority);
     }
 

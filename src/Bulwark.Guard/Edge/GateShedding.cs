@@ -18,6 +18,9 @@ public static class GateShedding
 
     // One instance per state: setting the ambient value allocates nothing.
     private static readonly Judged Deferred = new(-1);
+
+    /// <summary>A request holding a turn given out upstream (a waiting room's admission): nothing left to judge.</summary>
+    private static readonly Judged Metered = new(int.MaxValue);
     private static readonly Judged[] ByPriority = [.. Enum.GetValues<Priority>().Select(p => new Judged((int)p))];
 
     /// <summary>
@@ -33,8 +36,18 @@ public static class GateShedding
         _ => null,
     };
 
+    /// <summary>
+    /// Whether the current request holds a turn given out upstream (<see cref="MeteredUpstream"/>): queues of its own
+    /// that the edge cannot see (a coalescer's) should let it wait out its deadline as the gate does, not hold it to a
+    /// queue-delay target — whatever let it in already measured how many such requests can be served.
+    /// </summary>
+    public static bool IsMeteredUpstream => ReferenceEquals(Current.Value, Metered);
+
     /// <summary>The edge left every priority of this request to the gate (a cache-first endpoint).</summary>
     public static Scope DeferAll() => Set(Deferred);
+
+    /// <summary>The edge let this request through on a turn given out upstream: no queue-delay target anywhere below.</summary>
+    public static Scope MeteredUpstream() => Set(Metered);
 
     /// <summary>The edge judged this request at <paramref name="priority"/>: the gate judges only work below it.</summary>
     public static Scope JudgedAt(Priority priority) => Set(ByPriority[(int)priority]);

@@ -20,7 +20,10 @@ namespace Bulwark.Shop.Checkout;
 /// <para>Waiting: a request that has waited longer than <c>maxWait</c> plus one batch's usual duration was passed over
 /// by full batches (more waiting than one batch takes): it is refused as the gate refuses a waiter over its queue-delay
 /// target. The edge cannot see this queue, so without the bound it kept admitting checkouts that then spent their whole
-/// deadline here, paid, and could not record the payment in time (lab bench at 5×: 1,108 such orders in 30 s).</para>
+/// deadline here, paid, and could not record the payment in time (lab bench at 5×: 1,108 such orders in 30 s).
+/// A request for which <c>waitsOutItsDeadline</c> says so when it joins is bound by its deadline alone: something upstream
+/// metered it in (a waiting room's admission), and refusing it after the target told a buyer whose turn had come to try
+/// again (lab sale: 31 admitted checkouts refused so, none for their deadline).</para>
 /// <para>Isolation: a batch that fails with anything but a refusal is run again one request at a time, so one
 /// request the batch cannot take (a bug, a constraint) fails alone instead of failing its neighbours.</para>
 /// </remarks>
@@ -31,7 +34,8 @@ public sealed class Coalescer<TRequest, TResult>(
     Func<TRequest, object> identity,
     Func<Exception> expired,
     Func<TRequest, TResult, Task> abandoned,
-    Func<TimeSpan>? maxWait = null)
+    Func<TimeSpan>? maxWait = null,
+    Func<bool>? waitsOutItsDeadline = null)
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<Member> _queue = new();
@@ -57,7 +61,7 @@ public sealed class Coalescer<TRequest, TResult>(
 
     public Task<TResult> RunAsync(TRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
-        var member = new Member(request, deadline, clock.GetTimestamp());
+        var member = new Member(request, deadline, clock.GetTimestamp(), waitsOutItsDeadline?.Invoke() == true);
         bool startDrain;
         lock (_lock)
         {
@@ -125,7 +129,8 @@ public sealed class Coalescer<TRequest, TResult>(
             for (var node = _queue.First; node is not null && batch.Count < limits.MaxBatch;)
             {
                 var next = node.Next;
-                if ((batch.Count > 0 && node.Value.Deadline < finishesAround) || clock.GetElapsedTime(node.Value.QueuedAt, now) > waitedTooLong)
+                if ((batch.Count > 0 && node.Value.Deadline < finishesAround)
+                    || (!node.Value.WaitsOutItsDeadline && clock.GetElapsedTime(node.Value.QueuedAt, now) > waitedTooLong))
                 {
                     // As the gate refuses a waiter whose deadline cannot be met: a batch would only do work for a
                     // buyer answered before it ends, and then have to undo it. The oldest always runs: the estimate
@@ -300,7 +305,7 @@ public sealed class Coalescer<TRequest, TResult>(
 
     private enum MemberState { Queued, Running, GivenUp, Answered }
 
-    private sealed class Member(TRequest request, DateTimeOffset? deadline, long queuedAt)
+    private sealed class Member(TRequest request, DateTimeOffset? deadline, long queuedAt, bool waitsOutItsDeadline)
     {
         private CancellationTokenSource? _deadlineTimer;
         private CancellationTokenRegistration _deadlineWatch;
@@ -312,6 +317,9 @@ public sealed class Coalescer<TRequest, TResult>(
 
         /// <summary>When it joined the queue (the clock's timestamp).</summary>
         public long QueuedAt { get; } = queuedAt;
+
+        /// <summary>Bound by its deadline alone, not by <c>maxWait</c>.</summary>
+        public bool WaitsOutItsDeadline { get; } = waitsOutItsDeadline;
 
         /// <summary>The caller's span when it joined, to parent the batch's own spans.</summary>
         public Activity? Trace { get; } = Activity.Current;

@@ -1,4 +1,5 @@
 using Bulwark.Guard.Deadlines;
+using Bulwark.Guard.Edge;
 using Bulwark.Guard.Gate;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -44,8 +45,10 @@ public sealed partial class StockReservation
                 // The gate's own refusal for a waiter whose deadline passed: the edge answers it with 503 + Retry-After.
                 expired: () => new AdmissionRejectedException(Priority.Critical, RejectionReason.Expired, pressure.EstimatedQueueDelay(Priority.Critical)),
                 abandoned: UndoAsync,
-                // Held to the gate's critical queue-delay target, as a wait for a connection would be.
-                maxWait: () => control.Settings.QueueDelayTargets.Critical)
+                // Held to the gate's critical queue-delay target, as a wait for a connection would be, unless a waiting
+                // room's admission let the checkout in: the room metered it, and its buyer's turn has come.
+                maxWait: () => control.Settings.QueueDelayTargets.Critical,
+                waitsOutItsDeadline: () => GateShedding.IsMeteredUpstream)
             : null;
         _paid = new PaidBatch(gate);
         _paidCoalescer = settings.Enabled

@@ -220,6 +220,22 @@ public sealed class EdgeAdmissionTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Only_a_request_holding_a_turn_given_upstream_is_marked_metered_for_the_work_inside()
+    {
+        await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>());
+
+        using var plain = await app.Client.GetAsync("/metered");
+        using var turn = new HttpRequestMessage(HttpMethod.Get, "/metered") { Headers = { { GuardedTestApp.TurnHeader.Name, "granted" } } };
+        using var granted = await app.Client.SendAsync(turn);
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/metered") { Headers = { { GuardedTestApp.TurnHeader.Name, "please" } } };
+        using var refused = await app.Client.SendAsync(forged);
+
+        Assert.Equal("false", await plain.Content.ReadAsStringAsync());
+        Assert.Equal("true", await granted.Content.ReadAsStringAsync());
+        Assert.Equal("false", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Monitoring_endpoints_are_never_refused_even_for_a_client_over_its_rate()
     {
         await using var app = await GuardedTestApp.StartAsync(postgres.ConnectionString, new Dictionary<string, string?>

@@ -99,6 +99,9 @@ public sealed class GuardedTestApp : IAsyncDisposable
         // Milliseconds of the request's deadline left for the work inside, as the gate and outbound calls see it.
         app.MapGet("/deadline-left", () => Bulwark.Guard.Deadlines.RequestDeadline.Remaining(TimeProvider.System, TimeSpan.Zero).TotalMilliseconds)
             .WithPriority(Priority.Critical);
+        // Whether the work inside holds a turn given out upstream (queues of its own then let it wait out its deadline).
+        app.MapGet("/metered", () => Bulwark.Guard.Edge.GateShedding.IsMeteredUpstream).WithPriority(Priority.Critical)
+            .WithPreAdmission(new TurnHeader());
         // A cache-first endpoint: a hit needs no connection, a miss asks the gate like /browse does.
         app.MapGet("/cached", (IDatabaseGate gate, bool miss, CancellationToken cancellationToken) =>
             miss ? Sleep(gate, Priority.Sheddable, 0.03, cancellationToken) : Task.FromResult(Results.Ok()))

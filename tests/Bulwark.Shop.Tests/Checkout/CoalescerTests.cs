@@ -272,6 +272,32 @@ public sealed class CoalescerTests
         Assert.Equal("e done", await fresh);
     }
 
+    [Fact]
+    public async Task A_request_metered_upstream_passed_over_by_full_batches_waits_for_its_turn_within_its_deadline()
+    {
+        // Asked as each request joins, in its caller's context: here, which request is joining.
+        string? joining = null;
+        var coalescer = Coalescer(maxBatch: 2, maxWait: TimeSpan.FromMilliseconds(50), waitsOutItsDeadline: () => joining == "d");
+        var running = await BusyAsync(coalescer);
+        var waiting = new[] { "b", "c", "d" }.Select(request =>
+        {
+            joining = request;
+            return coalescer.RunAsync(request, _clock.GetUtcNow() + TimeSpan.FromSeconds(2), CancellationToken.None);
+        }).ToList();
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        running.Finish();
+        var second = await _batches.NextAsync();
+        Assert.Equal(["b", "c"], second.Requests);
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        second.Finish();
+
+        // d waited 110 ms, past the 50 ms target plus a batch, as in the test above; let in upstream, it still runs.
+        var third = await _batches.NextAsync();
+        Assert.Equal(["d"], third.Requests);
+        third.Finish();
+        Assert.Equal(["b done", "c done", "d done"], await Task.WhenAll(waiting));
+    }
+
     private static TaskCompletionSource CompletedUndo()
     {
         var done = new TaskCompletionSource();
@@ -289,7 +315,7 @@ public sealed class CoalescerTests
     private static List<Task<string>> Queue(Coalescer<string, string> coalescer, params string[] requests) =>
         requests.Select(request => coalescer.RunAsync(request, null, CancellationToken.None)).ToList();
 
-    private Coalescer<string, string> Coalescer(int maxBatch = 64, TimeSpan? maxWait = null) => new(
+    private Coalescer<string, string> Coalescer(int maxBatch = 64, TimeSpan? maxWait = null, Func<bool>? waitsOutItsDeadline = null) => new(
         _batches.RunAsync, new CoalescerLimits(maxBatch, MaxBatchesInFlight: 1), _clock,
         identity: request => request,
         expired: () => new AdmissionRejectedException(Priority.Critical, RejectionReason.Expired, TimeSpan.FromSeconds(1)),
@@ -298,7 +324,8 @@ public sealed class CoalescerTests
             _abandoned.TrySetResult((request, result));
             return _undo.Task;
         },
-        maxWait: maxWait is { } wait ? () => wait : null);
+        maxWait: maxWait is { } wait ? () => wait : null,
+        waitsOutItsDeadline: waitsOutItsDeadline);
 
     /// <summary>Batches handed to the stand-in database, each held until the test finishes or fails it.</summary>
     private sealed class Channel
