@@ -12,7 +12,7 @@ namespace Bulwark.Lab.Cluster;
 /// </summary>
 public static class ClusterFaultChecks
 {
-    /// <summary>Read-only routes: nginx may send them to another instance when the first fails (<c>proxy_next_upstream error</c>).</summary>
+    /// <summary>Read-only routes: nginx may send them to another instance when the first fails (<c>proxy_next_upstream error timeout</c>).</summary>
     static readonly HashSet<RequestClass> Reads = [RequestClass.Browse, RequestClass.Product];
 
     /// <summary>

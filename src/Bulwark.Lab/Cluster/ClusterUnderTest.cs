@@ -85,7 +85,7 @@ public sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>nginx's proxy settings, in words (the deployed file or the stock timeouts).</summary>
     public string Proxy => Naive
         ? "nginx with stock proxy timeouts (60 s; proxy_next_upstream error timeout)"
-        : "deploy/nginx/bulwark.conf (read timeout 10 s; proxy_next_upstream error, 2 tries)";
+        : "deploy/nginx/bulwark.conf (read timeout 10 s; proxy_next_upstream error timeout within 2 s, 2 tries)";
 
     /// <summary>Whether the nginx config as run may retry a POST on another instance (it must not).</summary>
     public bool ProxyRetriesPosts => NginxConfig.RetriesNonIdempotent(_site);

@@ -36,7 +36,7 @@ public sealed class ClusterConfigTests
         foreach (var port in new[] { 1001, 1002, 1003 })
             Assert.Contains($"server 127.0.0.1:{port} max_fails=0;", rendered, StringComparison.Ordinal);
         Assert.DoesNotContain("127.0.0.1:5080", rendered, StringComparison.Ordinal);
-        Assert.Contains("proxy_next_upstream error;", rendered, StringComparison.Ordinal);
+        Assert.Contains("proxy_next_upstream error timeout;", rendered, StringComparison.Ordinal);
 
         var main = NginxConfig.RenderMain(Files, workerUser: null);
         Assert.Contains($"include {Files.NginxSite};", main, StringComparison.Ordinal);
@@ -50,7 +50,7 @@ public sealed class ClusterConfigTests
         var stock = NginxConfig.WithStockTimeouts(deployed);
 
         Assert.Matches(@"proxy_read_timeout\s+10s;", deployed);
-        foreach (var directive in new[] { "proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout", "proxy_next_upstream" })
+        foreach (var directive in new[] { "proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout", "proxy_next_upstream", "proxy_next_upstream_timeout" })
             Assert.DoesNotMatch($@"(?m)^\s*{directive}\b", stock);
         // Everything else of the deployed file stays: upstream, keep-alive, forwarded headers, the /metrics rule.
         Assert.Contains("keepalive 256;", stock, StringComparison.Ordinal);
@@ -65,6 +65,6 @@ public sealed class ClusterConfigTests
 
         Assert.False(NginxConfig.RetriesNonIdempotent(deployed));
         Assert.False(NginxConfig.RetriesNonIdempotent(NginxConfig.WithStockTimeouts(deployed)));
-        Assert.True(NginxConfig.RetriesNonIdempotent(deployed.Replace("proxy_next_upstream error;", "proxy_next_upstream error timeout non_idempotent;", StringComparison.Ordinal)));
+        Assert.True(NginxConfig.RetriesNonIdempotent(deployed.Replace("proxy_next_upstream error timeout;", "proxy_next_upstream error timeout non_idempotent;", StringComparison.Ordinal)));
     }
 }
