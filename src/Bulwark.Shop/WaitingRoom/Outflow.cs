@@ -42,9 +42,10 @@ public sealed class Outflow(WaitingRoomOptions options)
 
     /// <summary>
     /// Updates the estimate from a fresh look <paramref name="elapsed"/> after the last one. The measure is checkout's
-    /// own completions (<see cref="CheckoutThroughput"/>), scaled by how much of the gate's limit was in use: the
-    /// completions say what checkout actually got, the limit over what was in use how much more the gate would give
-    /// before queueing (Little's law with the same hold time), at most twice as much per tick, like TCP's slow start.
+    /// own completions (<see cref="CheckoutThroughput"/>): twice what completed until the first congestion (slow start,
+    /// <see cref="SlowStart"/>), then scaled by how much of the gate's limit was in use: the completions say what
+    /// checkout actually got, the limit over what was in use how much more the gate would give before queueing (Little's
+    /// law with the same hold time), at most twice as much per tick.
     /// Idle, the rate grows back only to the most checkout was ever seen to complete: an idle gate says nothing of what
     /// checkout can take, and a rate ramped to the cap while a sale had not opened let a burst out at the opening.
     /// Queue delay is not the measure: keeping it near zero is what the room is for, so it carries no signal once the
@@ -63,7 +64,7 @@ public sealed class Outflow(WaitingRoomOptions options)
     /// This instance's checkouts refused so far because they could not be served in time (a running count): a rise counts
     /// as a short CPU does. Checkout's own refusals, not the gate's critical ones: the crowd arriving for a sale has its cart
     /// updates and joins refused for queue delay long before checkout is short of anything, and read as congestion they
-    /// held the line at one buyer a second while the core idled (lab sale: sold out after 19.6 s instead of 9.9).
+    /// held the line at one buyer a second while the core idled (lab sale: sold out after 19.6 s instead of 6.6).
     /// </param>
     public double Update(GateStatistics statistics, long checkoutsCompleted, TimeSpan elapsed, bool cpuShort = false, long checkoutsRefused = 0)
     {
