@@ -90,7 +90,9 @@ public sealed class WaitingRoomApiTests(WaitingRoomFixture shop)
         // The sale has not opened: every joiner has a distinct place, and the places are 1..100.
         var positions = tickets.Select(t => t.GetProperty("position").GetInt64()).ToArray();
         Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), positions.Order());
-        AssertMetric(await shop.Client().GetStringAsync("/metrics"), "bulwark_waiting_room_waiting", $"sale-{saleId}");
+        var metrics = await shop.Client().GetStringAsync("/metrics");
+        AssertMetric(metrics, "bulwark_waiting_room_waiting", $"sale-{saleId}");
+        AssertMetric(metrics, "bulwark_waiting_room_outflow", $"sale-{saleId}");
 
         shop.Sales.Open(saleId);
         var admitted = new bool[buyers.Length];
