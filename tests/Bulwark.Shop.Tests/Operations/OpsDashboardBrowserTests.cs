@@ -36,9 +36,9 @@ public sealed class OpsDashboardBrowserTests(OperationsFixture shop)
         await page.FillAsync("#password", OperationsFixture.AdminPassword);
         await page.ClickAsync("#signin-submit");
 
-        // Signed in, the page reloads as the dashboard: seven uPlot charts, each drawing on a canvas.
-        await page.WaitForSelectorAsync("#chart-latency canvas");
-        Assert.Equal(7, await page.Locator(".chart canvas").CountAsync());
+        // Signed in, the page reloads as the dashboard: eight uPlot charts (the last the waiting rooms), each on a canvas.
+        await page.WaitForSelectorAsync("#chart-rooms canvas");
+        Assert.Equal(8, await page.Locator(".chart canvas").CountAsync());
         await WaitForTextAsync(page, "#updated", text => text.StartsWith("updated", StringComparison.Ordinal));
         Assert.Contains("Alerting lives in Prometheus", await page.TextContentAsync("#alerts-note"), StringComparison.Ordinal);
         await WaitForTextAsync(page, "#tile-ready", text => text == "yes");

@@ -16,10 +16,18 @@ public sealed record OpsSample(
     double? LatencyP50Ms,
     double? LatencyP99Ms,
     bool Ready,
-    bool PaymentsOpen);
+    bool PaymentsOpen,
+    RoomsSample? Rooms = null);
 
 /// <summary>
 /// Connections: in use and idle (as the gate counts them), the gate's current adaptive limit, and the
 /// ceiling (the pool's maximum) the limit may not pass.
 /// </summary>
 public sealed record PoolSample(double Used, double Idle, double? Limit, double? Ceiling);
+
+/// <summary>
+/// The waiting rooms, summed over rooms: buyers in line, the rate the lines are let out at (the outflow the rooms
+/// decided) and buyers actually let out per second (by this instance: the one that moves the frontiers counts them).
+/// The outflow beside the line says whether a line is held back by its rate or has nobody left to let out.
+/// </summary>
+public sealed record RoomsSample(double Waiting, double Outflow, double? LetOutPerSecond);

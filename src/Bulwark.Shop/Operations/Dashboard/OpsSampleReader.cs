@@ -2,6 +2,7 @@ using System.Globalization;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Operations.Metrics;
 using Bulwark.Shop.Payments;
+using Bulwark.Shop.WaitingRoom;
 using static Bulwark.Shop.Operations.Dashboard.OpsInstruments;
 
 namespace Bulwark.Shop.Operations.Dashboard;
@@ -14,7 +15,7 @@ public sealed class OpsSampleReader(RoutePriorities routes)
 {
     /// <summary>What the next reading subtracts from.</summary>
     public sealed record Totals(DateTimeOffset At, PerPriority Requests, PerPriority Errors, PerPriority Shed,
-        HistogramTotals? Latency, HistogramTotals? WaitTime);
+        HistogramTotals? Latency, HistogramTotals? WaitTime, double LetOut = 0);
 
     public (OpsSample Sample, Totals Totals) Read(CollectedMetrics metrics, Totals? previous, DateTimeOffset now, bool ready)
     {
@@ -38,7 +39,8 @@ public sealed class OpsSampleReader(RoutePriorities routes)
         var latency = metrics.Histogram(RequestDuration, tags => routes.Of(tags[RouteTag]) is not null);
         var waitTime = metrics.Histogram(WaitTime, meterName: GuardMeter);
 
-        var totals = new Totals(now, requestCounts, errorCounts, shedCounts, latency, waitTime);
+        var letOut = metrics.Sum(WaitingRoomMetrics.AdmittedInstrument, meterName: ShopTelemetry.MeterName);
+        var totals = new Totals(now, requestCounts, errorCounts, shedCounts, latency, waitTime, letOut);
         var seconds = previous is null ? 0 : (now - previous.At).TotalSeconds;
         var latencyWindow = latency?.Since(previous?.Latency);
         var waitWindow = waitTime?.Since(previous?.WaitTime);
@@ -54,7 +56,11 @@ public sealed class OpsSampleReader(RoutePriorities routes)
             LatencyP50Ms: previous is null ? null : Milliseconds(latencyWindow?.Quantile(0.5)),
             LatencyP99Ms: previous is null ? null : Milliseconds(latencyWindow?.Quantile(0.99)),
             ready,
-            PaymentsOpen: metrics.Sum(GatewayCircuit.OpenInstrument, meterName: ShopTelemetry.MeterName) > 0);
+            PaymentsOpen: metrics.Sum(GatewayCircuit.OpenInstrument, meterName: ShopTelemetry.MeterName) > 0,
+            Rooms: new RoomsSample(
+                Waiting: metrics.Sum(WaitingRoomMetrics.WaitingInstrument, meterName: ShopTelemetry.MeterName),
+                Outflow: metrics.Sum(WaitingRoomMetrics.OutflowInstrument, meterName: ShopTelemetry.MeterName),
+                LetOutPerSecond: previous is null || seconds <= 0 ? null : Math.Max(0, letOut - previous.LetOut) / seconds));
 
         return (sample, totals);
     }

@@ -97,6 +97,13 @@
     { key: "latencyP50Ms", label: "p50", color: "#0ea5e9" },
     { key: "latencyP99Ms", label: "p99", color: "#be123c" },
   ]);
+  // A line held back by its rate (slow start, a checkout refused for time, a short CPU) shows as outflow below the
+  // line's length; a line with nobody left to admit, as let-out falling to zero with the outflow still up.
+  chart("chart-rooms", "Waiting rooms: buyers in line, outflow and let out per second", "", [
+    { key: "rooms.waiting", label: "in line", color: "#0f172a" },
+    { key: "rooms.outflow", label: "outflow /s", color: "#f59e0b" },
+    { key: "rooms.letOut", label: "let out /s", color: "#16a34a" },
+  ]);
 
   function append(sample) {
     data.t.push(Date.parse(sample.at) / 1000);
@@ -107,6 +114,9 @@
     column("waitP99Ms").push(sample.waitP99Ms);
     column("latencyP50Ms").push(sample.latencyP50Ms);
     column("latencyP99Ms").push(sample.latencyP99Ms);
+    column("rooms.waiting").push(sample.rooms?.waiting ?? null);
+    column("rooms.outflow").push(sample.rooms?.outflow ?? null);
+    column("rooms.letOut").push(sample.rooms?.letOutPerSecond ?? null);
     for (const p of priorities) {
       column(`waiters.${p}`).push(sample.waiters[p]);
       column(`requests.${p}`).push(sample.requests[p]);
