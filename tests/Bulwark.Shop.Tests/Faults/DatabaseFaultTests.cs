@@ -12,6 +12,7 @@ namespace Bulwark.Shop.Tests.Faults;
 /// its deadline (503 + Retry-After with problem details, never a 500, never a hang), the shop recovers by
 /// itself when it is back, and the stock invariant holds. Each test has a shop and cluster of its own.
 /// </summary>
+[Collection(MeasuredFaultsCollection.Name)]
 public sealed class DatabaseFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>

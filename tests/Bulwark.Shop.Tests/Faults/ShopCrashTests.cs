@@ -16,6 +16,7 @@ namespace Bulwark.Shop.Tests.Faults;
 /// gateway (the sandbox, hosted by the test so that it survives the kill as a real gateway would) and the
 /// database are compared once the reconciler has settled what was in flight.
 /// </summary>
+[Collection(MeasuredFaultsCollection.Name)]
 public sealed class ShopCrashTests(ITestOutputHelper output)
 {
     private const int InitialStock = 100_000;
