@@ -68,7 +68,7 @@ public static class CheckoutApi
         {
             result = await checkout.CheckoutAsync(user.UserId(), idempotencyKey, body.PaymentToken, cancellationToken);
         }
-        catch (AdmissionRejectedException rejected) when (rejected.Reason is not (RejectionReason.Cancelled or RejectionReason.RateLimited))
+        catch (AdmissionRejectedException rejected) when (rejected.Reason is not RejectionReason.Cancelled)
         {
             // Refused for time or room: the waiting room let out more than checkout can serve.
             throughput.RecordRefused();

@@ -50,6 +50,15 @@ public sealed class OutflowTests
         Assert.InRange(rates.Count, 2, 4);
     }
 
+    [Theory]
+    [InlineData(10, 50.0)] // a saturated gate: what checkout completes
+    [InlineData(2, 100.0)] // connections to spare: up to twice that
+    public void After_the_slow_start_the_rate_follows_what_checkout_completes_and_the_gates_headroom(int inUse, double rate)
+    {
+        var (outflow, _) = ServeFiftyCheckoutsASecond(inUse);
+        Assert.Equal(rate, outflow.Rate, precision: 1);
+    }
+
     [Fact]
     public void A_checkout_refused_for_time_cuts_the_rate_at_once_and_ends_the_doubling()
     {

@@ -17,7 +17,7 @@ public sealed record OpsSample(
     double? LatencyP99Ms,
     bool Ready,
     bool PaymentsOpen,
-    RoomsSample? Rooms = null);
+    RoomsSample Rooms);
 
 /// <summary>
 /// Connections: in use and idle (as the gate counts them), the gate's current adaptive limit, and the

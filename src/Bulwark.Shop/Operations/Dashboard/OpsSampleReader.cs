@@ -15,7 +15,7 @@ public sealed class OpsSampleReader(RoutePriorities routes)
 {
     /// <summary>What the next reading subtracts from.</summary>
     public sealed record Totals(DateTimeOffset At, PerPriority Requests, PerPriority Errors, PerPriority Shed,
-        HistogramTotals? Latency, HistogramTotals? WaitTime, double LetOut = 0);
+        HistogramTotals? Latency, HistogramTotals? WaitTime, double LetOut);
 
     public (OpsSample Sample, Totals Totals) Read(CollectedMetrics metrics, Totals? previous, DateTimeOffset now, bool ready)
     {

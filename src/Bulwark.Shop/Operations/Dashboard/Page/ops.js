@@ -114,9 +114,9 @@
     column("waitP99Ms").push(sample.waitP99Ms);
     column("latencyP50Ms").push(sample.latencyP50Ms);
     column("latencyP99Ms").push(sample.latencyP99Ms);
-    column("rooms.waiting").push(sample.rooms?.waiting ?? null);
-    column("rooms.outflow").push(sample.rooms?.outflow ?? null);
-    column("rooms.letOut").push(sample.rooms?.letOutPerSecond ?? null);
+    column("rooms.waiting").push(sample.rooms.waiting);
+    column("rooms.outflow").push(sample.rooms.outflow);
+    column("rooms.letOut").push(sample.rooms.letOutPerSecond);
     for (const p of priorities) {
       column(`waiters.${p}`).push(sample.waiters[p]);
       column(`requests.${p}`).push(sample.requests[p]);
