@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 
@@ -9,8 +8,11 @@ namespace Bulwark.Lab.Shop;
 /// its own timeout; a timeout or a transport failure is an answer, never an exception, because a
 /// load run must account for it rather than stop.
 /// </summary>
-public sealed class ShopApi(HttpClient http, TimeSpan timeout)
+/// <param name="clock">Times each exchange; the system clock unless a test steps it.</param>
+public sealed class ShopApi(HttpClient http, TimeSpan timeout, TimeProvider? clock = null)
 {
+    readonly TimeProvider time = clock ?? TimeProvider.System;
+
     public HttpClient Http => http;
 
     /// <param name="keepBody">False for load, where only the status counts: see <see cref="SendAsync"/>.</param>
@@ -96,7 +98,7 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
-        var sent = Stopwatch.GetTimestamp();
+        var sent = time.GetTimestamp();
         try
         {
             // Either way the body is read before the clock stops: the latency we record includes reading it.
@@ -115,17 +117,17 @@ public sealed class ShopApi(HttpClient http, TimeSpan timeout)
                 : null;
             return new ApiAnswer(response.StatusCode, body, TimedOut: false, TransportError: null, retryAfter)
             {
-                Took = Stopwatch.GetElapsedTime(sent),
+                Took = time.GetElapsedTime(sent),
                 ContentType = response.Content.Headers.ContentType?.MediaType,
             };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new ApiAnswer(null, "", TimedOut: true, TransportError: null) { Took = Stopwatch.GetElapsedTime(sent) };
+            return new ApiAnswer(null, "", TimedOut: true, TransportError: null) { Took = time.GetElapsedTime(sent) };
         }
         catch (HttpRequestException e)
         {
-            return new ApiAnswer(null, "", TimedOut: false, TransportError: e.HttpRequestError + ": " + e.Message) { Took = Stopwatch.GetElapsedTime(sent) };
+            return new ApiAnswer(null, "", TimedOut: false, TransportError: e.HttpRequestError + ": " + e.Message) { Took = time.GetElapsedTime(sent) };
         }
     }
 

@@ -2,23 +2,27 @@ using System.Net;
 using System.Text;
 using Bulwark.Lab.Load;
 using Bulwark.Lab.Shop;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bulwark.Lab.Tests.Shop;
 
 public class ShopActionsTests
 {
-    /// <summary>Answers each request after the delay its method asks for; the lab's timing is what is tested, not the shop.</summary>
-    sealed class SlowAnswers(TimeSpan cartDelay, TimeSpan checkoutDelay) : HttpMessageHandler
+    /// <summary>
+    /// Answers each request after the time its method asks for has passed on a stepped clock; the lab's timing is what
+    /// is tested, not the shop — nor how busy the machine running the test is.
+    /// </summary>
+    sealed class SlowAnswers(FakeTimeProvider clock, TimeSpan cartDelay, TimeSpan checkoutDelay) : HttpMessageHandler
     {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             var checkout = request.Method == HttpMethod.Post;
-            await Task.Delay(checkout ? checkoutDelay : cartDelay, ct);
+            clock.Advance(checkout ? checkoutDelay : cartDelay);
             var body = checkout ? """{"orderId":"o-1","status":"paid"}""" : """{"lines":[]}""";
-            return new HttpResponseMessage(checkout ? HttpStatusCode.Created : HttpStatusCode.OK)
+            return Task.FromResult(new HttpResponseMessage(checkout ? HttpStatusCode.Created : HttpStatusCode.OK)
             {
                 Content = new StringContent(body, Encoding.UTF8, "application/json"),
-            };
+            });
         }
     }
 
@@ -27,16 +31,17 @@ public class ShopActionsTests
     {
         var buyer = new VirtualUser("b@example.test", "pw", isBuyer: true) { Token = "t", TokenRefreshAt = DateTimeOffset.UtcNow.AddHours(1) };
         var fixture = new ShopFixture(new Catalog([], [new CatalogProduct("p-1", null, 10)], []), new UserPool([buyer], []));
-        using var http = new HttpClient(new SlowAnswers(TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(10))) { BaseAddress = new Uri("http://127.0.0.1:1") };
-        var actions = new ShopActions(new ShopClients([new ShopApi(http, TimeSpan.FromSeconds(10))]), fixture, new PurchaseLedger(), TimeProvider.System);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var http = new HttpClient(new SlowAnswers(clock, TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(10))) { BaseAddress = new Uri("http://127.0.0.1:1") };
+        var actions = new ShopActions(new ShopClients([new ShopApi(http, TimeSpan.FromSeconds(10), clock)]), fixture, new PurchaseLedger(), clock);
         var answers = new List<ApiAnswer>();
 
         await actions.RunAsync(new PlannedAction(RequestClass.Checkout, ProductId: "p-1"), buyer, answers.Add, CancellationToken.None);
 
         var answer = Assert.Single(answers);
         Assert.Equal(HttpStatusCode.Created, answer.Status);
-        Assert.True(answer.Took < TimeSpan.FromMilliseconds(400), $"the checkout alone took {answer.Took}");
-        Assert.True(answer.SlowestExchange >= TimeSpan.FromMilliseconds(400), $"slowest exchange {answer.SlowestExchange}");
+        Assert.Equal(TimeSpan.FromMilliseconds(10), answer.Took);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), answer.SlowestExchange);
     }
 
     [Fact]
