@@ -229,6 +229,7 @@ public sealed class SaleBuyer(ShopApi api, VirtualUser user, int index, bool agg
     /// <param name="what">The request refused, when not the checkout.</param>
     SaleBuyerRecord Refused(SaleBuyerRecord record, ApiAnswer answer, string? what = null)
     {
+        if (what is null && answer.Status == HttpStatusCode.ServiceUnavailable) record = record with { CheckoutsRefused = record.CheckoutsRefused + 1 };
         var refusals = record.Refusals ?? [];
         if (refusals.Count >= SaleBuyerRecord.MaxRefusals) return record;
         var title = answer.Status is null ? answer.Describe() : ProblemText(answer, "title");

@@ -24,7 +24,8 @@ public enum SaleEnd
 /// the shop recorded for the buyer's ticket (read from its database after the run): the order of joining as the
 /// shop decided it, which the lab's clock can only approximate — joins answered within the same few milliseconds
 /// reach the lab in any order. <c>Refusals</c>: the checkout answers that were not a purchase ("seconds status title"),
-/// the first few, to tell after the run why a buyer was passed over.
+/// the first few, to tell after the run why a buyer was passed over. <c>CheckoutsRefused</c>: every checkout answered
+/// 503, counted whether or not its text was kept.
 /// </summary>
 public sealed record SaleBuyerRecord(
     int Index,
@@ -40,7 +41,8 @@ public sealed record SaleBuyerRecord(
     string? Failure = null,
     string? Ticket = null,
     long? Sequence = null,
-    IReadOnlyList<string>? Refusals = null)
+    IReadOnlyList<string>? Refusals = null,
+    int CheckoutsRefused = 0)
 {
     /// <summary>Refusals kept per buyer (<see cref="Refusals"/>): enough to tell why a buyer in front lost its unit.</summary>
     public const int MaxRefusals = 12;

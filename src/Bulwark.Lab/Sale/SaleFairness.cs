@@ -73,12 +73,8 @@ public static class SaleFairness
         return times.Count < 2 || times[^1] <= times[0] ? double.NaN : (times.Count - 1) / (times[^1] - times[0]);
     }
 
-    /// <summary>
-    /// Checkout answers of 503 the buyers noted (<see cref="SaleBuyerRecord.Refusals"/>: checkout's carry no request label,
-    /// cart updates and joins do), up to the record's cap per buyer.
-    /// </summary>
-    public static long CheckoutsRefused(IReadOnlyList<SaleBuyerRecord> buyers) =>
-        buyers.Sum(b => (b.Refusals ?? []).Count(refusal => refusal.Split(' ') is [_, "503", ..]));
+    /// <summary>Checkouts answered 503, all buyers together (cart updates and joins refused are not checkouts).</summary>
+    public static long CheckoutsRefused(IReadOnlyList<SaleBuyerRecord> buyers) => buyers.Sum(b => (long)b.CheckoutsRefused);
 
     public static double Percentile(IReadOnlyList<double> sorted, double percentile) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(sorted.Count * percentile / 100) - 1, 0, sorted.Count - 1)];

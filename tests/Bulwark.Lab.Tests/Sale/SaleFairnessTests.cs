@@ -83,16 +83,4 @@ public sealed class SaleFairnessTests
         List<SaleBuyerRecord> buyers = [Buyer(0, 1, 10), Buyer(1, 2, 10.5), Buyer(2, 3, 11), Buyer(3, 4, null)];
         Assert.Equal(2, SaleFairness.SellOutRate(buyers), 6);
     }
-
-    [Fact]
-    public void Checkouts_answered_503_are_counted_and_refused_cart_updates_and_joins_are_not()
-    {
-        List<SaleBuyerRecord> buyers =
-        [
-            Buyer(0, 1, 5) with { Refusals = ["3.10 cart 503 Busy", "4.00 503 Out of time", "4.60 503 Out of time"] },
-            Buyer(1, 2, null, soldOutAt: 7) with { Refusals = ["5.00 join 503 Out of time", "6.00 409 Sold out", "6.50 503 Busy"] },
-            Buyer(2, 3, null),
-        ];
-        Assert.Equal(3, SaleFairness.CheckoutsRefused(buyers));
-    }
 }
