@@ -450,7 +450,7 @@ public sealed partial class DatabaseGate : IDatabaseGate, IGatePressure, IGateSt
     }
 
     [LoggerMessage(EventId = 4114, Level = LogLevel.Warning,
-        Message = "{Operation} did not let go of its connection {GraceMs:0} ms after its deadline: the database is not answering; the caller was answered, the work is left to finish")]
+        Message = "{Operation} did not let go of its connection {GraceMs:0} ms after its deadline: the database is not answering (or this process got no CPU to read its answer); the caller was answered, the work is left to finish")]
     private static partial void ServerNotAnswering(ILogger logger, string operation, double graceMs);
 
     [LoggerMessage(EventId = 4113, Level = LogLevel.Warning,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Bulwark.Guard.Gate;
 using Npgsql;
 
 namespace Bulwark.Shop.Database;
@@ -105,6 +106,12 @@ public sealed class DatabaseNotifications(DirectConnections direct, IEnumerable<
         try
         {
             await work(handler);
+        }
+        catch (AdmissionRejectedException refused)
+        {
+            // Expected under load: the gate keeps its connections for requests. One line, not a stack trace in the midst of a sale.
+            logger.LogInformation("{Channel} {What} put off: the database gate refused it ({Reason}); retried on its next interval",
+                handler.Channel, what, refused.Reason.Tag());
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {

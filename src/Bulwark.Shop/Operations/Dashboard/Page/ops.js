@@ -92,7 +92,7 @@
   chart("chart-wait", "Connection wait p99", " ms", [{ key: "waitP99Ms", label: "p99", color: "#7c3aed" }]);
   chart("chart-requests", "Requests per second, by priority", "/s", perPriority("requests"));
   chart("chart-shed", "Shed (refused) per second, by priority", "/s", perPriority("shed"));
-  chart("chart-errors", "Server errors per second, by priority", "/s", perPriority("errors"));
+  chart("chart-errors", "5xx answers per second, by priority (shed 503s too)", "/s", perPriority("errors"));
   chart("chart-latency", "Request latency", " ms", [
     { key: "latencyP50Ms", label: "p50", color: "#0ea5e9" },
     { key: "latencyP99Ms", label: "p99", color: "#be123c" },
