@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Bulwark.Guard.Edge;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bulwark.Shop.Tests.Operations;
 
@@ -22,6 +25,22 @@ public sealed class OpsDashboardAccessTests(OperationsFixture shop)
         Assert.DoesNotContain("chart-pool", html, StringComparison.Ordinal);
         Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, snapshot.StatusCode);
+    }
+
+    [Fact]
+    public void The_edge_never_sheds_the_page_its_assets_its_data_or_signing_out_but_sheds_signing_in_which_hashes_a_password()
+    {
+        var routes = shop.App.Services.GetRequiredService<EdgeRouteTable>();
+
+        Assert.True(routes.Match(HttpMethods.Get, "/ops").Exempt);
+        Assert.True(routes.Match(HttpMethods.Get, "/ops/assets/ops.js").Exempt);
+        Assert.True(routes.Match(HttpMethods.Get, "/ops/api/snapshot").Exempt);
+        Assert.True(routes.Match(HttpMethods.Delete, "/ops/session").Exempt);
+        var signIn = routes.Match(HttpMethods.Post, "/ops/session");
+        Assert.False(signIn.Exempt);
+        Assert.True(signIn.LoginThrottle);
+        // The dashboard's orders panel works through the admin API, which needs the database: shed as usual.
+        Assert.False(routes.Match(HttpMethods.Get, "/api/admin/orders").Exempt);
     }
 
     [Fact]

@@ -34,16 +34,22 @@ public static class OpsDashboard
     {
         // The dashboard's own polling is not shop traffic: it stays out of the request metrics it draws.
         var ops = app.MapGroup("/ops").WithTags("Operations").DisableHttpMetrics();
+        // The page, its assets, its data and signing out answer from memory, and an operator opens them when the shop is
+        // overloaded: like /metrics, the edge never sheds them (a dashboard blank with 503s in a sale was seen in the lab).
+        // Signing in hashes a password, so it stays a normal request, shed like any other: sign in before the sale (the
+        // session slides while the page polls).
         // Cast: a handler taking only HttpContext would otherwise bind as a RequestDelegate and drop its result.
-        ops.MapGet("", (Delegate)Page).WithSummary("The live operations dashboard (a sign-in page until an admin signs in)").Produces<string>(StatusCodes.Status200OK, "text/html");
+        ops.MapGet("", (Delegate)Page).WithoutAdmission()
+            .WithSummary("The live operations dashboard (a sign-in page until an admin signs in)").Produces<string>(StatusCodes.Status200OK, "text/html");
         ops.MapPost("/session", SignIn).WithPriority(Priority.Normal).WithLoginThrottle()
             .WithSummary("Sign an admin in to the dashboard (sets its cookie)")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        ops.MapDelete("/session", (Delegate)SignOut).WithSummary("Sign out of the dashboard");
-        ops.MapGet("/assets/{name}", Asset).WithSummary("The dashboard's scripts and styles").Produces<byte[]>(StatusCodes.Status200OK, "text/javascript", "text/css");
-        ops.MapGet("/api/snapshot", Snapshot).RequireAuthorization(AccountsApi.AdminRole)
+        ops.MapDelete("/session", (Delegate)SignOut).WithoutAdmission().WithSummary("Sign out of the dashboard");
+        ops.MapGet("/assets/{name}", Asset).WithoutAdmission()
+            .WithSummary("The dashboard's scripts and styles").Produces<byte[]>(StatusCodes.Status200OK, "text/javascript", "text/css");
+        ops.MapGet("/api/snapshot", Snapshot).WithoutAdmission().RequireAuthorization(AccountsApi.AdminRole)
             .WithSummary("The dashboard's samples since a time, and every alert's state");
     }
 
