@@ -24,11 +24,11 @@ public sealed class WaitingRoomMetrics : IDisposable
     {
         _meter = meterFactory.Create(ShopTelemetry.MeterName);
         _meter.CreateObservableGauge(WaitingInstrument,
-            () => rooms.Lines.Select(pair => new Measurement<long>(pair.Value.Waiting, new KeyValuePair<string, object?>("room", pair.Key))),
-            unit: "{ticket}", description: "Buyers in a waiting room's line not yet admitted.");
+            () => rooms.Lines.Select(pair => new Measurement<long>(rooms.WaitingIn(pair.Key, pair.Value), new KeyValuePair<string, object?>("room", pair.Key))),
+            unit: "{ticket}", description: "Buyers in a waiting room's line not yet admitted (0 once its sale is sold out or over).");
         _meter.CreateObservableGauge(OutflowInstrument,
-            () => rooms.Lines.Select(pair => new Measurement<double>(pair.Value.Outflow, new KeyValuePair<string, object?>("room", pair.Key))),
-            unit: "{ticket}", description: "Buyers a second a waiting room's line is let out at (the cluster's rate, as last written).");
+            () => rooms.Lines.Select(pair => new Measurement<double>(rooms.OutflowOf(pair.Key, pair.Value), new KeyValuePair<string, object?>("room", pair.Key))),
+            unit: "{ticket}", description: "Buyers a second a waiting room's line is let out at (the cluster's rate, as last written; 0 while the line may not move).");
         _admitted = _meter.CreateCounter<long>(AdmittedInstrument, unit: "{ticket}",
             description: "Tickets a waiting room has admitted to checkout.");
     }

@@ -149,8 +149,8 @@ public sealed partial class WaitingRoomTicker(WaitingRooms rooms, WaitingRoomSto
     /// <param name="rate">The cluster's outflow: every live instance's measured rate, summed by the tick.</param>
     private (double Frontier, double Outflow)? Advance(RoomRow row, double rate)
     {
-        // Checkout capacity is one for all rooms: the rooms with people waiting share it.
-        var busy = Math.Max(1, rooms.Lines.Count(pair => pair.Value.Waiting > 0));
+        // Checkout capacity is one for all rooms: the rooms whose people may move share it.
+        var busy = Math.Max(1, rooms.RoomsSharingCheckout);
         var share = Math.Max(rooms.Options.MinOutflowPerSecond, rate / busy);
         var frontier = Outflow.Advance(row.Frontier, row.LastSequence, TimeSpan.FromSeconds(row.ElapsedSeconds), share,
             rooms.Options.Burst, rooms.IsOpen(row.Room));

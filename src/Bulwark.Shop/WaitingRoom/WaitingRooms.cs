@@ -106,6 +106,25 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
         _checkoutOverloaded = _overloadedSince is { } since && now - since >= options.Value.GeneralRoomAfter;
     }
 
+    /// <summary>
+    /// Buyers waiting in a room's line: none once its sale is sold out, over or gone — they are told so on their next
+    /// poll, and an operator reading "1,000 in line" for a sale that sold out minutes ago would look for a stuck line.
+    /// </summary>
+    public long WaitingIn(string room, WaitingLine line) => IsFinished(room) ? 0 : line.Waiting;
+
+    /// <summary>The rate a room's line is let out at: 0 while it may not move (a sale not open yet, sold out or over).</summary>
+    public double OutflowOf(string room, WaitingLine line) => IsOpen(room) ? line.Outflow : 0;
+
+    /// <summary>
+    /// Rooms that split checkout's capacity: those whose line may move and holds someone. A sale not open yet, sold out
+    /// or over moves nobody, so it takes no share: counted, a sold-out sale's line (buyers told so on their next poll)
+    /// would halve the general room's rate until the sale's window closed.
+    /// </summary>
+    public int RoomsSharingCheckout => _lines.Count(pair => pair.Value.Waiting > 0 && IsOpen(pair.Key));
+
+    private bool IsFinished(string room) =>
+        SaleOf(room) is { } saleId && _sales.TryGetValue(saleId, out var sale) && (sale is null || sale.IsOverAt(clock.GetUtcNow()));
+
     /// <summary>Whether a room's line may move now: the general room always, a sale room while its sale is open and not sold out.</summary>
     public bool IsOpen(string room) =>
         SaleOf(room) is not { } saleId || Sale(saleId) is { } sale && sale.IsOpenAt(clock.GetUtcNow()) && !sale.SoldOut;

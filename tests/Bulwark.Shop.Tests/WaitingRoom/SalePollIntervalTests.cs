@@ -67,31 +67,4 @@ public sealed class SalePollIntervalTests
         public ValueTask<DatabaseLease> AcquireAsync(Priority priority, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("A poll must not reach the database.");
     }
-
-    private sealed class IdleGate : IGatePressure, IGateControl
-    {
-        public GateSettings Settings { get; } = new();
-
-        public int ServerCeiling => 10;
-
-        public TimeSpan EstimatedQueueDelay(Priority priority) => TimeSpan.Zero;
-
-        public TimeSpan EstimatedDrainTime(Priority priority, TimeSpan target) => TimeSpan.Zero;
-
-        public bool AbsorbingBurst(Priority priority, TimeSpan target, TimeSpan interval) => false;
-
-        public void RecordRejection(Priority priority, RejectionReason reason)
-        {
-        }
-
-        public void Apply(GateSettings settings)
-        {
-        }
-
-        public void SetShare(int connections)
-        {
-        }
-
-        public Task<int> RefreshCeilingAsync(CancellationToken cancellationToken) => Task.FromResult(10);
-    }
 }
