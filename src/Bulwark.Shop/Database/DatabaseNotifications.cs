@@ -115,7 +115,7 @@ public sealed class DatabaseNotifications(DirectConnections direct, IEnumerable<
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            // The listening connection is fine; the handler's own query failed (gate refusal, its deadline).
+            // The listening connection is fine; the handler's own query failed (its deadline, a broken statement).
             logger.LogWarning(exception, "{Channel} {What} failed; retried on its next interval", handler.Channel, what);
         }
     }

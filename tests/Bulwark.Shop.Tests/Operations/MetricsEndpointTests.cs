@@ -61,6 +61,9 @@ public sealed class MetricsEndpointTests(OperationsFixture shop)
         // Every request of the load is in some bucket at or below +Inf, and they took some time.
         Assert.Equal(Count(after), ScrapeText.Sum(after, "http_server_request_duration_seconds_bucket", Route, Ok, ("le", "+Inf")));
         Assert.True(ScrapeText.Sum(after, "http_server_request_duration_seconds_sum", Route, Ok) > 0);
+        // Bounds at the thresholds the shop is judged by: the checkout latency alert's 0.2 s and the 2 s deadline.
+        Assert.NotNull(ScrapeText.Sum(after, "http_server_request_duration_seconds_bucket", Route, Ok, ("le", "0.2")));
+        Assert.NotNull(ScrapeText.Sum(after, "http_server_request_duration_seconds_bucket", Route, Ok, ("le", "2")));
 
         static double Count(string text) => ScrapeText.Sum(text, "http_server_request_duration_seconds_count", Route, Ok) ?? 0;
     }

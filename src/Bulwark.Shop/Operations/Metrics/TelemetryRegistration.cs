@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Bulwark.Guard.Edge;
 using Bulwark.Guard.Telemetry;
+using Bulwark.Shop.Operations.Dashboard;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using OpenTelemetry;
@@ -55,7 +56,7 @@ public static class TelemetryRegistration
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0)
                 .AddReader(services => services.GetRequiredService<DashboardMetrics>().Reader));
         builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
-            metrics.AddView(OnlyThisHost(services.GetRequiredService<IMeterFactory>())));
+            metrics.AddView(Views(services.GetRequiredService<IMeterFactory>())));
 
         if (options.TracingEnabled(builder.Configuration))
         {
@@ -81,11 +82,24 @@ public static class TelemetryRegistration
     private static bool IsScrape(PathString path) => path.StartsWithSegments(MetricsPath, StringComparison.Ordinal);
 
     /// <summary>
+    /// Request durations' bucket bounds (seconds): ASP.NET Core's own, plus the thresholds this shop is judged by, so
+    /// that a quantile read from the buckets (the dashboard's, <c>histogram_quantile</c> in the alerts) is exact there
+    /// rather than interpolated across them — 0.2 s, the checkout latency alert's threshold, and 2 s, the default
+    /// deadline (<c>Guard:Deadlines</c>), which otherwise sat inside the 1–2.5 s bucket: a sale's answers of 1.1 s
+    /// read as a p99 of 2.3 s on /ops.
+    /// </summary>
+    public static readonly double[] RequestDurationBounds =
+        [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 5, 7.5, 10];
+
+    /// <summary>
     /// Meters are process-wide: several shops in one process (the tests run them side by side) would see
     /// each other's. A meter made by another host's factory is dropped; static meters (Npgsql's) are shared.
+    /// Request durations get <see cref="RequestDurationBounds"/>.
     /// </summary>
-    private static Func<Instrument, MetricStreamConfiguration> OnlyThisHost(IMeterFactory factory) =>
+    private static Func<Instrument, MetricStreamConfiguration> Views(IMeterFactory factory) =>
         instrument => instrument.Meter.Scope is not null && !ReferenceEquals(instrument.Meter.Scope, factory)
             ? MetricStreamConfiguration.Drop
-            : null!; // null: no view of ours applies, the instrument streams as configured.
+            : instrument.Name == OpsInstruments.RequestDuration
+                ? new ExplicitBucketHistogramConfiguration { Boundaries = RequestDurationBounds }
+                : null!; // null: no view of ours applies, the instrument streams as configured.
 }
