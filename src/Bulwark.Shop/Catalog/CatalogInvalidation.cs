@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bulwark.Guard.Deadlines;
 using Bulwark.Guard.Gate;
 using Bulwark.Shop.Database;
@@ -13,6 +14,8 @@ namespace Bulwark.Shop.Catalog;
 /// <see cref="DatabaseNotifications"/>) drops its cache on the notification, so a new price or stock level
 /// is served everywhere within a moment however long the cache TTL. A notification lost while the listening
 /// connection was down is caught by comparing the revision every <see cref="CatalogOptions.InvalidationCatchUp"/>.
+/// The notification carries the revision it made ("{revision} {what}"), so the next comparison does not clear the
+/// cache a second time for a change already heard of: it did, and a search cached between the two was read again.
 /// </summary>
 public sealed class CatalogInvalidation(CatalogCache cache, IDatabaseGate gate, IOptions<CatalogOptions> options, TimeProvider clock)
     : IDatabaseNotificationHandler
@@ -30,12 +33,24 @@ public sealed class CatalogInvalidation(CatalogCache cache, IDatabaseGate gate, 
     /// commits, and not at all if it rolls back. The caller clears its own cache after the commit.
     /// </summary>
     public static Task AnnounceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string what, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("SELECT nextval('catalog_revision'), pg_notify(@channel, @what)",
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify(@channel, nextval('catalog_revision') || ' ' || @what)",
             new { channel = NotificationChannel, what }, transaction, cancellationToken: cancellationToken));
 
+    /// <summary>
+    /// Clears the cache, and remembers the revision the change made as seen. Notifications and catch-ups run one after
+    /// another on the listener's loop, so <c>_revision</c> needs no lock. Revisions may be notified out of order (taken
+    /// in one order, committed in another): the highest heard is kept, since every one up to it was heard or is still
+    /// to come. A payload without a revision (an instance of an older version, mid-deploy) just clears.
+    /// </summary>
     public Task OnNotificationAsync(string payload, CancellationToken cancellationToken)
     {
         cache.Clear();
+        var end = payload.IndexOf(' ');
+        if (long.TryParse(end < 0 ? payload : payload[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var revision) && _revision is { } known)
+        {
+            _revision = Math.Max(known, revision);
+        }
+
         return Task.CompletedTask;
     }
 
