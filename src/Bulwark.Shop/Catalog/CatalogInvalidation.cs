@@ -15,7 +15,7 @@ namespace Bulwark.Shop.Catalog;
 /// is served everywhere within a moment however long the cache TTL. A notification lost while the listening
 /// connection was down is caught by comparing the revision every <see cref="CatalogOptions.InvalidationCatchUp"/>.
 /// The notification carries the revision it made ("{revision} {what}"), so the next comparison does not clear the
-/// cache a second time for a change already heard of: it did, and a search cached between the two was read again.
+/// cache a second time for a change already heard of (which dropped whatever was cached between the two).
 /// </summary>
 public sealed class CatalogInvalidation(CatalogCache cache, IDatabaseGate gate, IOptions<CatalogOptions> options, TimeProvider clock)
     : IDatabaseNotificationHandler
@@ -40,7 +40,8 @@ public sealed class CatalogInvalidation(CatalogCache cache, IDatabaseGate gate, 
     /// Clears the cache, and remembers the revision the change made as seen. Notifications and catch-ups run one after
     /// another on the listener's loop, so <c>_revision</c> needs no lock. Revisions may be notified out of order (taken
     /// in one order, committed in another): the highest heard is kept, since every one up to it was heard or is still
-    /// to come. A payload without a revision (an instance of an older version, mid-deploy) just clears.
+    /// to come. A payload without a revision (an instance of an older version, mid-deploy) just clears, and so does one
+    /// heard before the first catch-up: until then nothing is known, and that catch-up must clear.
     /// </summary>
     public Task OnNotificationAsync(string payload, CancellationToken cancellationToken)
     {

@@ -103,8 +103,7 @@ public sealed class WaitingRoomService(WaitingRooms rooms, WaitingRoomStore stor
 
     private RoomAnswer Answer(TicketClaim ticket, string token)
     {
-        if (WaitingRooms.SaleOf(ticket.Room) is { } saleId && rooms.KnowsSale(saleId)
-            && (rooms.Sale(saleId) is not { } sale || sale.IsOverAt(clock.GetUtcNow())))
+        if (WaitingRooms.SaleOf(ticket.Room) is { } saleId && rooms.KnowsSale(saleId) && rooms.SaleIsOver(saleId))
         {
             return new RoomAnswer.SoldOut(new SoldOutTicket(token, true));
         }

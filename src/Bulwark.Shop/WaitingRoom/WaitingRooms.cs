@@ -54,7 +54,7 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
     {
         _sales[saleId] = sale;
         _salesToLearn.TryRemove(saleId, out _);
-        if ((sale is null || sale.IsOverAt(clock.GetUtcNow())) && _lines.TryGetValue(SaleRoom(saleId), out var line))
+        if (IsOver(sale) && _lines.TryGetValue(SaleRoom(saleId), out var line))
         {
             // Sold out, over or gone: every poll held on this sale's line answers now, not when its hold runs out.
             line.Waiters.ReleaseAll();
@@ -110,7 +110,7 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
     /// Buyers waiting in a room's line: none once its sale is sold out, over or gone — they are told so on their next
     /// poll, and an operator reading "1,000 in line" for a sale that sold out minutes ago would look for a stuck line.
     /// </summary>
-    public long WaitingIn(string room, WaitingLine line) => IsFinished(room) ? 0 : line.Waiting;
+    public long WaitingIn(string room, WaitingLine line) => SaleOf(room) is { } saleId && SaleIsOver(saleId) ? 0 : line.Waiting;
 
     /// <summary>The rate a room's line is let out at: 0 while it may not move (a sale not open yet, sold out or over).</summary>
     public double OutflowOf(string room, WaitingLine line) => IsOpen(room) ? line.Outflow : 0;
@@ -122,8 +122,13 @@ public sealed class WaitingRooms(IOptions<WaitingRoomOptions> options, TimeProvi
     /// </summary>
     public int RoomsSharingCheckout => _lines.Count(pair => pair.Value.Waiting > 0 && IsOpen(pair.Key));
 
-    private bool IsFinished(string room) =>
-        SaleOf(room) is { } saleId && _sales.TryGetValue(saleId, out var sale) && (sale is null || sale.IsOverAt(clock.GetUtcNow()));
+    /// <summary>
+    /// Whether a sale this instance has read is sold out, over or gone: nothing more can be bought from it. False while
+    /// the sale is unknown here (see <see cref="KnowsSale"/>), which is not taken for gone.
+    /// </summary>
+    public bool SaleIsOver(long saleId) => _sales.TryGetValue(saleId, out var sale) && IsOver(sale);
+
+    private bool IsOver(SaleQueueState? sale) => sale is null || sale.IsOverAt(clock.GetUtcNow());
 
     /// <summary>Whether a room's line may move now: the general room always, a sale room while its sale is open and not sold out.</summary>
     public bool IsOpen(string room) =>

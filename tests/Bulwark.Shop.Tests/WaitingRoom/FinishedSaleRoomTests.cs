@@ -50,6 +50,13 @@ public sealed class FinishedSaleRoomTests
     }
 
     [Fact]
+    public void A_sale_this_instance_has_not_read_yet_is_not_taken_for_gone()
+    {
+        Assert.False(_rooms.SaleIsOver(SaleId));
+        AssertSaleRoom(roomsSharing: 1, waiting: 1000, outflow: 0);
+    }
+
+    [Fact]
     public void A_sale_whose_window_ended_or_that_was_deleted_reports_nobody_waiting()
     {
         _rooms.Remember(SaleId, Sale(startsIn: TimeSpan.FromMinutes(-1), endsIn: TimeSpan.FromMinutes(1), unitsLeft: 20));
